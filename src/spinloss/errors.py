@@ -1,0 +1,48 @@
+"""Error types. Every input error names the file, the key and the rule that was broken.
+
+The CLI turns :class:`SpinlossInputError` into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+
+class SpinlossInputError(ValueError):
+    """Bad user input: a missing or unknown key, a wrong type, unit or value.
+
+    Attributes
+    ----------
+    source : str
+        The file (or ``"<api>"`` / ``"<command line>"``) the value came from.
+    key : str
+        Dotted key path of the offending entry, e.g. ``layers[1].thickness``.
+    rule : str
+        What is wrong, in words.
+    """
+
+    def __init__(self, source: str | None, key: str | None, rule: str):
+        self.source = source or "<api>"
+        self.key = key or ""
+        self.rule = rule
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        where = self.source
+        if self.key:
+            where = f"{where}: {self.key}"
+        return f"{where}: {self.rule}"
+
+
+class ConfigError(SpinlossInputError):
+    """Error in a TOML configuration file (stack, device, comparison)."""
+
+
+class PhysicsError(RuntimeError):
+    """A model was asked for something outside its domain (not a user typo)."""
+
+
+class TargetNotMetError(RuntimeError):
+    """A design cannot meet its targets (retention, write error rate); carries a reason."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)

@@ -1,0 +1,236 @@
+"""The materials library: sourced defaults for ferromagnets, heavy metals, AFIs and insulators.
+
+The library is one TOML data file (``library.toml`` beside this module). Users may load their
+own file (same format) which extends or overrides the built-in one, and may override any key per
+layer in a stack file. All values are SI at the reference temperature (300 K by default).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..units import to_si
+
+KINDS = ("ferromagnet", "normal_metal", "antiferromagnetic_insulator", "insulator")
+
+#: Material keys: (dimension, allowed kinds, rule). Rules: "pos" > 0, "nonneg" >= 0,
+#: "any" finite, "pos_or_inf" > 0 or inf, "nonneg_or_inf" >= 0 or inf, "unit" in [0, 1).
+MATERIAL_KEYS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "resistivity": ("resistivity", ("ferromagnet", "normal_metal"), "pos"),
+    "spin_hall_angle": ("dimensionless", ("ferromagnet", "normal_metal"), "any"),
+    "spin_anomalous_hall_angle": ("dimensionless", ("ferromagnet",), "any"),
+    "spin_diffusion_length": ("length", ("ferromagnet", "normal_metal"), "pos_or_inf"),
+    "saturation_magnetization": ("magnetization", ("ferromagnet",), "pos"),
+    "damping": ("dimensionless", ("ferromagnet",), "pos"),
+    "spin_precession_length": ("length", ("ferromagnet",), "pos_or_inf"),
+    "spin_dephasing_length": ("length", ("ferromagnet",), "nonneg_or_inf"),
+    "neel_temperature": ("temperature", ("antiferromagnetic_insulator",), "pos"),
+    "magnon_diffusion_length": ("length", ("antiferromagnetic_insulator",), "pos_or_inf"),
+    "magnon_spin_conductivity": ("conductivity", ("antiferromagnetic_insulator",), "pos"),
+}
+
+#: Keys a material of each kind must have.
+REQUIRED = {
+    "ferromagnet": ("resistivity", "spin_diffusion_length", "saturation_magnetization", "damping",
+                    "spin_precession_length", "spin_dephasing_length"),
+    "normal_metal": ("resistivity", "spin_diffusion_length"),
+    "antiferromagnetic_insulator": ("neel_temperature", "magnon_diffusion_length",
+                                    "magnon_spin_conductivity"),
+    "insulator": (),
+}
+
+_META_KEYS = ("kind", "aliases", "references", "name", "description")
+
+_BUILTIN = Path(__file__).with_name("library.toml")
+
+
+def check_value(value, rule: str, *, source, key) -> None:
+    """Raise ConfigError if ``value`` (scalar or array) breaks ``rule``."""
+    arr = np.asarray(value, dtype=float)
+    if np.any(np.isnan(arr)):
+        raise ConfigError(source, key, "is NaN")
+    if rule == "pos" and not np.all((arr > 0) & np.isfinite(arr)):
+        raise ConfigError(source, key, "must be positive and finite")
+    if rule == "nonneg" and not np.all((arr >= 0) & np.isfinite(arr)):
+        raise ConfigError(source, key, "must be >= 0 and finite")
+    if rule == "any" and not np.all(np.isfinite(arr)):
+        raise ConfigError(source, key, "must be finite")
+    if rule == "pos_or_inf" and not np.all(arr > 0):
+        raise ConfigError(source, key, "must be positive (inf allowed)")
+    if rule == "nonneg_or_inf" and not np.all(arr >= 0):
+        raise ConfigError(source, key, "must be >= 0 (inf allowed)")
+
+
+@dataclass(frozen=True)
+class Material:
+    """A material with its transport and magnetic parameters (SI units).
+
+    Attributes (absent ones are None):
+        name: library name.
+        kind: ferromagnet | normal_metal | antiferromagnetic_insulator | insulator.
+        resistivity: Ohm*m.
+        spin_hall_angle: spin Hall (metals) or spin-Hall-like (ferromagnets) angle theta; Q_z,y = theta J_x.
+        spin_anomalous_hall_angle: ferromagnets: source polarized along m, Q_z = theta_AH J_x (m.y) m.
+        spin_diffusion_length: m (lambda_sf; for ferromagnets the longitudinal one).
+        saturation_magnetization: A/m.
+        damping: Gilbert alpha.
+        spin_precession_length: m (lambda_J; inf switches precession off).
+        spin_dephasing_length: m (lambda_phi; 0 = transverse spin absorbed at the interface).
+        neel_temperature: K.
+        magnon_diffusion_length: m (lambda_m at the reference temperature).
+        magnon_spin_conductivity: Ohm^-1 m^-1 (sigma_m at the reference temperature; Q_m = -sigma_m du_m/dz).
+        references: key -> source string.
+    """
+
+    name: str
+    kind: str
+    resistivity: Any = None
+    spin_hall_angle: Any = 0.0
+    spin_anomalous_hall_angle: Any = 0.0
+    spin_diffusion_length: Any = None
+    saturation_magnetization: Any = None
+    damping: Any = None
+    spin_precession_length: Any = None
+    spin_dephasing_length: Any = None
+    neel_temperature: Any = None
+    magnon_diffusion_length: Any = None
+    magnon_spin_conductivity: Any = None
+    references: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_metal(self) -> bool:
+        return self.kind in ("ferromagnet", "normal_metal")
+
+    @property
+    def is_magnet(self) -> bool:
+        return self.kind == "ferromagnet"
+
+    def with_values(self, **values) -> "Material":
+        return replace(self, **values)
+
+
+def material_from_table(name: str, table: dict, *, source: str, key: str,
+                        base: Material | None = None) -> Material:
+    """Build a Material from a TOML table (plain SI numbers or strings with units).
+
+    ``base`` supplies defaults (a library entry being overridden).
+    """
+    if not isinstance(table, dict):
+        raise ConfigError(source, key, "must be a table")
+    kind = table.get("kind", base.kind if base else None)
+    if kind is None:
+        raise ConfigError(source, f"{key}.kind", f"missing (one of {', '.join(KINDS)})")
+    if kind not in KINDS:
+        raise ConfigError(source, f"{key}.kind", f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    values: dict[str, Any] = {}
+    if base is not None and base.kind == kind:
+        values = {f.name: getattr(base, f.name) for f in fields(Material)
+                  if f.name not in ("name", "kind", "references")}
+    refs = dict(base.references) if base is not None else {}
+    for k, v in table.items():
+        if k in _META_KEYS:
+            if k == "references":
+                if not isinstance(v, dict):
+                    raise ConfigError(source, f"{key}.references", "must be a table of strings")
+                refs.update({str(a): str(b) for a, b in v.items()})
+            continue
+        if k not in MATERIAL_KEYS:
+            raise ConfigError(source, f"{key}.{k}", f"unknown material key (known: {', '.join(MATERIAL_KEYS)})")
+        dim, kinds, rule = MATERIAL_KEYS[k]
+        if kind not in kinds:
+            raise ConfigError(source, f"{key}.{k}", f"not a property of a {kind.replace('_', ' ')}")
+        val = to_si(v, dim, source=source, key=f"{key}.{k}", allow_inf=rule.endswith("or_inf"))
+        check_value(val, rule, source=source, key=f"{key}.{k}")
+        values[k] = val
+        if base is not None and k in refs and k in table:
+            refs[k] = f"user value (library: {refs[k]})"
+    for k in REQUIRED[kind]:
+        if values.get(k) is None:
+            raise ConfigError(source, f"{key}.{k}", f"missing (required for a {kind.replace('_', ' ')})")
+    if kind == "insulator":
+        values = {}
+    return Material(name=name, kind=kind, references=refs, **values)
+
+
+@dataclass(frozen=True)
+class MaterialLibrary:
+    """Named materials plus interface defaults, from one or more TOML files."""
+
+    materials: dict
+    aliases: dict
+    interface_defaults: dict
+    sources: tuple
+
+    def lookup(self, name: str, *, source: str, key: str) -> Material:
+        """The material called ``name`` (or one of its aliases); ConfigError if unknown."""
+        canonical = self.aliases.get(name.lower())
+        if canonical is None:
+            known = ", ".join(sorted(self.materials))
+            raise ConfigError(source, key, f"unknown material {name!r} (known: {known})")
+        return self.materials[canonical]
+
+    def extended(self, path: str | Path) -> "MaterialLibrary":
+        """A library with the entries of the TOML file ``path`` added (overriding same names)."""
+        return _build_library([*self.sources, str(path)])
+
+
+def _read_toml(path: str, *, source_for_errors: str) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(source_for_errors, "library", f"material library file {path!r} not found")
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), None, f"not valid TOML ({exc})") from None
+
+
+def _build_library(paths: list[str]) -> MaterialLibrary:
+    materials: dict[str, Material] = {}
+    aliases: dict[str, str] = {}
+    iface: dict[str, dict] = {}
+    for path in paths:
+        data = _read_toml(path, source_for_errors=path)
+        for name, table in data.items():
+            if name == "interface_defaults":
+                if not isinstance(table, dict):
+                    raise ConfigError(path, name, "must be a table of tables")
+                for pair, vals in table.items():
+                    iface[pair] = dict(vals)
+                continue
+            if not isinstance(table, dict):
+                raise ConfigError(path, name, "each material must be a table")
+            base = materials.get(name)
+            mat = material_from_table(name, table, source=path, key=name, base=base)
+            materials[name] = mat
+            aliases[name.lower()] = name
+            for alias in table.get("aliases", []):
+                aliases[str(alias).lower()] = name
+    return MaterialLibrary(materials, aliases, iface, tuple(paths))
+
+
+@lru_cache(maxsize=8)
+def _cached(paths: tuple) -> MaterialLibrary:
+    return _build_library(list(paths))
+
+
+def default_library() -> MaterialLibrary:
+    """The built-in library (``materials/library.toml``)."""
+    return _cached((str(_BUILTIN),))
+
+
+def load_library(*extra_paths: str | Path) -> MaterialLibrary:
+    """The built-in library extended by the user's TOML files, in order."""
+    return _cached((str(_BUILTIN), *(str(p) for p in extra_paths)))
+
+
+def is_finite_positive(x) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x) and x > 0
