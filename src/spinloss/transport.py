@@ -1,0 +1,671 @@
+"""Spin transport through a layer stack: 1D spin drift-diffusion with magnon sinks -> torques.
+
+Model (PHYSICS.md section 3; derivation in docs/transport.md):
+
+* Charge: layers conduct in parallel with a common field E along +x, J_i = E / rho_i; insulators
+  (and AFIs) carry none.
+* Spin, in every metal: Q = -(sigma/2) du/dz + theta J (u = mu_s/e in volts, Q in A/m^2, flow
+  towards +z positive, spin Hall polarization +y for theta > 0), d2u/dz2 = u/lambda^2.
+* In a ferromagnet the spin is split into the part along m (real, spin-flip length lambda_sf) and
+  the part transverse to m, a complex number psi = u.e1 + i u.e2 in the frame (m, e1, e2 = e1 x m)
+  with 1/lambda_perp^2 = 1/lambda_sf^2 + 1/lambda_phi^2 - i/lambda_J^2. The transverse spin lost
+  inside the magnet through dephasing and precession is the torque on m; what spin flip removes
+  goes to the lattice. ``spin_dephasing_length = 0`` is the limit of instantaneous dephasing: no
+  transverse accumulation survives in the magnet and all transverse spin reaching it is torque.
+* In an antiferromagnetic insulator (AFI) magnons carry spin: Q_m = -sigma_m du_m/dz,
+  d2u_m/dz2 = u_m/lambda_m^2. A metal/AFI interface passes Q = G_int (u - u_m). An AFI on an
+  insulator is a sink of conductance 1/G_eff = 1/G_int + 1/[(sigma_m/lambda_m) tanh(t/lambda_m)].
+  G_int, sigma_m and lambda_m depend on T/T_N through a pluggable temperature law.
+* Interfaces: metal/ferromagnet: Q_perp = G_mix (psi_N - psi_F), complex G_mix = G_r + i G_i;
+  longitudinal Q = G (u_a - u_b) with G = ``spin_conductance`` (inf: continuous u); insulators
+  reflect (Q = 0).
+
+Torque efficiencies (PHYSICS.md section 2) are the signed coefficients of
+T = -gamma mu0 H_DL m x (m x s) - gamma mu0 H_FL m x s with s = +y (current along +x):
+xi_DL = Re(tau)/J_ref and xi_FL = Im(tau)/J_ref, tau being the complex transverse torque (A/m^2,
+charge units) computed for a unit projection of y on the plane transverse to m. They are
+independent of the direction of m in this isotropic model; torques with other angular
+dependences (e.g. from a spin anomalous Hall source along m) enter only the longitudinal
+channel and are reported in the spin profiles, not in xi.
+
+The solver is vectorized: any stack parameter may be a numpy array (a sweep) and all results
+then have the broadcast shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import PhysicsError
+from .stack import Stack
+from .units import HBAR, E_CHARGE
+
+# Reference conductance for equation scaling (Ohm^-1 m^-2); any value of the order of the
+# interface conductances keeps the linear systems well conditioned.
+_G0 = 1e15
+
+
+# ----------------------------------------------------------------------------- temperature law
+
+
+@dataclass(frozen=True)
+class MagnonTemperatureLaw:
+    """Temperature dependence of an AFI's magnon transport, as functions of tau = T/T_N.
+
+    Each function returns a dimensionless factor; a value given in a file at the reference
+    temperature T_ref is scaled as v(T) = v_ref * f(T/T_N) / f(T_ref/T_N).
+
+    The default (documented in docs/transport.md) is a phenomenological law with the features of
+    PHYSICS.md section 3: interface conductance rising with the thermal magnon population
+    (tau^(3/2) below T_N), enhanced by spin fluctuations near T_N (a Gaussian peak of height
+    ``peak_enhancement`` = 10 and width ``peak_width`` = 0.15 in tau; Lin et al., PRL 116, 186601
+    (2016): transmission through NiO/CoO peaks at T_N, up to ~10x) and falling back above T_N;
+    magnon diffusion length constant in the ordered state and collapsing above T_N (paramagnet,
+    decay of e-fold width ``paramagnet_width`` = 0.05 in tau down to a floor of 5 %); magnon
+    spin conductivity following the population below T_N and falling with the square of the
+    decay-length factor above it (the paramagnet's bulk conductance sigma_m/lambda_m falls).
+    """
+
+    peak_enhancement: float = 10.0
+    peak_width: float = 0.15
+    paramagnet_width: float = 0.05
+    paramagnet_floor: float = 0.05
+    population_exponent: float = 1.5
+    interface: Callable | None = None
+    diffusion_length: Callable | None = None
+    conductivity: Callable | None = None
+
+    def population(self, tau):
+        return np.minimum(tau, 1.0) ** self.population_exponent
+
+    def interface_factor(self, tau):
+        if self.interface is not None:
+            return self.interface(tau)
+        peak = 1.0 + (self.peak_enhancement - 1.0) * np.exp(-(((tau - 1.0) / self.peak_width) ** 2))
+        return self.population(tau) * peak
+
+    def diffusion_length_factor(self, tau):
+        if self.diffusion_length is not None:
+            return self.diffusion_length(tau)
+        above = np.exp(-np.maximum(tau - 1.0, 0.0) / self.paramagnet_width)
+        return self.paramagnet_floor + (1.0 - self.paramagnet_floor) * above
+
+    def conductivity_factor(self, tau):
+        if self.conductivity is not None:
+            return self.conductivity(tau)
+        # above T_N the paramagnet both relaxes fast and carries little: sigma_m falls with the
+        # square of the decay-length factor, so the bulk conductance sigma_m/lambda_m falls too
+        return self.population(tau) * self.diffusion_length_factor(tau) ** 2
+
+    def scale(self, kind: str, value, temperature, reference_temperature, neel_temperature):
+        f = {"interface": self.interface_factor, "diffusion_length": self.diffusion_length_factor,
+             "conductivity": self.conductivity_factor}[kind]
+        num = f(np.asarray(temperature, dtype=float) / neel_temperature)
+        den = f(np.asarray(reference_temperature, dtype=float) / neel_temperature)
+        return value * num / den
+
+
+DEFAULT_TEMPERATURE_LAW = MagnonTemperatureLaw()
+
+
+def effective_sink_conductance(interface_conductance, magnon_spin_conductivity,
+                               magnon_diffusion_length, thickness):
+    """G_eff of an AFI film on a non-relaxing far side (Ohm^-1 m^-2), PHYSICS.md section 3:
+    1/G_eff = 1/G_int + 1/[(sigma_m/lambda_m) tanh(t/lambda_m)]."""
+    bulk = magnon_spin_conductivity / magnon_diffusion_length * np.tanh(thickness / magnon_diffusion_length)
+    with np.errstate(divide="ignore"):
+        return 1.0 / (1.0 / interface_conductance + 1.0 / bulk)
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class MagnetTorque:
+    """Torque on one ferromagnetic layer.
+
+    xi_dl, xi_fl: damping-like / field-like efficiencies per current density in
+        ``reference_layer`` (dimensionless; PHYSICS.md section 2 sign convention, s = +y).
+    sigma_dl, sigma_fl: spin-torque conductivities, torque per electric field in charge units
+        (Ohm^-1 m^-1; multiply by hbar/2e for angular momentum).
+    b_dl, b_fl: mu0 H_DL, mu0 H_FL in tesla at the stack's current density.
+    torque: complex transverse torque per area (A/m^2, charge units) at the stack's current.
+    """
+
+    layer: str
+    reference_layer: str
+    xi_dl: Any
+    xi_fl: Any
+    sigma_dl: Any
+    sigma_fl: Any
+    b_dl: Any
+    b_fl: Any
+    torque: Any
+    thickness: Any
+    saturation_magnetization: Any
+
+
+@dataclass(frozen=True)
+class LayerCurrent:
+    """Charge current in one layer: fraction of the total, density (A/m^2), Joule power (W/m^2)."""
+
+    name: str
+    material: str
+    kind: str
+    thickness: Any
+    resistivity: Any
+    current_fraction: Any
+    current_density: Any
+    joule_power: Any
+
+
+@dataclass(frozen=True)
+class TorqueResult:
+    """Result of :func:`torques` (all arrays share the stack's broadcast shape)."""
+
+    stack_name: str
+    shape: tuple
+    temperature: Any
+    current_density: Any
+    reference_layer: str
+    electric_field: Any
+    sheet_resistance: Any
+    magnets: list
+    layers: list
+    spin_balance: dict
+    profiles: dict | None = field(default=None, repr=False)
+
+    def magnet(self, name: str | None = None) -> MagnetTorque:
+        """The torque on magnet ``name`` (default: the first magnet)."""
+        if name is None:
+            return self.magnets[0]
+        for m in self.magnets:
+            if m.layer == name:
+                return m
+        raise KeyError(name)
+
+    @property
+    def joule_power(self):
+        """Total Joule power per area of the stack (W/m^2)."""
+        return sum(l.joule_power for l in self.layers)
+
+    def to_json(self) -> dict:
+        """A JSON-serializable dict (arrays as nested lists, non-finite as None)."""
+        out = {
+            "stack": self.stack_name,
+            "temperature": _j(self.temperature),
+            "current_density": _j(self.current_density),
+            "reference_layer": self.reference_layer,
+            "electric_field": _j(self.electric_field),
+            "sheet_resistance": _j(self.sheet_resistance),
+            "units": {"xi": "1", "sigma": "Ohm^-1 m^-1 (times hbar/2e)", "b": "T",
+                      "current_density": "A/m^2", "electric_field": "V/m",
+                      "sheet_resistance": "Ohm", "joule_power": "W/m^2", "temperature": "K"},
+            "magnets": [
+                {"layer": m.layer, "reference_layer": m.reference_layer, "xi_dl": _j(m.xi_dl),
+                 "xi_fl": _j(m.xi_fl), "sigma_dl": _j(m.sigma_dl), "sigma_fl": _j(m.sigma_fl),
+                 "b_dl": _j(m.b_dl), "b_fl": _j(m.b_fl)} for m in self.magnets],
+            "layers": [
+                {"name": l.name, "material": l.material, "kind": l.kind, "thickness": _j(l.thickness),
+                 "resistivity": _j(l.resistivity), "current_fraction": _j(l.current_fraction),
+                 "current_density": _j(l.current_density), "joule_power": _j(l.joule_power)}
+                for l in self.layers],
+            "spin_balance_residual": _j(self.spin_balance["relative_residual"]),
+        }
+        return out
+
+    def to_xarray(self):
+        """An xarray.Dataset with units in the attributes (dimension ``point`` for sweeps)."""
+        import xarray as xr
+
+        dims = tuple(f"dim_{i}" for i in range(len(self.shape)))
+        data = {}
+
+        def put(name, value, unit, desc):
+            arr = np.broadcast_to(np.asarray(value), self.shape)
+            data[name] = xr.DataArray(arr, dims=dims, attrs={"units": unit, "description": desc})
+
+        put("electric_field", self.electric_field, "V/m", "common electric field along x")
+        put("sheet_resistance", self.sheet_resistance, "Ohm", "sheet resistance of the stack")
+        for m in self.magnets:
+            put(f"xi_dl_{m.layer}", m.xi_dl, "1", f"damping-like efficiency per J in {m.reference_layer}")
+            put(f"xi_fl_{m.layer}", m.xi_fl, "1", f"field-like efficiency per J in {m.reference_layer}")
+            put(f"sigma_dl_{m.layer}", m.sigma_dl, "Ohm^-1 m^-1", "damping-like spin-torque conductivity")
+            put(f"sigma_fl_{m.layer}", m.sigma_fl, "Ohm^-1 m^-1", "field-like spin-torque conductivity")
+            put(f"b_dl_{m.layer}", m.b_dl, "T", "mu0 H_DL at the stack current density")
+            put(f"b_fl_{m.layer}", m.b_fl, "T", "mu0 H_FL at the stack current density")
+        for l in self.layers:
+            put(f"current_fraction_{l.name}", l.current_fraction, "1", "share of the charge current")
+            put(f"current_density_{l.name}", l.current_density, "A/m^2", "charge current density")
+            put(f"joule_power_{l.name}", l.joule_power, "W/m^2", "Joule power per area")
+        return xr.Dataset(data, attrs={"stack": self.stack_name, "reference_layer": self.reference_layer,
+                                       "conventions": "spinloss PHYSICS.md section 2: current +x, normal +z, s = +y"})
+
+
+def _j(x):
+    a = np.asarray(x)
+    if np.iscomplexobj(a):
+        a = a.real
+    if a.ndim == 0:
+        v = float(a)
+        return v if np.isfinite(v) else None
+    return [_j(v) for v in a]
+
+
+# ----------------------------------------------------------------------------- core solver
+
+
+def _basis(lam, d):
+    """tau = lam tanh(d/2lam) and kappa = tanh(d/2lam)/lam for the centered basis, inf-safe."""
+    lam = np.asarray(lam)
+    inf = np.isinf(lam) if not np.iscomplexobj(lam) else np.isinf(lam.real) | np.isinf(lam.imag)
+    lam_safe = np.where(inf, 1.0, lam)
+    x = d / (2.0 * lam_safe)
+    # tanh of a large-real-part argument is 1 to double precision; avoid overflow warnings.
+    big = np.real(x) > 40.0
+    th = np.tanh(np.where(big, 0.0, x))
+    th = np.where(big, 1.0, th)
+    tau = np.where(inf, d / 2.0, lam_safe * th)
+    kappa = np.where(inf, 0.0, th / lam_safe)
+    return tau, kappa
+
+
+@dataclass
+class _Channel:
+    """One spin channel of the whole stack (longitudinal: real, transverse: complex)."""
+
+    status: list      # per layer: "insulator" | "active" | "grounded"
+    c: list           # per layer: spin conductivity coefficient (sigma/2 or sigma_m)
+    lam: list         # per layer: decay length (complex for transverse FM)
+    src: list         # per layer: source theta*J (A/m^2)
+    d: list           # per layer: thickness
+    gaps: list        # per gap: conductance G (complex array; inf allowed)
+
+
+def _solve_channel(ch: _Channel, n: int):
+    """Solve the linear boundary-value problem of one channel for a batch of n points.
+
+    Returns per-layer coefficient arrays (A, B) (None for inactive layers) and boundary values.
+    """
+    L = len(ch.status)
+    idx = {}
+    for i, s in enumerate(ch.status):
+        if s == "active":
+            idx[i] = len(idx)
+    m = 2 * len(idx)
+    if m == 0:
+        return {}, {}
+    M = np.zeros((n, m, m), dtype=complex)
+    rhs = np.zeros((n, m), dtype=complex)
+    tau = {}
+    kap = {}
+    for i in idx:
+        tau[i], kap[i] = _basis(ch.lam[i], ch.d[i])
+        tau[i] = np.broadcast_to(tau[i], (n,))
+        kap[i] = np.broadcast_to(kap[i], (n,))
+
+    # Side values as linear forms: value = coefA*A + coefB*B + const
+    def u_side(i, top):
+        t = tau[i]
+        return (np.ones(n), t if top else -t, np.zeros(n))
+
+    def q_side(i, top):
+        c = np.broadcast_to(ch.c[i], (n,))
+        k = kap[i]
+        s = np.broadcast_to(ch.src[i], (n,))
+        return ((-c * k) if top else (c * k), -c, s)
+
+    row = [0]
+
+    def add(terms, const_extra=0.0):
+        """Add one equation: sum(weight * linear form) = 0."""
+        r = row[0]
+        total_const = np.zeros(n, dtype=complex) + const_extra
+        for w, i, form in terms:
+            a, b, cst = form
+            j = 2 * idx[i]
+            M[:, r, j] += w * a
+            M[:, r, j + 1] += w * b
+            total_const = total_const + w * cst
+        rhs[:, r] = -total_const
+        row[0] += 1
+
+    def weights(G):
+        G = np.broadcast_to(np.asarray(G, dtype=complex), (n,))
+        ginf = np.isinf(G.real)
+        mag = np.where(ginf, 0.0, np.abs(G))
+        wq = np.where(ginf, 0.0, 1.0 / (_G0 + mag))           # weight of Q
+        wu = np.where(ginf, 1.0, np.where(ginf, 0.0, G) / (_G0 + mag))  # weight of u difference
+        return wq, wu
+
+    one = np.ones(n)
+    for i in idx:
+        # bottom side of layer i
+        below = i - 1
+        if below < 0 or ch.status[below] == "insulator":
+            add([(one / _G0, i, q_side(i, False))])
+        elif ch.status[below] == "grounded":
+            wq, wu = weights(ch.gaps[below])
+            # Q_b = G (0 - u_b)  ->  wq Q_b + wu u_b = 0
+            add([(wq, i, q_side(i, False)), (wu, i, u_side(i, False))])
+        # (active below: equations added from the top side of the layer below)
+        above = i + 1
+        if above >= L or ch.status[above] == "insulator":
+            add([(one / _G0, i, q_side(i, True))])
+        elif ch.status[above] == "grounded":
+            wq, wu = weights(ch.gaps[i])
+            # Q_t = G (u_t - 0)  ->  wq Q_t - wu u_t = 0
+            add([(wq, i, q_side(i, True)), (-wu, i, u_side(i, True))])
+        else:
+            # both active: continuity and the interface law
+            add([(one / _G0, i, q_side(i, True)), (-one / _G0, above, q_side(above, False))])
+            wq, wu = weights(ch.gaps[i])
+            add([(wq, i, q_side(i, True)), (-wu, i, u_side(i, True)), (wu, above, u_side(above, False))])
+    assert row[0] == m
+    # Row equilibration
+    scale = np.max(np.abs(M), axis=2, keepdims=True)
+    scale = np.where(scale > 0, scale, 1.0)
+    sol = np.linalg.solve(M / scale, (rhs / scale[..., 0])[..., None])[..., 0]
+    coef = {i: (sol[:, 2 * k], sol[:, 2 * k + 1]) for i, k in idx.items()}
+    sides = {}
+    for i in idx:
+        A, B = coef[i]
+        sides[i] = {
+            "u_b": A - tau[i] * B, "u_t": A + tau[i] * B,
+            "Q_b": q_side(i, False)[0] * A + q_side(i, False)[1] * B + q_side(i, False)[2],
+            "Q_t": q_side(i, True)[0] * A + q_side(i, True)[1] * B + q_side(i, True)[2],
+            "int_u": 2.0 * tau[i] * A,
+        }
+    return coef, sides
+
+
+def _reference_layer(stack: Stack, magnet_index: int) -> int:
+    """Index of the layer whose current density the efficiencies refer to (issue 2, item 5):
+    the non-magnetic metal with the largest |spin Hall angle| if one has a nonzero angle,
+    else the magnet itself."""
+    best, best_val = None, 0.0
+    for i, l in enumerate(stack.layers):
+        if l.kind == "normal_metal":
+            v = float(np.max(np.abs(np.asarray(l.material.spin_hall_angle, dtype=float))))
+            if v > best_val:
+                best, best_val = i, v
+    return best if best is not None else magnet_index
+
+
+def torques(stack: Stack, *, temperature=None, profiles: bool = False,
+            temperature_law: MagnonTemperatureLaw = DEFAULT_TEMPERATURE_LAW,
+            points_per_layer: int = 41) -> TorqueResult:
+    """Spin-orbit torques, current split and resistance of a stack (PHYSICS.md section 3).
+
+    Parameters
+    ----------
+    stack : Stack (parameters may be arrays; results broadcast).
+    temperature : K, overrides the stack's temperature (may be an array).
+    profiles : also return u(z) and Q(z) (charge units) for the actual magnetization direction.
+    temperature_law : how AFI magnon transport scales with T/T_N.
+
+    Returns
+    -------
+    TorqueResult with, for every ferromagnetic layer, xi_dl, xi_fl (per current density in the
+    reference layer), sigma_dl, sigma_fl (Ohm^-1 m^-1), b_dl, b_fl (T at the stack's current
+    density); for every layer its current fraction, density and Joule power; the sheet resistance.
+    """
+    T = stack.temperature if temperature is None else np.asarray(temperature, dtype=float)
+    if np.any(~np.isfinite(np.asarray(T, dtype=float))) or np.any(np.asarray(T) <= 0):
+        raise PhysicsError("temperature must be positive and finite")
+    shape = np.broadcast_shapes(stack.shape, np.shape(T))
+    n = int(np.prod(shape)) if shape else 1
+
+    def flat(v):
+        return np.broadcast_to(np.asarray(v), shape).reshape(n)
+
+    layers = stack.layers
+    L = len(layers)
+    d = [flat(l.thickness).astype(float) for l in layers]
+    Tn = flat(T).astype(float)
+
+    # ---- charge current
+    metals = [i for i, l in enumerate(layers) if l.material.is_metal]
+    rho = {i: flat(layers[i].material.resistivity).astype(float) for i in metals}
+    magnet_idx = [i for i, l in enumerate(layers) if l.kind == "ferromagnet"]
+    ref_stack = _reference_layer(stack, magnet_idx[0])
+    j_file = flat(stack.current_density).astype(float)
+    E = j_file * rho[ref_stack]
+    J = {i: E / rho[i] for i in metals}
+    total_current = sum(J[i] * d[i] for i in metals)
+    sheet_conductance = sum(d[i] / rho[i] for i in metals)
+    sheet_resistance = 1.0 / sheet_conductance
+
+    # ---- channel parameters
+    mvec = np.asarray(stack.magnetization_direction, dtype=float)
+    yhat = np.array([0.0, 1.0, 0.0])
+    y_par = float(mvec @ yhat)
+    y_perp_vec = yhat - y_par * mvec
+    y_perp = float(np.linalg.norm(y_perp_vec))
+    e1 = y_perp_vec / y_perp if y_perp > 1e-12 else np.cross(mvec, np.array([0.0, 0.0, 1.0]) if abs(mvec[2]) < 0.9 else np.array([1.0, 0.0, 0.0]))
+    e1 = e1 / np.linalg.norm(e1)
+    e2 = np.cross(e1, mvec)
+
+    afi_params = {}
+    for i, l in enumerate(layers):
+        if l.kind == "antiferromagnetic_insulator":
+            mat = l.material
+            TN = flat(mat.neel_temperature).astype(float)
+            lam_m = temperature_law.scale("diffusion_length", flat(mat.magnon_diffusion_length).astype(float),
+                                          Tn, stack.reference_temperature, TN)
+            sig_m = temperature_law.scale("conductivity", flat(mat.magnon_spin_conductivity).astype(float),
+                                          Tn, stack.reference_temperature, TN)
+            afi_params[i] = (TN, lam_m, sig_m)
+
+    def gap_conductance(g, transverse: bool):
+        itf = stack.interfaces[g]
+        a, b = layers[g], layers[g + 1]
+        kinds = {a.kind, b.kind}
+        if itf.is_reflecting:
+            return np.zeros(n, dtype=complex)
+        if "antiferromagnetic_insulator" in kinds:
+            G = flat(itf.magnon_interface_conductance).astype(float)
+            if a.kind == "antiferromagnetic_insulator" and b.kind == "antiferromagnetic_insulator":
+                return np.full(n, np.inf, dtype=complex)
+            afi = g if a.kind == "antiferromagnetic_insulator" else g + 1
+            G = temperature_law.scale("interface", G, Tn, stack.reference_temperature, afi_params[afi][0])
+            return G.astype(complex)
+        if transverse and kinds == {"ferromagnet", "normal_metal"}:
+            return flat(itf.spin_mixing_conductance).astype(complex)
+        return flat(itf.spin_conductance).astype(complex)
+
+    def build(transverse: bool, source_scale_nm: float, source_scale_fm_sahe: float) -> _Channel:
+        status, c, lam, src, dd = [], [], [], [], []
+        for i, l in enumerate(layers):
+            mat = l.material
+            dd.append(d[i])
+            if l.kind == "insulator":
+                status.append("insulator"); c.append(None); lam.append(None); src.append(None)
+            elif l.kind == "antiferromagnetic_insulator":
+                _, lam_m, sig_m = afi_params[i]
+                status.append("active"); c.append(sig_m); lam.append(lam_m); src.append(np.zeros(n))
+            else:
+                sigma = 1.0 / rho[i]
+                theta = flat(mat.spin_hall_angle).astype(float)
+                lsf = flat(mat.spin_diffusion_length).astype(float)
+                if l.kind == "normal_metal":
+                    status.append("active"); c.append(sigma / 2); lam.append(lsf)
+                    src.append(theta * J[i] * source_scale_nm)
+                elif transverse:
+                    lphi = flat(mat.spin_dephasing_length).astype(float)
+                    lj = flat(mat.spin_precession_length).astype(float)
+                    if np.any(lphi == 0.0):
+                        if not np.all(lphi == 0.0):
+                            raise PhysicsError("spin_dephasing_length = 0 cannot be mixed with > 0 in one sweep")
+                        status.append("grounded"); c.append(None); lam.append(None); src.append(None)
+                        continue
+                    with np.errstate(divide="ignore"):
+                        inv2 = 1.0 / lsf ** 2 + 1.0 / lphi ** 2 - 1j / lj ** 2
+                    lam_perp = np.where(inv2 == 0, np.inf, 1.0 / np.sqrt(np.where(inv2 == 0, 1.0, inv2)))
+                    status.append("active"); c.append(sigma / 2); lam.append(lam_perp)
+                    src.append(theta * J[i] * source_scale_nm)
+                else:
+                    sahe = flat(mat.spin_anomalous_hall_angle).astype(float)
+                    status.append("active"); c.append(sigma / 2); lam.append(lsf)
+                    src.append(theta * J[i] * source_scale_nm + sahe * J[i] * source_scale_fm_sahe)
+        gaps = [gap_conductance(g, transverse) for g in range(L - 1)]
+        return _Channel(status, c, lam, src, dd, gaps)
+
+    # Transverse channel with a unit projection of +y: gives the efficiencies.
+    tch = build(True, 1.0, 0.0)
+    tcoef, tsides = _solve_channel(tch, n)
+
+    magnets = []
+    balance_terms = []
+    torque_of = {}
+    for i in magnet_idx:
+        mat = layers[i].material
+        if tch.status[i] == "grounded":
+            inflow = np.zeros(n, dtype=complex)
+            if i - 1 >= 0 and tch.status[i - 1] == "active":
+                inflow = inflow + tsides[i - 1]["Q_t"]
+            if i + 1 < L and tch.status[i + 1] == "active":
+                inflow = inflow - tsides[i + 1]["Q_b"]
+            tau_c = inflow
+        else:
+            sigma = 1.0 / rho[i]
+            lphi = flat(mat.spin_dephasing_length).astype(float)
+            lj = flat(mat.spin_precession_length).astype(float)
+            with np.errstate(divide="ignore"):
+                rate = 1.0 / lphi ** 2 - 1j / lj ** 2
+            tau_c = (sigma / 2) * rate * tsides[i]["int_u"]
+        torque_of[i] = tau_c
+        balance_terms.append(tau_c)
+        ref = _reference_layer(stack, i)
+        j_ref = J[ref]
+        ms = flat(mat.saturation_magnetization).astype(float)
+        # b = mu0 H = hbar xi J / (2 e Ms d) with xi J = tau (J: current density in the reference layer)
+        tau_file = tau_c  # computed at the file's current density
+        magnets.append(MagnetTorque(
+            layer=layers[i].name, reference_layer=layers[ref].name,
+            xi_dl=(tau_c.real / j_ref).reshape(shape), xi_fl=(tau_c.imag / j_ref).reshape(shape),
+            sigma_dl=(tau_c.real / E).reshape(shape), sigma_fl=(tau_c.imag / E).reshape(shape),
+            b_dl=(HBAR * tau_file.real / (2 * E_CHARGE * ms * d[i])).reshape(shape),
+            b_fl=(HBAR * tau_file.imag / (2 * E_CHARGE * ms * d[i])).reshape(shape),
+            torque=tau_c.reshape(shape), thickness=d[i].reshape(shape),
+            saturation_magnetization=ms.reshape(shape)))
+
+    # Spin balance of the transverse channel: torque + spin flip + magnon relaxation = generated (0).
+    flip_terms = []
+    for i, s in enumerate(tch.status):
+        if s != "active":
+            continue
+        l = layers[i]
+        if l.kind == "antiferromagnetic_insulator":
+            flip_terms.append(tch.c[i] / tch.lam[i] ** 2 * tsides[i]["int_u"])
+        elif l.kind == "normal_metal":
+            flip_terms.append(tch.c[i] / tch.lam[i] ** 2 * tsides[i]["int_u"])
+        else:
+            lsf = flat(l.material.spin_diffusion_length).astype(float)
+            flip_terms.append(tch.c[i] / lsf ** 2 * tsides[i]["int_u"])
+    terms = balance_terms + flip_terms
+    total = sum(terms) if terms else np.zeros(n)
+    biggest = np.max(np.abs(np.array(terms)), axis=0) if terms else np.zeros(n)
+    sources = [np.abs(np.broadcast_to(sv, (n,))) for sv in tch.src if sv is not None]
+    scale_src = np.max(np.array(sources), axis=0) if sources else np.zeros(n)
+    biggest = np.maximum(biggest, scale_src)
+    total = np.where(biggest > 1e-250, total, 0.0)
+    biggest = np.where(biggest > 1e-250, biggest, 1.0)
+    spin_balance = {
+        "torque": {layers[i].name: torque_of[i].reshape(shape) for i in magnet_idx},
+        "relative_residual": (np.abs(total) / biggest).reshape(shape),
+        "generated": 0.0,
+    }
+
+    layer_results = []
+    for i, l in enumerate(layers):
+        if i in J:
+            jd = J[i]
+            frac = jd * d[i] / total_current
+            power = jd ** 2 * rho[i] * d[i]
+            r = rho[i]
+        else:
+            jd = np.zeros(n); frac = np.zeros(n); power = np.zeros(n); r = np.full(n, np.inf)
+        layer_results.append(LayerCurrent(l.name, l.material.name, l.kind, d[i].reshape(shape),
+                                          r.reshape(shape), frac.reshape(shape), jd.reshape(shape),
+                                          power.reshape(shape)))
+
+    prof = None
+    if profiles:
+        prof = _profiles(stack, layers, tch, tcoef, build, n, shape, mvec, e1, e2, y_par, y_perp,
+                         points_per_layer)
+
+    return TorqueResult(stack_name=stack.name, shape=shape, temperature=Tn.reshape(shape),
+                        current_density=j_file.reshape(shape), reference_layer=layers[ref_stack].name,
+                        electric_field=E.reshape(shape), sheet_resistance=sheet_resistance.reshape(shape),
+                        magnets=magnets, layers=layer_results, spin_balance=spin_balance, profiles=prof)
+
+
+def _profile_values(A, B, c, lam, src, d, z):
+    """u(z), Q(z) inside one layer (z local, 0..d) for the centered basis; shapes (n, nz)."""
+    lam = np.asarray(lam)[:, None]
+    dd = np.asarray(d)[:, None]
+    A = A[:, None]
+    B = B[:, None]
+    inf = np.isinf(lam.real) if np.iscomplexobj(lam) else np.isinf(lam)
+    lam_s = np.where(inf, 1.0, lam)
+    x = (z - dd / 2) / lam_s
+    y = dd / (2 * lam_s)
+    den = 1.0 + np.exp(-2 * y)
+    ch = (np.exp(x - y) + np.exp(-x - y)) / den
+    sh = (np.exp(x - y) - np.exp(-x - y)) / den
+    f1 = np.where(inf, 1.0, ch)
+    f2 = np.where(inf, z - dd / 2, lam_s * sh)
+    f1p = np.where(inf, 0.0, sh / lam_s)
+    f2p = np.where(inf, 1.0, ch)
+    u = A * f1 + B * f2
+    Q = -np.asarray(c)[:, None] * (A * f1p + B * f2p) + np.asarray(src)[:, None]
+    return u, Q
+
+
+def _profiles(stack, layers, tch, tcoef, build, n, shape, mvec, e1, e2, y_par, y_perp, npts):
+    """Spin accumulation (V) and spin current (A/m^2) vectors vs z for the actual m."""
+    lch = build(False, y_par, float(mvec @ np.array([0.0, 1.0, 0.0])))
+    lcoef, _ = _solve_channel(lch, n)
+    z_all, u_all, q_all, names = [], [], [], []
+    z0 = np.zeros(n)
+    for i, l in enumerate(layers):
+        d = tch.d[i]
+        s = np.linspace(0.0, 1.0, npts)
+        z = d[:, None] * s[None, :]
+        u_vec = np.zeros((n, npts, 3))
+        q_vec = np.zeros((n, npts, 3))
+        if lch.status[i] == "active":
+            ul, ql = _profile_values(*lcoef[i], lch.c[i], lch.lam[i], lch.src[i], d, z)
+            u_vec += ul.real[..., None] * mvec
+            q_vec += ql.real[..., None] * mvec
+        if tch.status[i] == "active":
+            ut, qt = _profile_values(*tcoef[i], tch.c[i], tch.lam[i], tch.src[i], d, z)
+            ut, qt = ut * y_perp, qt * y_perp
+            u_vec += ut.real[..., None] * e1 + ut.imag[..., None] * e2
+            q_vec += qt.real[..., None] * e1 + qt.imag[..., None] * e2
+        z_all.append(z0[:, None] + z)
+        u_all.append(u_vec)
+        q_all.append(q_vec)
+        names += [l.name] * npts
+        z0 = z0 + d
+    z = np.concatenate(z_all, axis=1)
+    u = np.concatenate(u_all, axis=1)
+    q = np.concatenate(q_all, axis=1)
+    return {"z": z.reshape(shape + z.shape[1:]), "spin_accumulation": u.reshape(shape + u.shape[1:]),
+            "spin_current": q.reshape(shape + q.shape[1:]), "layer": names,
+            "units": {"z": "m", "spin_accumulation": "V (mu_s/e)", "spin_current": "A/m^2 (charge units)"}}
+
+
+def spin_pumping_damping(effective_conductance, saturation_magnetization, thickness):
+    """Damping enhancement by spin pumping into a sink (Onsager partner of the spin-loss torque).
+
+    Delta alpha = g_L mu_B hbar G_eff / (2 e^2 M_s d), G_eff in charge units (Ohm^-1 m^-2) as in
+    PHYSICS.md section 3 [M: Tserkovnyak, Brataas, Bauer, PRL 88, 117601 (2002)].
+    """
+    from .units import G_LANDE, MU_B
+
+    return G_LANDE * MU_B * HBAR * effective_conductance / (2 * E_CHARGE**2 * saturation_magnetization * thickness)
