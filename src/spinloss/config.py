@@ -103,16 +103,18 @@ def parse_vary(item: str, *, source: str = "<command line>") -> tuple[str, np.nd
             return float(v), None
         try:
             q = unit_registry().Quantity(v)
+            return float(q.magnitude), str(q.units)
         except Exception:
             raise ConfigError(source, key, f"cannot parse {v!r}") from None
-        return float(q.magnitude), str(q.units)
 
     (a, ua), (b, ub) = _num(start), _num(stop)
     if ua != ub:
         if ua is None or ub is None:
             raise ConfigError(source, key, "START and STOP must have the same unit")
-        q = unit_registry().Quantity(b, ub).to(ua)
-        b = float(q.magnitude)
+        try:
+            b = float(unit_registry().Quantity(b, ub).to(ua).magnitude)
+        except Exception:
+            raise ConfigError(source, key, f"START ({ua}) and STOP ({ub}) have different dimensions") from None
     if not (math.isfinite(a) and math.isfinite(b)):
         raise ConfigError(source, key, "START and STOP must be finite")
     if log:

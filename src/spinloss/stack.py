@@ -186,9 +186,14 @@ class Stack:
             raise ConfigError(source, "layers", "no ferromagnetic layer (a stack needs at least one magnet)")
 
         interfaces = build_interfaces(layers, raw.get("interfaces", []), lib, source=source)
-        return cls(name=name, layers=tuple(layers), interfaces=tuple(interfaces),
-                   temperature=temperature, reference_temperature=float(t_ref), current_density=j,
-                   magnetization_direction=tuple(mvec), source=source, raw=raw, library=lib)
+        stack = cls(name=name, layers=tuple(layers), interfaces=tuple(interfaces),
+                    temperature=temperature, reference_temperature=float(t_ref), current_density=j,
+                    magnetization_direction=tuple(mvec), source=source, raw=raw, library=lib)
+        try:
+            stack.shape
+        except ValueError:
+            raise ConfigError(source, None, "array-valued parameters do not broadcast to one shape") from None
+        return stack
 
     # ------------------------------------------------------------------ queries
     def layer(self, name: str) -> Layer:

@@ -109,7 +109,10 @@ def to_si(value, dimension: str, *, source: str | None = None, key: str | None =
         else:
             out = _parse_string(text, dimension, source, key)
     elif _is_number(value):
-        out = float(value)
+        try:
+            out = float(value)
+        except OverflowError:  # a TOML integer beyond the float range
+            raise ConfigError(source, key, "must be finite") from None
     elif isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
         arr = np.asarray(value, dtype=float)
         if np.any(np.isnan(arr)) and not allow_nan:
@@ -128,16 +131,24 @@ def to_si(value, dimension: str, *, source: str | None = None, key: str | None =
 
 
 def _parse_string(text: str, dimension: str, source, key) -> float:
+    """Parse ``text`` with pint, check the dimension, return SI. Rounded to 15 significant
+    digits: unit prefixes are applied by multiplying with inexact factors (1.5 * 1e-9 gives
+    1.5000000000000002e-09), and values typed in decimal have fewer digits than that."""
+    out = _parse_string_raw(text, dimension, source, key)
+    return float(f"{out:.15g}") if math.isfinite(out) else out
+
+
+def _parse_string_raw(text: str, dimension: str, source, key) -> float:
     import pint
 
     ureg = unit_registry()
     try:
         q = ureg.Quantity(text)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
-            TypeError, AttributeError, SyntaxError, AssertionError) as exc:
+        if not isinstance(q, ureg.Quantity):
+            q = ureg.Quantity(q)
+        float(q.magnitude)  # complex or non-numeric magnitudes are errors
+    except Exception as exc:  # pint raises many types (ZeroDivisionError, TokenError, ...)
         raise ConfigError(source, key, f"cannot parse {text!r} as a quantity ({exc})") from None
-    if not isinstance(q, ureg.Quantity):
-        q = ureg.Quantity(q)
     if dimension == "field":
         if q.check("[current] / [length]"):
             return float(q.to("A/m").magnitude)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import check_keys
 from ..errors import ConfigError
 from ..units import to_si
 
@@ -191,6 +192,13 @@ def _read_toml(path: str, *, source_for_errors: str) -> dict:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), None, f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), None, "not a UTF-8 text file") from None
+
+
+_INTERFACE_PAIRS = {"metal_ferromagnet": ("spin_mixing_conductance", "spin_conductance"),
+                    "metal_metal": ("spin_mixing_conductance", "spin_conductance"),
+                    "metal_antiferromagnetic_insulator": ("magnon_interface_conductance",)}
 
 
 def _build_library(paths: list[str]) -> MaterialLibrary:
@@ -204,7 +212,14 @@ def _build_library(paths: list[str]) -> MaterialLibrary:
                 if not isinstance(table, dict):
                     raise ConfigError(path, name, "must be a table of tables")
                 for pair, vals in table.items():
-                    iface[pair] = dict(vals)
+                    if pair not in _INTERFACE_PAIRS:
+                        raise ConfigError(path, f"{name}.{pair}", "unknown interface kind pair "
+                                          f"(known: {', '.join(_INTERFACE_PAIRS)})")
+                    if not isinstance(vals, dict):
+                        raise ConfigError(path, f"{name}.{pair}", "must be a table")
+                    check_keys(vals, set(_INTERFACE_PAIRS[pair]) | {"references"}, source=path,
+                               prefix=f"{name}.{pair}")
+                    iface[pair] = {**iface.get(pair, {}), **vals}
                 continue
             if not isinstance(table, dict):
                 raise ConfigError(path, name, "each material must be a table")
