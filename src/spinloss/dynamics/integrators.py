@@ -1,0 +1,617 @@
+"""Public drivers of the batched macrospin engine: parameters, current waveforms, integrators.
+
+Equation (PHYSICS.md sections 2 and 4; explicit form derived in :mod:`spinloss.dynamics.llg`)::
+
+    dm/dt = -gamma mu0 m x H_eff + alpha m x dm/dt - gamma mu0 H_DL m x (m x s) - gamma mu0 H_FL m x s
+    H_eff = H_applied - M_s N m + H_K (m.u) u + H_thermal
+    H_DL = damping_like_field_per_current * j(t),   H_FL = field_like_field_per_current * j(t)
+
+Thermal field (Brown): each component Gaussian with variance 2 alpha k_B T / (gamma mu0^2 M_s V dt)
+per step. Stochastic Heun (Stratonovich), |m| renormalized each step.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time as _time
+from dataclasses import dataclass, field, fields
+from typing import Callable, Sequence
+
+import numba
+import numpy as np
+
+from ..errors import SpinlossInputError
+from ..units import GAMMA, KB, MU0
+from . import kernels as K
+from .rng import stream_keys
+
+__all__ = [
+    "MacrospinParameters",
+    "Waveform",
+    "MacrospinResult",
+    "simulate",
+    "simulate_deterministic",
+    "energy_density",
+    "effective_field",
+    "thermal_field_std",
+    "pack_parameters",
+]
+
+_VECTOR_FIELDS = ("demag_factors", "anisotropy_axis", "applied_field", "polarization")
+
+
+def _bad(key, rule):
+    return SpinlossInputError("<api>", key, rule)
+
+
+@dataclass(frozen=True)
+class MacrospinParameters:
+    """Macrospin parameters; every field is a scalar or an array of shape (N,) ((N,3) or (3,) for
+    vectors), broadcast over the batch.
+
+    Fields (SI):
+        saturation_magnetization  M_s, A/m
+        damping                   Gilbert alpha
+        volume                    m^3 (thermal field; unused at T = 0)
+        temperature               K
+        demag_factors             (Nxx, Nyy, Nzz), principal axes along x, y, z (see ``demag``)
+        anisotropy_axis           uniaxial easy axis u (normalized here)
+        anisotropy_field          H_K = 2 K_u,eff / (mu0 M_s), A/m (magnetocrystalline +
+                                  interface; shape anisotropy comes from ``demag_factors``)
+        applied_field             A/m
+        polarization              s, spin polarization entering the magnet (normalized; a zero
+                                  vector means no torque). For STT: the reference layer p.
+        damping_like_field_per_current  H_DL / j, A/m per A/m^2 (``llg.sot_field_per_current``)
+        field_like_field_per_current    H_FL / j, A/m per A/m^2
+        gamma                     rad s^-1 T^-1
+    """
+
+    saturation_magnetization: object
+    damping: object
+    volume: object = 1e-24
+    temperature: object = 0.0
+    demag_factors: object = (0.0, 0.0, 0.0)
+    anisotropy_axis: object = (0.0, 0.0, 1.0)
+    anisotropy_field: object = 0.0
+    applied_field: object = (0.0, 0.0, 0.0)
+    polarization: object = (0.0, 1.0, 0.0)
+    damping_like_field_per_current: object = 0.0
+    field_like_field_per_current: object = 0.0
+    gamma: object = GAMMA
+
+    def batch_size(self) -> int:
+        """N implied by the fields (1 if all are scalars / single vectors)."""
+        n = 1
+        for f in fields(self):
+            a = np.asarray(getattr(self, f.name), dtype=float)
+            lead = a.shape[:-1] if f.name in _VECTOR_FIELDS else a.shape
+            if len(lead) > 1:
+                raise _bad(f.name, f"shape {a.shape} not broadcastable to a batch")
+            if len(lead) == 1 and lead[0] != 1:
+                if n not in (1, lead[0]):
+                    raise _bad(f.name, f"batch size {lead[0]} conflicts with {n}")
+                n = lead[0]
+        return n
+
+    def broadcast(self, n: int) -> dict:
+        """Dict of arrays: scalars -> (n,), vectors -> (n, 3). Validates values."""
+        out = {}
+        for f in fields(self):
+            a = np.asarray(getattr(self, f.name), dtype=float)
+            try:
+                if f.name in _VECTOR_FIELDS:
+                    if a.shape[-1:] != (3,):
+                        raise ValueError
+                    a = np.broadcast_to(a, (n, 3))
+                else:
+                    a = np.broadcast_to(a, (n,))
+            except ValueError:
+                raise _bad(f.name, f"shape {np.shape(getattr(self, f.name))} does not broadcast "
+                                   f"to batch size {n}") from None
+            if not np.all(np.isfinite(a)):
+                raise _bad(f.name, "must be finite")
+            out[f.name] = np.array(a, dtype=float)
+        if np.any(out["saturation_magnetization"] <= 0):
+            raise _bad("saturation_magnetization", "must be > 0")
+        if np.any(out["damping"] < 0):
+            raise _bad("damping", "must be >= 0")
+        if np.any(out["temperature"] < 0):
+            raise _bad("temperature", "must be >= 0 K")
+        if np.any((out["temperature"] > 0) & ((out["volume"] <= 0) | (out["damping"] <= 0))):
+            raise _bad("volume", "temperature > 0 needs volume > 0 and damping > 0")
+        if np.any(out["gamma"] <= 0):
+            raise _bad("gamma", "must be > 0")
+        for name in ("anisotropy_axis", "polarization"):
+            v = out[name]
+            nrm = np.linalg.norm(v, axis=1)
+            if name == "anisotropy_axis" and np.any((nrm == 0) & (out["anisotropy_field"] != 0)):
+                raise _bad(name, "zero vector with nonzero anisotropy_field")
+            out[name] = v / np.where(nrm > 0, nrm, 1.0)[:, None]
+        return out
+
+
+def thermal_field_std(params: MacrospinParameters, dt: float, n: int | None = None):
+    """Per-component std of the thermal field per step, sqrt(2 alpha kB T/(gamma mu0^2 Ms V dt)), A/m."""
+    n = params.batch_size() if n is None else n
+    p = params.broadcast(n)
+    vol = np.where(p["volume"] > 0, p["volume"], 1.0)
+    return np.sqrt(2.0 * p["damping"] * KB * p["temperature"]
+                   / (p["gamma"] * MU0**2 * p["saturation_magnetization"] * vol * dt))
+
+
+def effective_field(params: MacrospinParameters, m):
+    """Deterministic H_eff (A/m), shape like m (..., 3): applied - Ms N m + H_K (m.u) u."""
+    m = np.asarray(m, dtype=float)
+    n = m.shape[0] if m.ndim == 2 else params.batch_size()
+    p = params.broadcast(n)
+    mm = np.broadcast_to(m, (n, 3))
+    u = p["anisotropy_axis"]
+    mu = np.sum(mm * u, axis=1)
+    h = (p["applied_field"] - p["saturation_magnetization"][:, None] * p["demag_factors"] * mm
+         + (p["anisotropy_field"] * mu)[:, None] * u)
+    return h if m.ndim == 2 else h.reshape(m.shape if n == 1 else (n, 3))
+
+
+def energy_density(params: MacrospinParameters, m):
+    """Energy density (J/m^3) of state m (..., 3): Zeeman + uniaxial anisotropy + demag.
+
+    e = -mu0 Ms H.m - (mu0 Ms H_K / 2)(m.u)^2 + (mu0 Ms^2 / 2) sum_i N_ii m_i^2.
+    """
+    m = np.asarray(m, dtype=float)
+    n = m.shape[0] if m.ndim == 2 else params.batch_size()
+    p = params.broadcast(n)
+    mm = np.broadcast_to(m, (n, 3))
+    ms = p["saturation_magnetization"]
+    mu = np.sum(mm * p["anisotropy_axis"], axis=1)
+    e = (-MU0 * ms * np.sum(p["applied_field"] * mm, axis=1)
+         - 0.5 * MU0 * ms * p["anisotropy_field"] * mu**2
+         + 0.5 * MU0 * ms**2 * np.sum(p["demag_factors"] * mm**2, axis=1))
+    return e if m.ndim == 2 or n > 1 else e[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Waveform
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Waveform:
+    """Piecewise-linear current density j(t) (A/m^2), zero outside [times[0], times[-1]].
+
+    ``times`` and ``values`` have shape (K,) (shared by the batch) or (N, K) (one row per
+    device); times non-decreasing; a repeated time is a jump (right-continuous).
+    """
+
+    times: np.ndarray
+    values: np.ndarray
+
+    def __post_init__(self):
+        t = np.atleast_1d(np.asarray(self.times, dtype=float))
+        v = np.atleast_1d(np.asarray(self.values, dtype=float))
+        if t.shape != v.shape or t.ndim > 2:
+            raise _bad("waveform", f"times {t.shape} and values {v.shape} must have equal shape "
+                                   "(K,) or (N, K)")
+        if t.size and (np.any(np.isnan(t)) or np.any(np.diff(t, axis=-1) < 0)):
+            raise _bad("waveform.times", "must be non-decreasing and not NaN")
+        if not np.all(np.isfinite(v)):
+            raise _bad("waveform.values", "must be finite")
+        object.__setattr__(self, "times", t)
+        object.__setattr__(self, "values", v)
+
+    # constructors ------------------------------------------------------------------------
+    @classmethod
+    def zero(cls) -> "Waveform":
+        return cls(np.zeros(0), np.zeros(0))
+
+    @classmethod
+    def constant(cls, amplitude, start=0.0, stop=np.inf) -> "Waveform":
+        """j = amplitude for start <= t < stop (amplitude may be (N,))."""
+        a = np.asarray(amplitude, dtype=float)
+        t = np.stack(np.broadcast_arrays(np.asarray(start, float), np.asarray(stop, float), a)[:2],
+                     axis=-1)
+        aa = np.broadcast_to(a, t.shape[:-1])
+        return cls(np.broadcast_to(t, aa.shape + (2,)), np.stack([aa, aa], axis=-1))
+
+    @classmethod
+    def pulse(cls, amplitude, width, rise_time=0.0, fall_time=None, delay=0.0) -> "Waveform":
+        """Trapezoid: 0 until ``delay``, linear rise over ``rise_time``, flat top of duration
+        ``width`` at ``amplitude``, linear fall over ``fall_time`` (default = rise_time).
+
+        Any argument may be an array of shape (N,) (one pulse per device).
+        """
+        fall_time = rise_time if fall_time is None else fall_time
+        a, w, r, f, d = np.broadcast_arrays(*(np.asarray(x, dtype=float)
+                                              for x in (amplitude, width, rise_time, fall_time, delay)))
+        if np.any(w < 0) or np.any(r < 0) or np.any(f < 0):
+            raise _bad("pulse", "width, rise_time and fall_time must be >= 0")
+        t = np.stack([d, d + r, d + r + w, d + r + w + f], axis=-1)
+        z = np.zeros_like(a)
+        v = np.stack([z, a, a, z], axis=-1)
+        return cls(t, v)
+
+    @classmethod
+    def sequence(cls, pieces: Sequence["Waveform | tuple"], gap=0.0, start=0.0) -> "Waveform":
+        """Pulses one after another: each piece (a Waveform with its own time origin, or a tuple
+        of ``Waveform.pulse`` arguments, e.g. ``(+j, 1e-9, 1e-10)`` / ``(-j, 1e-9, 1e-10)``)
+        starts ``gap`` after the previous one ends."""
+        ws = [p if isinstance(p, Waveform) else cls.pulse(*p) for p in pieces]
+        n = 1
+        for w in ws:
+            if w.times.ndim == 2:
+                n = max(n, w.times.shape[0])
+        ts, vs = [], []
+        t_now = np.broadcast_to(np.asarray(start, float), (n,)).copy()
+        gap = np.broadcast_to(np.asarray(gap, float), (n,))
+        for k, w in enumerate(ws):
+            if w.times.shape[-1] == 0:
+                continue
+            t = np.broadcast_to(w.times, (n, w.times.shape[-1])) + t_now[:, None]
+            v = np.broadcast_to(w.values, t.shape)
+            ts += [t[:, :1], t, t[:, -1:]]
+            vs += [np.zeros((n, 1)), v, np.zeros((n, 1))]
+            t_now = t[:, -1] + gap
+        if not ts:
+            return cls.zero()
+        t = np.concatenate(ts, axis=1)
+        v = np.concatenate(vs, axis=1)
+        if n == 1 and all(w.times.ndim == 1 for w in ws):
+            t, v = t[0], v[0]
+        return cls(t, v)
+
+    # evaluation -------------------------------------------------------------------------
+    @property
+    def n_rows(self) -> int:
+        return 1 if self.times.ndim == 1 else self.times.shape[0]
+
+    @property
+    def end_time(self):
+        """Time after which j = 0 (per row)."""
+        if self.times.shape[-1] == 0:
+            return np.zeros(self.n_rows) if self.times.ndim == 2 else 0.0
+        return self.times[..., -1]
+
+    def evaluate(self, t):
+        """j(t). t: scalar, (N,) or (M, N) for per-device rows; (...) for a shared waveform."""
+        t = np.asarray(t, dtype=float)
+        if self.times.shape[-1] == 0:
+            return np.zeros(np.broadcast_shapes(t.shape, (self.n_rows,)) if self.times.ndim == 2
+                            else t.shape)
+        if self.times.ndim == 1:
+            return _eval_rows(self.times[None], self.values[None], t[..., None])[..., 0]
+        tt = np.broadcast_to(t, np.broadcast_shapes(t.shape, (self.n_rows,)))
+        return _eval_rows(self.times, self.values, tt)
+
+    def _rows(self, n):
+        t = self.times if self.times.ndim == 2 else self.times[None]
+        v = self.values if self.values.ndim == 2 else self.values[None]
+        if t.shape[0] not in (1, n):
+            raise _bad("waveform", f"{t.shape[0]} rows for a batch of {n}")
+        return np.ascontiguousarray(t), np.ascontiguousarray(v)
+
+
+def _eval_rows(times, values, t):
+    """Evaluate rows (R, K) at t (..., R) with the kernel's semantics."""
+    R, Kp = times.shape
+    out = np.zeros(t.shape)
+    for r in range(R):
+        tr = t[..., r]
+        k = np.searchsorted(times[r], tr, side="right") - 1
+        inside = (k >= 0) & (k < Kp - 1)
+        kk = np.clip(k, 0, max(Kp - 2, 0))
+        t0 = times[r][kk]
+        t1 = times[r][kk + 1] if Kp > 1 else t0
+        v0 = values[r][kk]
+        v1 = values[r][kk + 1] if Kp > 1 else v0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(np.isfinite(t1) & (t1 > t0), (tr - t0) / (t1 - t0), 0.0)
+        out[..., r] = np.where(inside, v0 + (v1 - v0) * frac, 0.0)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class MacrospinResult:
+    """Outcome of :func:`simulate` / :func:`simulate_deterministic`.
+
+    Times are absolute (start_time + elapsed) except ``times``, the elapsed record times.
+    """
+
+    m_final: np.ndarray  # (N, 3)
+    switched: np.ndarray  # (N,) bool
+    switching_time: np.ndarray  # (N,) s, NaN where not switched
+    end_time: np.ndarray  # (N,) s, time of m_final
+    start_time: np.ndarray  # (N,)
+    times: np.ndarray | None = None  # (n_rec,) elapsed
+    trajectory: np.ndarray | None = None  # (n_rec, N, 3)
+    current: np.ndarray | None = None  # (n_rec, N) A/m^2 at record times
+    method: str = "heun"
+    dt: float | None = None
+    seed: int | None = None
+    stream_ids: np.ndarray | None = None
+    n_steps: int | np.ndarray | None = None
+    interrupted: bool = False
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_devices(self) -> int:
+        return self.m_final.shape[0]
+
+    def to_xarray(self):
+        import xarray as xr
+
+        dev = np.arange(self.n_devices)
+        data = {
+            "m_final": (("device", "component"), self.m_final, {"units": "1", "long_name": "unit magnetization"}),
+            "switched": (("device",), self.switched),
+            "switching_time": (("device",), self.switching_time, {"units": "s"}),
+            "end_time": (("device",), self.end_time, {"units": "s"}),
+            "start_time": (("device",), self.start_time, {"units": "s"}),
+        }
+        coords = {"device": dev, "component": ["x", "y", "z"]}
+        if self.trajectory is not None:
+            coords["time"] = ("time", self.times, {"units": "s", "long_name": "elapsed time"})
+            data["m"] = (("time", "device", "component"), self.trajectory, {"units": "1"})
+            data["current_density"] = (("time", "device"), self.current, {"units": "A/m^2"})
+        if self.stream_ids is not None:
+            data["stream_id"] = (("device",), np.asarray(self.stream_ids))
+        attrs = {"method": self.method, "interrupted": int(self.interrupted)}
+        if self.dt is not None:
+            attrs["dt_s"] = float(self.dt)
+        if self.seed is not None:
+            attrs["seed"] = int(self.seed)
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assembly
+# ---------------------------------------------------------------------------------------------
+
+def _batch(params, m0, waveform, vectors=(), per_device=()):
+    n = params.batch_size()
+    cands = [n, waveform.n_rows]
+    m = np.asarray(m0, dtype=float)
+    if m.shape[-1:] != (3,) or m.ndim > 2:
+        raise _bad("m0", f"shape {m.shape}: expected (3,) or (N, 3)")
+    if m.ndim == 2:
+        cands.append(m.shape[0])
+    for e in vectors:
+        if e is not None and np.ndim(e) == 2:
+            cands.append(np.shape(e)[0])
+    for e in per_device:
+        if e is not None and np.ndim(e) == 1:
+            cands.append(np.shape(e)[0])
+    big = {c for c in cands if c != 1}
+    if len(big) > 1:
+        raise _bad("batch", f"inconsistent batch sizes {sorted(big)}")
+    return big.pop() if big else 1
+
+
+def pack_parameters(params: MacrospinParameters, n: int, dt: float = 0.0, *, switch_axis=None,
+                    switch_threshold=None, start_time=None):
+    """The (NPAR, N) coefficient matrix of :mod:`kernels` (fields scaled by gamma mu0/(1+alpha^2))."""
+    p = params.broadcast(n)
+    alpha = p["damping"]
+    c = p["gamma"] * MU0 / (1.0 + alpha**2)
+    P = np.zeros((K.NPAR, n))
+    ms = p["saturation_magnetization"]
+    P[K.R_ALPHA] = alpha
+    P[K.R_DXX:K.R_DZZ + 1] = (c * ms)[None, :] * p["demag_factors"].T
+    P[K.R_HK] = c * p["anisotropy_field"]
+    P[K.R_UX:K.R_UZ + 1] = p["anisotropy_axis"].T
+    P[K.R_HAX:K.R_HAZ + 1] = c[None, :] * p["applied_field"].T
+    P[K.R_SX:K.R_SZ + 1] = p["polarization"].T
+    dl = p["damping_like_field_per_current"]
+    fl = p["field_like_field_per_current"]
+    P[K.R_TA] = c * (fl - alpha * dl)
+    P[K.R_TB] = c * (dl + alpha * fl)
+    if dt > 0:
+        P[K.R_SIG] = c * thermal_field_std(params, dt, n)
+    if switch_axis is not None:
+        a = np.broadcast_to(np.asarray(switch_axis, dtype=float), (n, 3))
+        nrm = np.linalg.norm(a, axis=1)
+        if np.any(nrm == 0):
+            raise _bad("switch_axis", "must be a nonzero vector")
+        P[K.R_AX:K.R_AZ + 1] = (a / nrm[:, None]).T
+        thr = 0.5 if switch_threshold is None else switch_threshold
+        P[K.R_THR] = np.broadcast_to(np.asarray(thr, dtype=float), (n,))
+    else:
+        P[K.R_THR] = np.inf
+    P[K.R_T0] = 0.0 if start_time is None else np.broadcast_to(np.asarray(start_time, float), (n,))
+    return P
+
+
+def _initial_state(m0, n):
+    m = np.broadcast_to(np.asarray(m0, dtype=float), (n, 3))
+    nrm = np.linalg.norm(m, axis=1)
+    if np.any(~np.isfinite(nrm)) or np.any(nrm == 0):
+        raise _bad("m0", "must be finite nonzero vectors")
+    return np.ascontiguousarray((m / nrm[:, None]).T)
+
+
+def _progress_callback(progress, total):
+    if progress is None or progress is False:
+        return None, None
+    if callable(progress):
+        return progress, None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, file=sys.stderr, unit="step", unit_scale=True, leave=False)
+
+    def cb(done, _total):
+        bar.update(done - bar.n)
+
+    return cb, bar
+
+
+# ---------------------------------------------------------------------------------------------
+# Stochastic Heun
+# ---------------------------------------------------------------------------------------------
+
+def simulate(params: MacrospinParameters, m0, waveform: Waveform | None, duration: float, dt: float,
+             *, seed: int = 0, stream_ids=None, start_time=None, record_every: float | None = None,
+             switch_axis=None, switch_threshold=None, stop_when_all_switched: bool = False,
+             progress: bool | Callable | None = None, step_offset: int = 0,
+             chunk_size: int = 64) -> MacrospinResult:
+    """Integrate N macrospins with the stochastic Heun scheme for ``duration`` (s) with step ``dt``.
+
+    * Thermal noise for device i at step n comes from the counter-based generator keyed by
+      ``(seed, stream_ids[i], step_offset + n)`` (:mod:`rng`): results are bit-identical for any
+      thread count and any split of the batch. ``stream_ids`` default ``arange(N)``.
+    * ``start_time`` (N,) or scalar: device i evaluates the waveform at ``start_time[i] + n dt``
+      (restarting a trajectory at time t). Reported times are absolute.
+    * ``record_every`` (s): store m (and j) every ``round(record_every/dt)`` steps, including the
+      initial state: ``times`` (n_rec,) elapsed, ``trajectory`` (n_rec, N, 3).
+    * Switching: with ``switch_axis`` (3,) or (N,3), the first time m.a exceeds
+      ``switch_threshold`` (default 0.5: past the hard plane and well into the new well, robust to
+      thermal excursions) is recorded, linearly interpolated within the step.
+    * ``stop_when_all_switched``: the run is cut into slices and stops after the first slice at
+      whose end every device has switched; switching times are unaffected but ``m_final`` /
+      ``end_time`` then depend on the batch (they are the state at the stop).
+    * ``progress``: True for a tqdm bar on stderr, or a callable ``f(steps_done, steps_total)``.
+      Ctrl-C between slices returns the devices' state so far with ``interrupted=True``.
+    """
+    if waveform is None:
+        waveform = Waveform.zero()
+    if not (dt > 0 and np.isfinite(dt)):
+        raise _bad("dt", "must be > 0")
+    if not (duration >= 0 and np.isfinite(duration)):
+        raise _bad("duration", "must be finite and >= 0")
+    n = _batch(params, m0, waveform, (switch_axis,), (start_time, stream_ids))
+    if stream_ids is None:
+        stream_ids = np.arange(n, dtype=np.int64)
+    stream_ids = np.broadcast_to(np.asarray(stream_ids, dtype=np.int64), (n,)).copy()
+    n_steps = int(math.ceil(duration / dt * (1.0 - 1e-12)))
+    P = pack_parameters(params, n, dt, switch_axis=switch_axis, switch_threshold=switch_threshold,
+                        start_time=start_time)
+    P = np.ascontiguousarray(P)
+    m = _initial_state(m0, n)
+    key1, key2 = stream_keys(seed, stream_ids)
+    wt, wv = waveform._rows(n)
+    t0 = P[K.R_T0].copy()
+    seg = np.zeros(n, dtype=np.int64)
+    jprev = np.empty(n)
+    K.eval_waveform(wt, wv, t0, seg, jprev)
+    uniform_time = bool(wt.shape[0] == 1 and np.all(t0 == t0[0]))
+    stochastic = bool(np.any(P[K.R_SIG] > 0))
+    sw_time = np.full(n, np.nan)
+    if switch_axis is not None:
+        d0 = np.einsum("in,in->n", m, P[K.R_AX:K.R_AZ + 1])
+        sw_time[d0 > P[K.R_THR]] = t0[d0 > P[K.R_THR]]
+    elif stop_when_all_switched:
+        raise _bad("stop_when_all_switched", "needs switch_axis")
+    rec_every = 0
+    n_rec = 0
+    if record_every is not None:
+        rec_every = max(1, int(round(record_every / dt)))
+        n_rec = n_steps // rec_every + 1
+    traj = np.zeros((max(n_rec, 1), 3, n))
+    jrec = np.zeros((max(n_rec, 1), n))
+    traj[0] = m
+    jrec[0] = jprev
+    threads = numba.get_num_threads()
+    chunk = int(max(1, min(chunk_size, -(-n // threads))))
+    work = n * n_steps
+    n_slices = 1
+    if progress or stop_when_all_switched or work > 2e8:
+        n_slices = int(min(max(n_steps // 1000, 1), 100 if (progress or stop_when_all_switched) else 20))
+    bounds = np.linspace(0, n_steps, n_slices + 1).round().astype(np.int64)
+    # one chunk: no thread pool (its end-of-region barrier costs a scheduler slice on a busy host)
+    run = K.heun_run_serial if (threads == 1 or n <= chunk) else K.heun_run
+    cb, bar = _progress_callback(progress, n_steps)
+    done = 0
+    interrupted = False
+    wall = _time.perf_counter()
+    try:
+        for s in range(n_slices):
+            b0, b1 = int(bounds[s]), int(bounds[s + 1])
+            if b1 <= b0:
+                continue
+            run(m, P, key1, key2, wt, wv, seg, jprev, sw_time, float(dt), b0, b1,
+                int(step_offset), stochastic, uniform_time, chunk, rec_every, traj, jrec)
+            done = b1
+            if cb is not None:
+                cb(done, n_steps)
+            if stop_when_all_switched and not np.any(np.isnan(sw_time)):
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    wall = _time.perf_counter() - wall
+    switched = ~np.isnan(sw_time)
+    res = MacrospinResult(
+        m_final=np.ascontiguousarray(m.T), switched=switched, switching_time=sw_time,
+        end_time=t0 + done * dt, start_time=t0, method="heun", dt=float(dt), seed=int(seed),
+        stream_ids=stream_ids, n_steps=done, interrupted=interrupted,
+        info={"wall_time_s": wall, "threads": threads, "chunk": chunk},
+    )
+    if rec_every:
+        n_done = done // rec_every + 1
+        res.times = np.arange(n_done) * (rec_every * dt)
+        res.trajectory = np.ascontiguousarray(traj[:n_done].transpose(0, 2, 1))
+        res.current = jrec[:n_done].copy()
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+# Deterministic Dormand-Prince 5(4)
+# ---------------------------------------------------------------------------------------------
+
+def simulate_deterministic(params: MacrospinParameters, m0, waveform: Waveform | None,
+                           duration: float, rtol: float = 1e-8, atol: float = 1e-10, *,
+                           start_time=None, record_every: float | None = None, switch_axis=None,
+                           switch_threshold=None, initial_step: float = 1e-13,
+                           max_steps: int = 50_000_000) -> MacrospinResult:
+    """T = 0 integration with adaptive Dormand-Prince 5(4) (own implementation, per device).
+
+    The temperature of ``params`` is ignored. Waveform breakpoints and record times are step
+    boundaries (the step never straddles a kink or jump of j(t)); |m| renormalized after every
+    accepted step; error norm RMS over components of e/(atol + rtol |m_k|). Switching detection
+    as in :func:`simulate`. ``n_steps`` in the result is (accepted, rejected) per device.
+    """
+    if waveform is None:
+        waveform = Waveform.zero()
+    if not (duration >= 0 and np.isfinite(duration)):
+        raise _bad("duration", "must be finite and >= 0")
+    n = _batch(params, m0, waveform, (switch_axis,), (start_time,))
+    P = np.ascontiguousarray(pack_parameters(params, n, 0.0, switch_axis=switch_axis,
+                                             switch_threshold=switch_threshold,
+                                             start_time=start_time))
+    m = _initial_state(m0, n)
+    wt, wv = waveform._rows(n)
+    t0 = P[K.R_T0].copy()
+    sw_time = np.full(n, np.nan)
+    if switch_axis is not None:
+        d0 = np.einsum("in,in->n", m, P[K.R_AX:K.R_AZ + 1])
+        sw_time[d0 > P[K.R_THR]] = t0[d0 > P[K.R_THR]]
+    rec_dt = 0.0
+    n_rec = 0
+    if record_every is not None:
+        rec_dt = float(record_every)
+        n_rec = int(math.floor(duration / rec_dt * (1 + 1e-12))) + 1
+    traj = np.zeros((max(n_rec, 1), 3, n))
+    jrec = np.zeros((max(n_rec, 1), n))
+    traj[0] = m
+    jrec[0] = waveform.evaluate(t0)
+    stats = np.zeros((3, n))
+    wall = _time.perf_counter()
+    K.dopri_run(m, P, wt, wv, float(duration), float(rtol), float(atol), float(initial_step),
+                rec_dt, n_rec, traj, jrec, sw_time, stats, int(max_steps))
+    wall = _time.perf_counter() - wall
+    res = MacrospinResult(
+        m_final=np.ascontiguousarray(m.T), switched=~np.isnan(sw_time), switching_time=sw_time,
+        end_time=t0 + stats[2], start_time=t0, method="dopri5", n_steps=stats[:2].T.astype(np.int64),
+        info={"wall_time_s": wall, "rtol": rtol, "atol": atol},
+    )
+    if np.any(stats[2] < duration * (1 - 1e-12)):
+        res.interrupted = True
+        res.info["max_steps_reached"] = np.flatnonzero(stats[2] < duration * (1 - 1e-12))
+    if n_rec:
+        res.times = np.arange(n_rec) * rec_dt
+        res.trajectory = np.ascontiguousarray(traj[:n_rec].transpose(0, 2, 1))
+        res.current = jrec[:n_rec].copy()
+    return res

@@ -1,0 +1,132 @@
+r"""The explicit (Landau-Lifshitz) form of the LLG equation with spin torques: derived once, here.
+
+Gilbert form with torque (PHYSICS.md section 2)::
+
+    dm/dt = -g m x H + alpha m x dm/dt + T,            g = gamma mu0
+    T     = -g H_DL m x (m x s) - g H_FL m x s
+
+H is the total effective field (applied + anisotropy + demag + thermal), A/m. With xi_DL > 0
+(H_DL > 0) the damping-like term pulls m towards s.
+
+Derivation
+----------
+1. Write the torque as a precession about a "torque field"::
+
+       T = -g m x H_T,      H_T = H_FL s + H_DL (m x s)
+
+   (check: -g m x (H_DL m x s) = -g H_DL m x (m x s); -g m x (H_FL s) = -g H_FL m x s.)
+   So dm/dt = X + alpha m x dm/dt with X = -g m x H',  H' = H + H_T, and X is perpendicular to m.
+2. Take m x of both sides, use |m| = 1 and m . dm/dt = 0, so m x (m x dm/dt) = -dm/dt::
+
+       m x dm/dt = m x X - alpha dm/dt
+       dm/dt = X + alpha (m x X - alpha dm/dt)
+       (1 + alpha^2) dm/dt = X + alpha m x X
+
+   hence dm/dt = -g/(1+alpha^2) [m x H' + alpha m x (m x H')].
+3. Expand the torque-field part with m x (m x (m x s)) = -m x s (|m| = 1)::
+
+       m x H_T            = H_FL m x s + H_DL m x (m x s)
+       alpha m x (m x H_T) = alpha H_FL m x (m x s) - alpha H_DL m x s
+
+Result (the form every integrator in this package uses)::
+
+    dm/dt = -g/(1+alpha^2) [ m x A + m x (m x B) ]
+    A = H + (H_FL - alpha H_DL) s            ("precession field")
+    B = alpha H + (H_DL + alpha H_FL) s      ("damping field")
+
+The alpha cross terms are the ``-alpha H_DL`` in A (a damping-like torque also precesses m
+slightly) and ``+alpha H_FL`` in B. The thermal field is part of H (Brown) and therefore enters
+both A and B; the stochastic Heun scheme is consistent with the Stratonovich interpretation.
+In the kernels ``m x (m x B)`` is evaluated as ``m (m.B) - B (m.m)`` (an identity for any m).
+
+Spin-transfer torque (Slonczewski)
+----------------------------------
+The same torque form with s = p, the reference-layer polarization (unit vector), and
+``H_DL = hbar eta J / (2 e mu0 M_s d)`` (:func:`stt_field_per_current`); ``eta`` is the spin
+polarization efficiency. The angular dependence ``eta / (1 + lambda m.p)`` of Slonczewski's
+asymmetric form is left out (lambda = 0): the engine treats STT exactly like a damping-like SOT
+with polarization p. A positive current then pulls m towards p.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from ..units import E_CHARGE, G_LANDE, HBAR, MU0, MU_B
+
+__all__ = [
+    "sot_field_per_current",
+    "stt_field_per_current",
+    "llg_rhs",
+    "llg_rhs_numpy",
+]
+
+
+def sot_field_per_current(efficiency, saturation_magnetization, thickness):
+    """H_DL / J (A/m per A/m^2) = hbar xi / (2 e mu0 M_s d) (PHYSICS.md section 2).
+
+    Use the damping-like efficiency xi_DL for ``damping_like_field_per_current`` and xi_FL for
+    ``field_like_field_per_current``. Arrays broadcast.
+    """
+    xi = np.asarray(efficiency, dtype=float)
+    ms = np.asarray(saturation_magnetization, dtype=float)
+    d = np.asarray(thickness, dtype=float)
+    return HBAR * xi / (2.0 * E_CHARGE * MU0 * ms * d)
+
+
+def stt_field_per_current(polarization_efficiency, saturation_magnetization, thickness):
+    """Slonczewski STT: H_DL / J = hbar eta / (2 e mu0 M_s d), s = reference-layer direction p.
+
+    The angular factor 1/(1 + lambda m.p) is not modelled (lambda = 0).
+    """
+    return sot_field_per_current(polarization_efficiency, saturation_magnetization, thickness)
+
+
+def spin_pumping_damping(g_eff, saturation_magnetization, thickness, g_lande=G_LANDE):
+    """Delta alpha = g_L mu_B hbar G_eff / (2 e^2 M_s d) (Tserkovnyak et al. 2002; PHYSICS sec. 3).
+
+    Re-exported by :mod:`spinloss.dynamics.analytic`.
+    """
+    return g_lande * MU_B * HBAR * np.asarray(g_eff, float) / (
+        2.0 * E_CHARGE**2 * np.asarray(saturation_magnetization, float) * np.asarray(thickness, float))
+
+
+@nb.njit(inline="always", nogil=True, error_model="numpy")
+def llg_rhs(mx, my, mz, hx, hy, hz, alpha, ta, tb, sx, sy, sz):
+    """dm/dt / c for c = gamma mu0/(1+alpha^2) (the caller scales).
+
+    ``h`` is the total field (any unit, the same scale as ``ta``, ``tb``), ``ta`` = H_FL -
+    alpha H_DL and ``tb`` = H_DL + alpha H_FL (see the module docstring), s the polarization.
+    Returns the three components of -[m x A + m x (m x B)].
+    """
+    ax = hx + ta * sx
+    ay = hy + ta * sy
+    az = hz + ta * sz
+    bx = alpha * hx + tb * sx
+    by = alpha * hy + tb * sy
+    bz = alpha * hz + tb * sz
+    mb = mx * bx + my * by + mz * bz
+    mm = mx * mx + my * my + mz * mz
+    dx = -(my * az - mz * ay) - (mx * mb - bx * mm)
+    dy = -(mz * ax - mx * az) - (my * mb - by * mm)
+    dz = -(mx * ay - my * ax) - (mz * mb - bz * mm)
+    return dx, dy, dz
+
+
+def llg_rhs_numpy(m, h, alpha, h_dl, h_fl, s, gamma):
+    """Reference numpy form of the Gilbert->LL result: dm/dt (1/s) for arrays (..., 3).
+
+    Written with explicit cross products (not the identity used in the kernel) so that tests can
+    compare the two.
+    """
+    m = np.asarray(m, float)
+    h = np.asarray(h, float)
+    s = np.broadcast_to(np.asarray(s, float), m.shape)
+    alpha = np.asarray(alpha, float)[..., None]
+    h_dl = np.asarray(h_dl, float)[..., None]
+    h_fl = np.asarray(h_fl, float)[..., None]
+    a = h + (h_fl - alpha * h_dl) * s
+    b = alpha * h + (h_dl + alpha * h_fl) * s
+    c = gamma * MU0 / (1.0 + alpha**2)
+    return -c * (np.cross(m, a) + np.cross(m, np.cross(m, b)))
