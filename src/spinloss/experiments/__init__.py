@@ -1,0 +1,20 @@
+"""Experiments on simulated devices: switching probability, write error rate, retention."""
+
+from .fokker_planck import (
+    FokkerPlanckResult,
+    brown_dwell_time,
+    critical_damping_like_field,
+    fokker_planck_equilibrium,
+    fokker_planck_relaxation_rate,
+    fokker_planck_wer,
+    sun_switching_time,
+    thermal_stability_factor,
+)
+from .rare_events import (
+    WerResult,
+    ams_probability,
+    is_axially_symmetric,
+    monte_carlo_wer,
+    splitting_wer,
+    write_error_rate,
+)

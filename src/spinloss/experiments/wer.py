@@ -1,0 +1,66 @@
+"""Write error rate of a device (PHYSICS.md section 4): the device-level entry point.
+
+The write error is "the magnet is not in the target well at the end of the pulse plus a settle
+time": m(t_end) . target <= 0 with t_end = rise + width + fall + settle. The settle time lets
+trajectories that are past the saddle at the end of the pulse relax into a well (default: five
+small-angle relaxation times 2 M_s / (alpha gamma (E_11 + E_22)) from the energy curvatures at the
+starting minimum, clipped to [1, 20] ns). Initial states: thermal equilibrium in the starting well.
+The method (Monte Carlo, Fokker-Planck, multilevel splitting) is chosen by
+:func:`spinloss.experiments.rare_events.write_error_rate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .rare_events import WerResult, write_error_rate
+
+
+def settle_time(device, temperature=None) -> float:
+    """Relaxation time allowance after a pulse (s): 5 / (alpha gamma (E11 + E22) / (2 Ms))."""
+    from .switching import _orthonormal, _setup
+    from .. import dynamics as dyn
+
+    setup = _setup(device, temperature)
+    params = replace(setup.params, temperature=0.0)
+    _, e1, e2 = _orthonormal(setup.m_min)
+    eps = 1e-4
+
+    def energy(a, b):
+        v = setup.m_min + a * e1 + b * e2
+        v = v / np.linalg.norm(v)
+        return float(dyn.energy_density(params, v.reshape(1, 3))[0])
+
+    e0 = energy(0, 0)
+    h11 = (energy(eps, 0) - 2 * e0 + energy(-eps, 0)) / eps**2
+    h22 = (energy(0, eps) - 2 * e0 + energy(0, -eps)) / eps**2
+    rate = device.gilbert_damping * float(np.asarray(params.gamma)) * (h11 + h22) / (2 * device.saturation_magnetization)
+    return float(np.clip(5.0 / rate, 1e-9, 20e-9)) if rate > 0 else 20e-9
+
+
+def device_write_error_rate(device, *, current_density=None, pulse_width=None, temperature=None,
+                            method: str = "auto", n_trials: int = 20_000, seed: int = 0,
+                            settle: float | None = None, dt: float | None = None, **options) -> WerResult:
+    """WER of one write pulse on ``device`` (current density in the torque reference layer, A/m^2;
+    pulse width in s; temperature in K, default the file's)."""
+    from .switching import _setup, default_time_step
+
+    T = device.temperature if temperature is None else float(temperature)
+    j = device.pulse.current_density if current_density is None else float(current_density)
+    w = device.pulse.width if pulse_width is None else float(pulse_width)
+    setup = _setup(device, T)
+    params = setup.params
+    wave = device.waveform(current_density=j, width=w)
+    p = device.pulse
+    if settle is None:
+        settle = settle_time(device, T)
+    duration = p.rise_time + w + p.fall + settle
+    if dt is None:
+        dt = default_time_step(params, abs(j))
+    res = write_error_rate(params, wave, duration, dt, m0=tuple(setup.start), target_axis=tuple(setup.target),
+                           method=method, n_trials=n_trials, seed=seed, **options)
+    res.details.update({"current_density": j, "pulse_width": w, "temperature": T, "settle_time": settle,
+                        "time_step": dt})
+    return res
