@@ -38,7 +38,14 @@ from .errors import ConfigError, SpinlossInputError
 CLI_SOURCE = "<command line>"
 
 #: Subcommands living in other modules: name -> "module:attribute" (a click.Command).
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "switch": "spinloss.cli_dynamics:switch",
+    "threshold": "spinloss.cli_dynamics:threshold",
+    "wer": "spinloss.cli_dynamics:wer",
+    "retention": "spinloss.cli_dynamics:retention",
+    "resonance": "spinloss.cli_dynamics:resonance",
+    "trace": "spinloss.cli_dynamics:trace",
+}
 
 
 # ============================================================================ JSON output
@@ -627,9 +634,6 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(rv if isinstance(rv, int) else 0)
 
 
-if __name__ == "__main__":
-    main()
-
 
 # ============================================================================ demo (headline study)
 
@@ -684,3 +688,7 @@ def demo(output_dir, examples_dir, as_json):
     click.echo(f"Outputs ({result['seconds']:.1f} s) in {result['output_dir']}/:")
     for path in result["files"]:
         click.echo(f"  {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -176,3 +176,57 @@ def spin_profiles(profiles: dict, path, *, title: str | None = None) -> Path:
     if title:
         fig.suptitle(title)
     return _save(fig, path)
+
+
+def probability_figure(out: dict, keys: list, values: list, path) -> Path:
+    """Switching probability vs one varied key (with Wilson error bars) or a 2D map."""
+    p = np.asarray(out["switching_probability"], dtype=float)
+    unc = np.asarray(out.get("uncertainty", np.zeros_like(p)), dtype=float)
+    units = {"pulse.current_density": ("A/m$^2$", 1.0), "pulse.width": ("ns", 1e9),
+             "temperature": ("K", 1.0)}
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    if p.ndim == 0 or not keys:
+        ax.bar([0], [float(p)], yerr=[float(unc)])
+        ax.set_xticks([])
+        ax.set_ylabel("switching probability")
+    elif p.ndim == 1:
+        u, s = units.get(keys[0], ("SI", 1.0))
+        ax.errorbar(np.asarray(values[0]) * s, p, yerr=unc, marker="o", ms=3, capsize=2)
+        ax.set_xlabel(f"{keys[0]} ({u})")
+        ax.set_ylabel("switching probability")
+        ax.set_ylim(-0.03, 1.03)
+        ax.grid(alpha=0.3)
+    else:
+        u0, s0 = units.get(keys[0], ("SI", 1.0))
+        u1, s1 = units.get(keys[1], ("SI", 1.0))
+        mesh = ax.pcolormesh(np.asarray(values[1]) * s1, np.asarray(values[0]) * s0, p, shading="nearest",
+                             vmin=0, vmax=1, cmap="viridis")
+        fig.colorbar(mesh, ax=ax, label="switching probability")
+        ax.set_xlabel(f"{keys[1]} ({u1})")
+        ax.set_ylabel(f"{keys[0]} ({u0})")
+    ax.set_title(f"{out.get('device', '')}: {out.get('trials', '')} trials per point")
+    return _save(fig, path)
+
+
+def trace_figure(t, traj, current, path, *, title: str | None = None) -> Path:
+    """m_x, m_y, m_z and j versus time for up to a few devices."""
+    fig, axes = _figure(height=5.0, nrows=2)
+    ax, axj = axes[0, 0], axes[1, 0]
+    t_ns = np.asarray(t) * 1e9
+    n = traj.shape[1]
+    for i in range(min(n, 5)):
+        for k, (comp, style) in enumerate(zip("xyz", ("-", "--", ":"))):
+            ax.plot(t_ns, traj[:, i, k], style, color=f"C{k}", lw=1,
+                    label=f"$m_{comp}$" if i == 0 else None)
+        axj.plot(t_ns, current[:, i], color="k", lw=1)
+    ax.set_ylabel("magnetization (unit vector)")
+    ax.set_ylim(-1.05, 1.05)
+    ax.legend(frameon=False, ncol=3)
+    ax.grid(alpha=0.3)
+    axj.set_xlabel("time (ns)")
+    axj.set_ylabel("current density (A/m$^2$)")
+    axj.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return _save(fig, path)
