@@ -613,6 +613,12 @@ def _plot_table(table: list[dict], reference: str, path: Path) -> Path:
 
 
 #: Demo sections: name -> function(output_dir, examples_dir=None, *, progress=True) -> dict.
-SECTIONS: dict[str, Callable[..., dict]] = {"torque": headline_torque_study}
+def _switching_section(output_dir, examples_dir, *, progress=True) -> dict:
+    from .studies_switching import switching_section
+
+    return switching_section(output_dir, examples_dir, progress=progress)
+
+
+SECTIONS: dict[str, Callable[..., dict]] = {"torque": headline_torque_study, "switching": _switching_section}
 #: Sections run by ``spinloss demo`` when none are named.
-DEFAULT_SECTIONS: tuple = ("torque",)
+DEFAULT_SECTIONS: tuple = ("torque", "switching")

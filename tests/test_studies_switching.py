@@ -1,0 +1,41 @@
+"""The switching section of the headline study: files and the physics claims in its data."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinloss.studies_switching import switching_section
+
+EX = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def section(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    return switching_section(out, EX, progress=False, trials=24), out
+
+
+def test_files_written(section):
+    res, out = section
+    for key in ("switching_probability", "pulse_sequences", "switching_table"):
+        p = Path(res["files"][key])
+        assert p.exists() and p.stat().st_size > 0
+    data = json.loads(Path(res["files"]["switching_table"]).read_text())
+    assert {r["key"] for r in data["rows"]} == {"py_nio", "py_sio2", "pt_py"}
+
+
+def test_claims(section):
+    res, _ = section
+    rows = {r["key"]: r for r in res["table"]}
+    # the no-sink control has no torque: no threshold, never switches
+    assert rows["py_sio2"]["jc_t0"] is None and rows["py_sio2"]["reason"]
+    assert res["checks"]["no_sink_probability_max"] == 0.0
+    # thermal activation lowers the 5 ns threshold at 300 K below the T = 0 one
+    for k in ("py_nio", "pt_py"):
+        assert 0 < rows[k]["j50_300K"] < abs(rows[k]["jc_t0"])
+    # pulse trains: the state after each pulse follows the sign of the pulse (Fig. 5d)
+    assert res["checks"]["sequence_states_follow_pulse_signs"]
+    # energy at J_50 is I^2 R t of the device channel
+    assert rows["pt_py"]["energy_ratio_to_pt_py"] == pytest.approx(1.0)
