@@ -164,6 +164,9 @@ def switch(device_file, current_density, pulse_width, temperature, trials, seed,
                    f"energy per pulse {fmt(out['energy_per_pulse'], '.4g', 1e15)} fJ")
     if plot_path:
         info(f"figure: {plot_path}", as_json=as_json)
+    if out.get("interrupted"):
+        click.echo("spinloss: interrupted: the results above cover the finished trials only", err=True)
+        sys.exit(130)
 
 
 # ---------------------------------------------------------------------------- threshold

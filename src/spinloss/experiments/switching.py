@@ -18,6 +18,7 @@ curvatures of the energy at the minimum. At T = 0 the file's ``initial_direction
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -228,12 +229,14 @@ def wilson_interval(k, n, z: float = 1.0):
 
 def switching_probability(device, *, current_density=None, pulse_width=None, temperature=None,
                           trials: int = 200, seed: int = 0, dt: float | None = None,
-                          max_settle_time: float = 20e-9, progress=None) -> SwitchingResult:
+                          max_settle_time: float = 20e-9, progress=None,
+                          block_devices: int = 8192) -> SwitchingResult:
     """Probability that one write pulse switches the device (PHYSICS.md section 4).
 
     ``current_density`` (A/m^2, in the torque reference layer) and ``pulse_width`` (s) may be
-    scalars or arrays of the same shape (a grid): each grid point gets ``trials`` devices, all
-    simulated in one batch. Returns probabilities with Wilson (68 %) uncertainties, the mean
+    scalars or arrays of the same shape (a grid): each grid point gets ``trials`` devices,
+    simulated in batches of about ``block_devices``; on Ctrl-C the finished blocks are kept and
+    the result says ``interrupted`` (``trials`` then counts the finished ones). Returns probabilities with Wilson (68 %) uncertainties, the mean
     time of the first crossing of m.target > 0.5 among switched trials, and the Joule energy of
     the pulse in the write channel.
     """
@@ -260,28 +263,67 @@ def switching_probability(device, *, current_density=None, pulse_width=None, tem
                                 device.geometry.volume, seed) if T > 0 else np.tile(
         np.asarray(device.initial_direction, dtype=float), (n, 1))
     p = device.pulse
-    wave = dyn.Waveform.pulse(jj, ww, p.rise_time, p.fall)
     duration = float(np.max(ww)) + p.rise_time + p.fall
-    stream_ids = np.arange(n, dtype=np.uint64)
-    res = dyn.simulate(params, m0, wave, duration, dt, seed=seed, stream_ids=stream_ids,
-                       switch_axis=setup.target, progress=progress)
     n_steps = int(math.ceil(duration / dt)) + 1
-    m_end, undecided = _decide(params, res.m_final, duration, seed, stream_ids, dt, setup, n_steps,
-                               max_settle_time, T)
-    ok = (m_end @ setup.target) > 0
-    k = ok.reshape(n_pts, trials).sum(axis=1)
-    prob = k / trials
-    half, _ = wilson_interval(k, trials)
-    t_sw = np.where(ok, res.switching_time, np.nan).reshape(n_pts, trials)
+    # Trials run in blocks (all grid points x a block of trials each); an interrupt (Ctrl-C)
+    # keeps every finished block. Stream ids are global (point * trials + trial), so results do
+    # not depend on the block size.
+    ids = np.arange(n, dtype=np.uint64).reshape(n_pts, trials)
+    block = max(1, min(trials, block_devices // max(n_pts, 1)))
+    ok = np.zeros((n_pts, trials), dtype=bool)
+    t_first = np.full((n_pts, trials), np.nan)
+    und = np.zeros((n_pts, trials), dtype=bool)
+    done = 0
+    interrupted = False
+    bar = _progress_bar(progress, trials, "trials")
+    try:
+        while done < trials:
+            sl = slice(done, min(done + block, trials))
+            sel = ids[:, sl].ravel()
+            idx = sel.astype(np.int64)
+            wave = dyn.Waveform.pulse(jj[idx], ww[idx], p.rise_time, p.fall)
+            res = dyn.simulate(params, m0[idx], wave, duration, dt, seed=seed, stream_ids=sel,
+                               switch_axis=setup.target)
+            if res.interrupted:
+                raise KeyboardInterrupt
+            m_end, undecided = _decide(params, res.m_final, duration, seed, sel, dt, setup, n_steps,
+                                       max_settle_time, T)
+            cols = sl.stop - sl.start
+            ok[:, sl] = ((m_end @ setup.target) > 0).reshape(n_pts, cols)
+            t_first[:, sl] = res.switching_time.reshape(n_pts, cols)
+            und[:, sl] = undecided.reshape(n_pts, cols)
+            done = sl.stop
+            if bar is not None:
+                bar.update(cols)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    if done == 0:
+        raise KeyboardInterrupt
+    ok, t_first, und = ok[:, :done], t_first[:, :done], und[:, :done]
+    k = ok.sum(axis=1)
+    prob = k / done
+    half, _ = wilson_interval(k, done)
+    t_sw = np.where(ok, t_first, np.nan)
     mean_t = np.full(n_pts, np.nan)
     for i in range(n_pts):
         if np.any(np.isfinite(t_sw[i])):
             mean_t[i] = float(np.nanmean(t_sw[i]))
     energy = device.write_energy(current_density=jf, width=wf, temperature=T if T > 0 else None)["energy"]
-    return SwitchingResult(prob.reshape(shape), trials, k.reshape(shape), half.reshape(shape),
+    return SwitchingResult(prob.reshape(shape), done, k.reshape(shape), half.reshape(shape),
                            mean_t.reshape(shape), energy.reshape(shape), j, w, T,
-                           undecided.reshape(n_pts, trials).sum(axis=1).reshape(shape), dt, seed,
-                           interrupted=res.interrupted)
+                           und.sum(axis=1).reshape(shape), dt, seed, interrupted=interrupted)
+
+
+def _progress_bar(progress, total, unit):
+    """A tqdm bar on stderr when ``progress`` is truthy (None/False: none)."""
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
 # ----------------------------------------------------------------------------- threshold
