@@ -82,7 +82,17 @@ def unit_registry():
     import pint
 
     ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    ureg.define("Oe = 1000 / (4 * pi) * A / m = oersted")
+    # pint's oersted is the Gaussian-CGS unit (another dimension); in SI use 1 Oe = 1000/(4 pi) A/m.
+    # Redefining it logs a warning from pint: silence that one message.
+    import logging
+
+    log = logging.getLogger("pint.util")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        ureg.define("Oe = 1000 / (4 * pi) * A / m = oersted")
+    finally:
+        log.setLevel(level)
     ureg.define("uOhm = 1e-6 * ohm")
     return ureg
 
