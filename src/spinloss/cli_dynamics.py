@@ -35,7 +35,10 @@ def _device(path, set_items=(), extra: dict | None = None):
         k, v = parse_set(item)
         overrides[k] = v
     overrides.update(extra or {})
-    return Device.from_toml(path, overrides=overrides or None)
+    device = Device.from_toml(path, overrides=overrides or None)
+    for w in device.validity_warnings():
+        click.echo(f"spinloss: warning: {path}: {w}", err=True)
+    return device
 
 
 def _temperature(text):
@@ -278,10 +281,14 @@ def retention(device_file, temperature, method, trials, max_time, seed, set_item
         emit_json(out)
         return
     tau = res.mean_dwell_time
-    years = tau / (365.25 * 86400) if tau else None
+    lg = res.details.get("log10_mean_dwell_time")
+    if tau is not None and math.isinf(tau) and lg is not None:
+        dwell = f"10^{lg:.1f} s"
+    else:
+        years = tau / (365.25 * 86400) if tau else None
+        dwell = f"{fmt(tau, '.3g')} s" + (f" ({years:.3g} years)" if years and years > 1e-3 else "")
     click.echo(f"{device.stack.name}: Delta = {res.thermal_stability:.2f} at {res.temperature:g} K; "
-               f"mean dwell time {fmt(tau, '.3g')} s" + (f" ({years:.3g} years)" if years and years > 1e-3 else "")
-               + f" [{res.method}]")
+               f"mean dwell time {dwell} [{res.method}]")
 
 
 # ---------------------------------------------------------------------------- resonance

@@ -256,6 +256,21 @@ class Device:
                    pulse=Pulse(j, width_t, rise, fall), torque_override=override, damping=damping,
                    raw=raw, source=source)
 
+    #: Largest lateral size (m) for which a macrospin is a fair model of the free layer [D]:
+    #: a few tens of exchange lengths of a thin film; beyond it reversal proceeds by domains.
+    MACROSPIN_MAX_LATERAL_SIZE = 200e-9
+
+    def validity_warnings(self) -> list[str]:
+        """Warnings about the macrospin model for this device (empty when it is a fair model)."""
+        out = []
+        size = max(self.geometry.length, self.geometry.width)
+        if size > self.MACROSPIN_MAX_LATERAL_SIZE:
+            out.append(f"lateral size {size * 1e9:.0f} nm > {self.MACROSPIN_MAX_LATERAL_SIZE * 1e9:.0f} nm: "
+                       "in micrometre Hall bars switching proceeds by domain nucleation and depinning and "
+                       "macrospin thresholds can be off by orders of magnitude (Zhu et al., arXiv:2101.10521); "
+                       "use micromagnetics for such devices")
+        return out
+
     def with_values(self, overrides: dict) -> "Device":
         """A new device with ``overrides`` (``TABLE.KEY`` for device tables, stack keys otherwise)."""
         return Device.from_dict(self.raw, source=self.source, overrides=overrides)

@@ -44,8 +44,16 @@ class RetentionResult:
 
 
 def brown_dwell_time(delta, damping, anisotropy_field, gamma):
-    """Brown's mean dwell time in one well (s) for a uniaxial magnet, Delta >~ 5."""
-    return (1 + damping**2) / (damping * gamma * MU0 * anisotropy_field) * math.sqrt(math.pi / delta) * math.exp(delta)
+    """Brown's mean dwell time in one well (s) for a uniaxial magnet, Delta >~ 5 (inf when it
+    exceeds the float range; see :func:`log10_brown_dwell_time`)."""
+    log10 = log10_brown_dwell_time(delta, damping, anisotropy_field, gamma)
+    return 10.0 ** log10 if log10 < 300 else math.inf
+
+
+def log10_brown_dwell_time(delta, damping, anisotropy_field, gamma):
+    """log10 of Brown's mean dwell time (s), finite for any barrier."""
+    pref = (1 + damping**2) / (damping * gamma * MU0 * anisotropy_field) * math.sqrt(math.pi / delta)
+    return math.log10(pref) + delta / math.log(10)
 
 
 def retention_time_for(delta, damping, anisotropy_field, gamma):
@@ -74,6 +82,8 @@ def retention(device, *, temperature=None, method: str = "analytic", trials: int
         tau = brown_dwell_time(delta, alpha, hk_eff, gamma) if delta > 0 else 0.0
         return RetentionResult(delta, tau, None, "analytic_brown", T, eb,
                                details={"effective_anisotropy_field": hk_eff,
+                                        "log10_mean_dwell_time": log10_brown_dwell_time(delta, alpha, hk_eff, gamma)
+                                        if delta > 0 else None,
                                         "validity": "Delta >~ 5, O(1/Delta) corrections"})
     if method != "simulate":
         raise PhysicsError(f"unknown retention method {method!r} (analytic | simulate)")
