@@ -38,22 +38,11 @@ def resonance(device, *, tilt_deg: float = 2.0, periods: int = 40) -> ResonanceR
     from scipy.optimize import curve_fit
 
     from .. import dynamics as dyn
-    from .switching import _orthonormal, relax_to_minimum
+    from .switching import energy_curvatures, relax_to_minimum
 
     params = replace(device.macrospin_parameters(temperature=0.0), temperature=0.0)
     m_min = relax_to_minimum(params, np.asarray(device.initial_direction, dtype=float))
-    _, e1, e2 = _orthonormal(m_min)
-    eps = 1e-4
-
-    def energy(a, b):
-        v = m_min + a * e1 + b * e2
-        v = v / np.linalg.norm(v)
-        return float(dyn.energy_density(params, v.reshape(1, 3))[0])
-
-    e0 = energy(0, 0)
-    h11 = (energy(eps, 0) - 2 * e0 + energy(-eps, 0)) / eps**2
-    h22 = (energy(0, eps) - 2 * e0 + energy(0, -eps)) / eps**2
-    h12 = (energy(eps, eps) - energy(eps, -eps) - energy(-eps, eps) + energy(-eps, -eps)) / (4 * eps**2)
+    h11, h22, h12, e1, _ = energy_curvatures(params, m_min)
     gamma = float(np.asarray(params.gamma))
     ms = device.saturation_magnetization
     f_sb = gamma / (2 * math.pi * ms) * math.sqrt(max(h11 * h22 - h12**2, 0.0))

@@ -64,14 +64,12 @@ def relax_to_minimum(params, m0, max_iter: int = 2000) -> np.ndarray:
     return m[0]
 
 
-def thermal_initial_states(params, m_min, n: int, temperature: float, volume: float, seed: int) -> np.ndarray:
-    """n initial directions from the harmonic Boltzmann distribution around the minimum m_min."""
-    m_min = np.asarray(m_min, dtype=float)
-    if temperature <= 0 or n == 0:
-        return np.tile(m_min, (n, 1))
+def energy_curvatures(params, m_min, eps: float = 1e-4):
+    """Curvatures of the energy density (J/m^3 per rad^2) at the minimum ``m_min`` in the tangent
+    frame (e1, e2) of :func:`_orthonormal`: returns (E11, E22, E12, e1, e2), central differences."""
     dyn = _dyn()
+    m_min = np.asarray(m_min, dtype=float)
     _, e1, e2 = _orthonormal(m_min)
-    eps = 1e-4
 
     def energy(a, b):
         v = m_min + a * e1 + b * e2
@@ -82,6 +80,15 @@ def thermal_initial_states(params, m_min, n: int, temperature: float, volume: fl
     h11 = (energy(eps, 0) - 2 * e0 + energy(-eps, 0)) / eps**2
     h22 = (energy(0, eps) - 2 * e0 + energy(0, -eps)) / eps**2
     h12 = (energy(eps, eps) - energy(eps, -eps) - energy(-eps, eps) + energy(-eps, -eps)) / (4 * eps**2)
+    return h11, h22, h12, e1, e2
+
+
+def thermal_initial_states(params, m_min, n: int, temperature: float, volume: float, seed: int) -> np.ndarray:
+    """n initial directions from the harmonic Boltzmann distribution around the minimum m_min."""
+    m_min = np.asarray(m_min, dtype=float)
+    if temperature <= 0 or n == 0:
+        return np.tile(m_min, (n, 1))
+    h11, h22, h12, e1, e2 = energy_curvatures(params, m_min)
     H = np.array([[h11, h12], [h12, h22]]) * volume
     w, v = np.linalg.eigh(H)
     if np.any(w <= 0):

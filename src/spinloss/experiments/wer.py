@@ -20,22 +20,11 @@ from .rare_events import WerResult, write_error_rate
 
 def settle_time(device, temperature=None) -> float:
     """Relaxation time allowance after a pulse (s): 5 / (alpha gamma (E11 + E22) / (2 Ms))."""
-    from .switching import _orthonormal, _setup
-    from .. import dynamics as dyn
+    from .switching import _setup, energy_curvatures
 
     setup = _setup(device, temperature)
     params = replace(setup.params, temperature=0.0)
-    _, e1, e2 = _orthonormal(setup.m_min)
-    eps = 1e-4
-
-    def energy(a, b):
-        v = setup.m_min + a * e1 + b * e2
-        v = v / np.linalg.norm(v)
-        return float(dyn.energy_density(params, v.reshape(1, 3))[0])
-
-    e0 = energy(0, 0)
-    h11 = (energy(eps, 0) - 2 * e0 + energy(-eps, 0)) / eps**2
-    h22 = (energy(0, eps) - 2 * e0 + energy(0, -eps)) / eps**2
+    h11, h22, _, _, _ = energy_curvatures(params, setup.m_min)
     rate = device.gilbert_damping * float(np.asarray(params.gamma)) * (h11 + h22) / (2 * device.saturation_magnetization)
     return float(np.clip(5.0 / rate, 1e-9, 20e-9)) if rate > 0 else 20e-9
 

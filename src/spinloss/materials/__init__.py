@@ -8,7 +8,6 @@ layer in a stack file. All values are SI at the reference temperature (300 K by 
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
@@ -184,16 +183,11 @@ class MaterialLibrary:
 
 
 def _read_toml(path: str, *, source_for_errors: str) -> dict:
-    p = Path(path)
-    if not p.is_file():
+    from ..config import read_toml
+
+    if not Path(path).is_file():
         raise ConfigError(source_for_errors, "library", f"material library file {path!r} not found")
-    try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), None, f"not valid TOML ({exc})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(path), None, "not a UTF-8 text file") from None
+    return read_toml(path)
 
 
 _INTERFACE_PAIRS = {"metal_ferromagnet": ("spin_mixing_conductance", "spin_conductance"),
