@@ -33,7 +33,7 @@ import click
 import numpy as np
 
 from . import __version__
-from .errors import ConfigError, SpinlossInputError
+from .errors import ConfigError, PhysicsError, SpinlossInputError
 
 CLI_SOURCE = "<command line>"
 
@@ -45,6 +45,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "retention": "spinloss.cli_dynamics:retention",
     "resonance": "spinloss.cli_dynamics:resonance",
     "trace": "spinloss.cli_dynamics:trace",
+    "design": "spinloss.cli_devices:design",
+    "compare": "spinloss.cli_devices:compare",
 }
 
 
@@ -607,6 +609,9 @@ def main(argv: list[str] | None = None) -> None:
         rv = cli.main(args=args, prog_name="spinloss", standalone_mode=False)
     except SpinlossInputError as exc:
         click.echo(f"spinloss: error: {_one_line(exc.one_line())}", err=True)
+        sys.exit(2)
+    except PhysicsError as exc:  # a request outside a model's domain: the input's fault
+        click.echo(f"spinloss: error: {_one_line(exc)}", err=True)
         sys.exit(2)
     except click.UsageError as exc:
         click.echo(f"spinloss: error: {CLI_SOURCE}: {_one_line(exc.format_message())}", err=True)

@@ -394,17 +394,22 @@ def energy_barrier_density(params, easy_axis, energy_fn, n_theta: int = 181, n_p
 
 
 def energy_landscape(params, easy_axis, energy_fn, n_theta: int = 181, n_phi: int = 360) -> dict:
-    """Energy landscape between the states near +easy_axis and -easy_axis (J/m^3): ``saddle``
-    (the lowest saddle), the two minima and ``barrier`` = saddle minus the higher of the two
-    minima (the weaker state sets retention).
+    """Energy landscape between the states near +easy_axis and -easy_axis (J/m^3).
 
-    Energy on a (theta, phi) grid in a frame whose pole is the easy axis; the barrier is the
-    lowest level at which the two wells connect (flooding by bisection with connected-component
-    labelling, periodic in phi, each pole a single node), refined by minimizing along the
-    saddle's meridian. Exact for the uniaxial/diagonal-demag energies used here to the grid's
-    resolution in phi (the saddle lies on a principal direction for zero or axial fields).
+    Returns ``saddle`` (the lowest saddle joining the two wells), ``minimum_positive`` and
+    ``minimum_negative`` (the well minima on either side of the plane normal to the easy axis)
+    and ``barrier`` = saddle minus the higher of the two minima (the weaker state sets
+    retention). Where a field has removed one of the wells, ``barrier`` is 0 and
+    ``missing_well`` names it.
+
+    Method: energy on a (theta, phi) grid in a frame whose pole is the easy axis; local minima by
+    a 3x3 minimum filter (periodic in phi); the saddle level by flooding (bisection on the level
+    with connected-component labelling, periodic in phi); then the saddle point refined as a
+    stationary point of the energy on the sphere (Newton on the tangential gradient from the
+    grid saddle) so that the result does not depend on the grid.
     """
     from scipy import ndimage
+    from scipy.optimize import root
 
     u = np.asarray(easy_axis, dtype=float)
     u = u / np.linalg.norm(u)
@@ -412,39 +417,70 @@ def energy_landscape(params, easy_axis, energy_fn, n_theta: int = 181, n_phi: in
     e1 = a - (a @ u) * u
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(u, e1)
+
+    def direction(th, ph):
+        th, ph = np.asarray(th), np.asarray(ph)
+        return (np.cos(th)[..., None] * u + (np.sin(th) * np.cos(ph))[..., None] * e1
+                + (np.sin(th) * np.sin(ph))[..., None] * e2)
+
+    def energy(m):
+        m = np.atleast_2d(m)
+        return np.asarray(energy_fn(params, m), dtype=float)
+
     th = np.linspace(0.0, np.pi, n_theta)
     ph = np.linspace(0.0, 2 * np.pi, n_phi, endpoint=False)
     T, P = np.meshgrid(th, ph, indexing="ij")
-    m = (np.cos(T)[..., None] * u + (np.sin(T) * np.cos(P))[..., None] * e1
-         + (np.sin(T) * np.sin(P))[..., None] * e2)
-    e = np.asarray(energy_fn(params, m.reshape(-1, 3))).reshape(n_theta, n_phi)
-    top, bottom = e[0].min(), e[-1].min()
-    lo, hi = max(e.min(), min(top, bottom)), e.max()
-    # the wells: the rows nearest the poles (theta = 0, pi) hold the two minima for an easy axis
-    def connected(level):
-        mask = e <= level
-        mask_ext = np.concatenate([mask, mask[:, :1]], axis=1)
-        lab, _ = ndimage.label(mask_ext)
-        lab = lab[:, :-1]
-        # periodic in phi: merge labels of the first and last columns
-        pairs = {}
-        for i in range(n_theta):
-            if lab[i, 0] and lab[i, -1]:
-                pairs.setdefault(lab[i, 0], set()).add(lab[i, -1])
-        top_labels = set(lab[0][lab[0] > 0]) | set(lab[1][lab[1] > 0])
-        bot_labels = set(lab[-1][lab[-1] > 0]) | set(lab[-2][lab[-2] > 0])
-        # close under periodic merges
-        changed = True
-        while changed:
-            changed = False
-            for a_, bs in pairs.items():
-                for b_ in bs:
-                    for group in (top_labels, bot_labels):
-                        if (a_ in group) != (b_ in group):
-                            group.update({a_, b_})
-                            changed = True
-        return bool(top_labels & bot_labels)
+    e = energy(direction(T, P).reshape(-1, 3)).reshape(n_theta, n_phi)
+    # pole rows are single points: use one value for the whole row
+    e[0, :] = e[0, 0]
+    e[-1, :] = e[-1, 0]
 
+    # local minima of the grid (3x3 neighbourhood, periodic in phi)
+    filt = ndimage.minimum_filter(e, size=3, mode=("nearest", "wrap"))
+    is_min = e <= filt
+    half = n_theta // 2
+    top_min = e[: half][is_min[: half]]
+    bot_min = e[half + 1:][is_min[half + 1:]]
+    if top_min.size == 0 or bot_min.size == 0:
+        which = "positive" if top_min.size == 0 else "negative"
+        lo_side = float(e.min())
+        return {"barrier": 0.0, "saddle": lo_side, "minimum_positive": float(e[: half].min()),
+                "minimum_negative": float(e[half + 1:].min()), "missing_well": which}
+    e_top, e_bot = float(top_min.min()), float(bot_min.min())
+    i_top = np.argwhere(is_min[: half] & (e[: half] == e_top))[0]
+    i_bot = np.argwhere(is_min[half + 1:] & (e[half + 1:] == e_bot))[0] + np.array([half + 1, 0])
+
+    def labels(level):
+        mask = e <= level
+        lab, _ = ndimage.label(mask)
+        # periodic in phi and single-node poles: merge labels through a union-find
+        parent = {}
+
+        def find(x):
+            while parent.get(x, x) != x:
+                x = parent[x]
+            return x
+
+        def union(x, y):
+            if x and y:
+                rx, ry = find(x), find(y)
+                if rx != ry:
+                    parent[rx] = ry
+
+        for i in range(n_theta):
+            union(lab[i, 0], lab[i, -1])
+        for row in (0, n_theta - 1):
+            ids = [v for v in np.unique(lab[row]) if v]
+            for v in ids[1:]:
+                union(ids[0], v)
+        return lab, find
+
+    def connected(level):
+        lab, find = labels(level)
+        la, lb = lab[tuple(i_top)], lab[tuple(i_bot)]
+        return bool(la and lb and find(la) == find(lb))
+
+    lo, hi = max(e_top, e_bot), float(e.max())
     if not connected(hi):
         raise PhysicsError("energy landscape has no path between the wells")
     for _ in range(60):
@@ -453,8 +489,32 @@ def energy_landscape(params, easy_axis, energy_fn, n_theta: int = 181, n_phi: in
             hi = mid
         else:
             lo = mid
-    # the weaker of the two states sets retention: barrier from the higher of the two minima
-    e_top = e[: n_theta // 2].min()
-    e_bot = e[(n_theta + 1) // 2:].min()
-    return {"barrier": float(hi - max(e_top, e_bot)), "saddle": float(hi),
-            "minimum_positive": float(e_top), "minimum_negative": float(e_bot)}
+    saddle = hi
+    # refine: the grid point nearest the saddle level among those in the joined component
+    lab, find = labels(hi)
+    root_label = find(lab[tuple(i_top)])
+    comp = np.vectorize(lambda v: bool(v) and find(v) == root_label)(lab)
+    cand = np.argwhere(comp)
+    k = int(np.argmax(e[comp]))
+    t0, p0 = th[cand[k][0]], ph[cand[k][1]]
+    from .dynamics import effective_field
+
+    def tangential_gradient(x):
+        m = direction(x[0], x[1]).reshape(1, 3)
+        h = np.asarray(effective_field(params, m))[0]
+        e_th = direction(x[0] + np.pi / 2, x[1])
+        e_ph = np.array([-np.sin(x[1]) * e1 + np.cos(x[1]) * e2]).reshape(3)
+        return [h @ e_th, h @ e_ph]
+
+    try:
+        sol = root(tangential_gradient, [t0, p0], method="hybr", options={"xtol": 1e-13})
+        if sol.success and 0 < sol.x[0] < np.pi:
+            refined = float(energy(direction(sol.x[0], sol.x[1]))[0])
+            # accept only a stationary point at the flooded level (within the grid's resolution)
+            grid_step = np.pi / (n_theta - 1)
+            if abs(refined - saddle) <= 4 * grid_step**2 * (float(e.max()) - min(e_top, e_bot)) + 1e-30:
+                saddle = refined
+    except (ValueError, FloatingPointError):
+        pass
+    return {"barrier": float(saddle - max(e_top, e_bot)), "saddle": float(saddle),
+            "minimum_positive": e_top, "minimum_negative": e_bot, "missing_well": None}

@@ -46,14 +46,20 @@ def _orthonormal(u):
     return u, e1, np.cross(u, e1)
 
 
-def relax_to_minimum(params, m0, max_iter: int = 2000) -> np.ndarray:
+def relax_to_minimum(params, m0, max_iter: int = 20000) -> np.ndarray:
     """The energy minimum reached from ``m0`` by steepest descent on the sphere (T = 0, no current)."""
     dyn = _dyn()
     m = np.asarray(m0, dtype=float).reshape(1, 3)
     m = m / np.linalg.norm(m)
-    h = dyn.effective_field(params, m)
-    scale = float(np.max(np.abs(h))) + 1.0
-    step = 0.2 / scale
+    # a tiny, fixed, generic tilt: an unstable equilibrium (e.g. a state whose well a field has
+    # removed) is left instead of being returned as a "minimum"; a true minimum is regained
+    m = m + 1e-5 * np.array([[0.5773, 0.5774, 0.5775]])
+    m = m / np.linalg.norm(m)
+    b = params.broadcast(1)
+    # the largest stiffness of the energy (A/m) bounds a stable step of the descent
+    scale = float(np.abs(b["anisotropy_field"][0]) + b["saturation_magnetization"][0] * np.ptp(b["demag_factors"][0])
+                  + np.linalg.norm(b["applied_field"][0]) + 1.0)
+    step = 0.5 / scale
     for _ in range(max_iter):
         h = dyn.effective_field(params, m)
         h_perp = h - (np.sum(h * m, axis=1, keepdims=True)) * m
@@ -144,13 +150,15 @@ def _setup(device, temperature: float | None):
 
 def _decide(params, m, waveform_end, seed, stream_ids, dt, setup: _Setup, step_offset, max_settle_time,
             temperature):
-    """Relax with no current until below the saddle; returns (final m, undecided mask)."""
+    """Relax with no current until below the saddle; returns (final m, undecided mask, first
+    crossing times of m.target > 0.5 during the relaxation (absolute, NaN if none))."""
     dyn = _dyn()
     m = np.array(m)
     t_done = 0.0
     chunk = 0.5e-9
     undecided = np.ones(len(m), dtype=bool)
     offset = step_offset
+    t_cross = np.full(len(m), np.nan)
     while True:
         e = dyn.energy_density(_subset(params, slice(None), len(m)), m)
         undecided = e > setup.saddle
@@ -159,11 +167,13 @@ def _decide(params, m, waveform_end, seed, stream_ids, dt, setup: _Setup, step_o
         idx = np.nonzero(undecided)[0]
         sub = _subset(params, idx, len(m))
         r = dyn.simulate(sub, m[idx], None, chunk, dt, seed=seed, stream_ids=stream_ids[idx],
-                         step_offset=offset)
+                         step_offset=offset, start_time=waveform_end + t_done, switch_axis=setup.target)
         m[idx] = r.m_final
+        first = np.isnan(t_cross[idx])
+        t_cross[idx[first]] = r.switching_time[first]
         offset += int(round(chunk / dt)) + 1
         t_done += chunk
-    return m, undecided
+    return m, undecided, t_cross
 
 
 def _subset(params, idx, n):
@@ -293,11 +303,11 @@ def switching_probability(device, *, current_density=None, pulse_width=None, tem
                                switch_axis=setup.target)
             if res.interrupted:
                 raise KeyboardInterrupt
-            m_end, undecided = _decide(params, res.m_final, duration, seed, sel, dt, setup, n_steps,
-                                       max_settle_time, T)
+            m_end, undecided, t_settle = _decide(params, res.m_final, duration, seed, sel, dt, setup, n_steps,
+                                                 max_settle_time, T)
             cols = sl.stop - sl.start
             ok[:, sl] = ((m_end @ setup.target) > 0).reshape(n_pts, cols)
-            t_first[:, sl] = res.switching_time.reshape(n_pts, cols)
+            t_first[:, sl] = np.where(np.isnan(res.switching_time), t_settle, res.switching_time).reshape(n_pts, cols)
             und[:, sl] = undecided.reshape(n_pts, cols)
             done = sl.stop
             if bar is not None:
