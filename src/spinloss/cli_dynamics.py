@@ -182,9 +182,12 @@ def switch(device_file, current_density, pulse_width, temperature, trials, seed,
 @click.option("--trials", default=200, show_default=True, type=click.IntRange(10, 1_000_000),
               help="Trials per current at T > 0.")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--initial-tilt", default=1.0, show_default=True, type=click.FloatRange(1e-3, 45.0),
+              help="T = 0 only: tilt (degrees) applied to an initial direction lying on the easy axis, "
+                   "where a collinear damping-like torque vanishes.")
 @set_option
 @json_option
-def threshold(device_file, pulse_width, temperature, trials, seed, set_items, as_json):
+def threshold(device_file, pulse_width, temperature, trials, seed, initial_tilt, set_items, as_json):
     """Critical switching current density (in the torque reference layer).
 
     T = 0: bisection on deterministic switching. T > 0: the 50 % point of a logistic fit of the
@@ -197,7 +200,7 @@ def threshold(device_file, pulse_width, temperature, trials, seed, set_items, as
     w = _quantity(pulse_width, "time", "--pulse-width")
     device = _device(device_file, set_items)
     res = critical_current(device, pulse_width=w, temperature=T, trials=trials, seed=seed,
-                           progress=_progress_enabled(as_json))
+                           initial_tilt_deg=initial_tilt, progress=_progress_enabled(as_json))
     out = res.to_json()
     out["device"] = device.stack.name
     if as_json:
@@ -325,7 +328,7 @@ def resonance(device_file, tilt, set_items, as_json):
 @click.option("--duration", default=None, metavar="t", help="Simulated time (default: pulse + 5 ns).")
 @click.option("--sequence", default=None, metavar="J1,J2,...",
               help='A train of pulses of the file\'s width, with these current densities (signs '
-                   'allowed), e.g. "5e11,-5e11,5e11"; 5 ns apart.')
+                   'and units allowed), e.g. "5e11,-5e11,5e11 A/m^2"; 5 ns apart.')
 @temperature_option
 @click.option("--devices", default=1, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--seed", default=0, show_default=True, type=int)
@@ -348,10 +351,9 @@ def trace(device_file, current_density, pulse_width, duration, sequence, tempera
     device = _device(device_file, set_items)
     waveform = None
     if sequence:
-        try:
-            amps = [float(x) for x in sequence.split(",")]
-        except ValueError:
-            raise ConfigError(CLI_SOURCE, "--sequence", "expected comma-separated current densities") from None
+        amps = [_quantity(x.strip(), "current_density", "--sequence") for x in sequence.split(",") if x.strip()]
+        if not amps:
+            raise ConfigError(CLI_SOURCE, "--sequence", "expected comma-separated current densities")
         p = device.pulse
         width = p.width if w is None else w
         waveform = Waveform.sequence([Waveform.pulse(a, width, p.rise_time, p.fall) for a in amps], gap=5e-9)

@@ -101,6 +101,10 @@ class WerResult:
             "details": clean(self.details),
         }
 
+    def to_json(self) -> dict:
+        """Same as :meth:`to_dict` (the name the other results use)."""
+        return self.to_dict()
+
 
 # ----------------------------------------------------------------------------- intervals
 

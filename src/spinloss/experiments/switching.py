@@ -226,6 +226,28 @@ class SwitchingResult:
                           "energy_per_pulse": "J", "temperature": "K"}}
 
 
+    def to_xarray(self):
+        """An xarray.Dataset over the grid of conditions, units in the attributes."""
+        import xarray as xr
+
+        shape = np.shape(self.switching_probability)
+        dims = tuple(f"dim_{i}" for i in range(len(shape)))
+
+        def da(v, unit, desc):
+            return xr.DataArray(np.broadcast_to(np.asarray(v, dtype=float), shape), dims=dims,
+                                attrs={"units": unit, "description": desc})
+
+        return xr.Dataset({
+            "switching_probability": da(self.switching_probability, "1", "fraction of trials switched"),
+            "uncertainty": da(self.uncertainty, "1", "Wilson 68 % half-width"),
+            "mean_switching_time": da(self.mean_switching_time, "s", "mean first crossing of m.target > 0.5"),
+            "energy_per_pulse": da(self.energy_per_pulse, "J", "Joule energy of the pulse in the channel"),
+            "current_density": da(self.current_density, "A/m^2", "in the torque reference layer"),
+            "pulse_width": da(self.pulse_width, "s", "flat top of the pulse"),
+        }, attrs={"trials": self.trials, "temperature_K": self.temperature, "seed": self.seed,
+                  "interrupted": int(self.interrupted)})
+
+
 def _j(x):
     a = np.asarray(x, dtype=float) if not isinstance(x, (list, tuple)) or len(x) else np.asarray(x)
     if a.ndim == 0:
@@ -403,7 +425,7 @@ def deterministic_switches(device, current_density, pulse_width=None, *, initial
 
 def critical_current(device, *, pulse_width=None, temperature=None, trials: int = 200, seed: int = 0,
                      relative_tolerance: float = 1e-3, max_current_density: float = 1e14,
-                     progress=None) -> ThresholdResult:
+                     initial_tilt_deg: float = 1.0, progress=None) -> ThresholdResult:
     """Critical switching current density (A/m^2, in the torque reference layer).
 
     T = 0: bisection on deterministic switching (:func:`deterministic_switches`) to
@@ -420,7 +442,7 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
     sign = _current_sign(device, tq)
 
     def sw(js):
-        return deterministic_switches(device, sign * np.asarray(js), w)
+        return deterministic_switches(device, sign * np.asarray(js), w, initial_tilt_deg=initial_tilt_deg)
 
     lo, hi = 0.0, None
     trial = 1e10
