@@ -523,7 +523,7 @@ def splitting_wer(params, m0, waveform, duration, dt, *, target_axis, n_particle
     the direction of m0) and a pilot of ``n_pilot`` independent paths, unless ``score`` (a
     callable traj (K+1, M, 3) -> (K+1, M)) is given. ``n_repetitions`` independent AMS runs of
     ``n_particles`` each; the WER is their mean and ``uncertainty`` its standard error (never
-    below the idealized AMS value p sqrt(ln(1/p) / (n R))). Cost ~ n R ln(1/p) / kill_fraction
+    below the idealized AMS value p sqrt(ln(1/p) / (n R))). Cost ~ n R ln(1/p)
     path segments of average length ~T/2.
     """
     t_start = _time.perf_counter()
