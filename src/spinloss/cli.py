@@ -680,7 +680,7 @@ def demo(output_dir, examples_dir, as_json):
             cols = sec["columns"]
             echo_table(list(cols.values()), [[format_cell(k, row[k]) for k in cols] for row in sec["table"]],
                        align="ll" + "r" + "l" + "r" * (len(cols) - 4))
-            ref = next((r["stack"] for r in sec["table"] if r["key"] == sec.get("reference")), None)
+            ref = next((r.get("stack") for r in sec["table"] if r.get("key") == sec.get("reference")), None)
             if ref:
                 click.echo(f"  xi per current density J in the named layer; 'vs ref': xi^2/rho relative "
                            f"to {ref}; 'stack vs ref': (torque)^2 per Joule power of the whole stack "

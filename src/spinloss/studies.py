@@ -112,6 +112,11 @@ def run_demo(output_dir=_DEFAULT_OUTPUT, sections=None, examples_dir=None, *, pr
     }
     summary_path.write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False) + "\n")
     files.append(str(summary_path))
+    from .report import write_demo_report
+
+    report = write_demo_report(out, results)
+    files.append(str(report))
+    log(f"spinloss demo: report {report}")
     seconds = time.perf_counter() - t0
     log(f"spinloss demo: done in {seconds:.1f} s; outputs in {out}/")
     return {"output_dir": str(out), "examples_dir": str(examples), "sections": results,
@@ -619,6 +624,13 @@ def _switching_section(output_dir, examples_dir, *, progress=True) -> dict:
     return switching_section(output_dir, examples_dir, progress=progress)
 
 
-SECTIONS: dict[str, Callable[..., dict]] = {"torque": headline_torque_study, "switching": _switching_section}
+def _energy_section(output_dir, examples_dir, *, progress=True) -> dict:
+    from .devices.compare import energy_section
+
+    return energy_section(output_dir, examples_dir, fast=True, progress=progress)
+
+
+SECTIONS: dict[str, Callable[..., dict]] = {"torque": headline_torque_study, "switching": _switching_section,
+                                            "energy": _energy_section}
 #: Sections run by ``spinloss demo`` when none are named.
-DEFAULT_SECTIONS: tuple = ("torque", "switching")
+DEFAULT_SECTIONS: tuple = ("torque", "switching", "energy")

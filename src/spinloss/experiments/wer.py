@@ -11,6 +11,7 @@ The method (Monte Carlo, Fokker-Planck, multilevel splitting) is chosen by
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -48,6 +49,9 @@ def device_write_error_rate(device, *, current_density=None, pulse_width=None, t
     duration = p.rise_time + w + p.fall + settle
     if dt is None:
         dt = default_time_step(params, abs(j))
+    # the path engines need a whole number of steps, in whole records of a 400-point record
+    # grid (splitting): shrink dt slightly to fit the duration
+    dt = duration / (400 * math.ceil(duration / dt / 400 - 1e-9))
     res = write_error_rate(params, wave, duration, dt, m0=tuple(setup.start), target_axis=tuple(setup.target),
                            method=method, n_trials=n_trials, seed=seed, **options)
     res.details.update({"current_density": j, "pulse_width": w, "temperature": T, "settle_time": settle,

@@ -1,0 +1,262 @@
+"""CLI subcommands ``design`` and ``compare`` (energy per bit; issue 4). Thin layer over
+:mod:`spinloss.devices`. Registered in ``cli.LAZY_COMMANDS``.
+
+Exit codes: 0 success; 1 the design cannot meet its targets (``design``; the reason is printed,
+and with ``--json`` the JSON says ``meets_targets: false``); 2 bad input.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import CLI_SOURCE, check_plot_path, echo_table, emit_json, fmt, info, json_option, plot_errors
+from .errors import ConfigError
+
+
+def _settings(fast: bool, full: bool, widths: str | None, seed: int):
+    from dataclasses import replace
+
+    from .config import parse_scalar_text
+    from .devices.design import FAST, FULL, STANDARD
+    from .units import to_si
+
+    if fast and full:
+        raise ConfigError(CLI_SOURCE, "--fast/--full", "give at most one of them")
+    s = FAST if fast else FULL if full else STANDARD
+    if widths:
+        vals = []
+        for part in widths.split(","):
+            v = to_si(parse_scalar_text(part.strip()), "time", source=CLI_SOURCE, key="--pulse-widths")
+            if not (math.isfinite(v) and v > 0):
+                raise ConfigError(CLI_SOURCE, "--pulse-widths", "every width must be > 0")
+            vals.append(float(v))
+        s = replace(s, widths=tuple(vals), fokker_planck_widths=None)
+    return replace(s, seed=seed)
+
+
+def _targets(target_wer, retention, temperature, thermal_stability):
+    from .config import parse_scalar_text
+    from .devices.design import Targets
+
+    def p(x):
+        return None if x is None else parse_scalar_text(str(x))
+
+    return Targets.parse(write_error_rate=p(target_wer), retention=p(retention) if thermal_stability is None else None,
+                         temperature=p(temperature), thermal_stability=p(thermal_stability), source=CLI_SOURCE)
+
+
+def _search_options(f):
+    f = click.option("--seed", default=0, show_default=True, help="Random seed of the WER engine.")(f)
+    f = click.option("--pulse-widths", "widths", default=None, metavar="T1,T2,...",
+                     help='Pulse widths to try, e.g. "1 ns,3 ns,10 ns" (default: 1, 3, 10 ns).')(f)
+    f = click.option("--full", is_flag=True, help="Publication settings: 6 widths, large AMS ensembles (slow).")(f)
+    f = click.option("--fast", is_flag=True, help="Coarse settings (demo): 2 widths, small AMS ensembles.")(f)
+    f = click.option("--quiet", is_flag=True, help="No progress lines on stderr.")(f)
+    return f
+
+
+def _target_options(f):
+    f = click.option("--thermal-stability", default=None, metavar="DELTA",
+                     help="Delta target directly (instead of --retention).")(f)
+    f = click.option("--temperature", "-T", default="358 K", show_default=True, metavar="T",
+                     help="Operating temperature (the retention and WER hold there).")(f)
+    f = click.option("--retention", default="10 years", show_default=True, metavar="TIME",
+                     help="Retention target: Delta = ln(t / 1 ns), the same for every design.")(f)
+    f = click.option("--target-wer", default="1e-9", show_default=True, metavar="WER",
+                     help="Write error rate target.")(f)
+    return f
+
+
+@click.command()
+@click.argument("device_file", metavar="DEVICE.toml")
+@_target_options
+@_search_options
+@click.option("--set", "set_items", multiple=True, metavar="KEY=VALUE", help="Override a device value.")
+@json_option
+def design(device_file, target_wer, retention, temperature, thermal_stability, quiet, fast, full, widths,
+           seed, set_items, as_json):
+    """Least-energy write pulse of the cell in DEVICE.toml at a WER and a retention target.
+
+    Sizes the magnet's anisotropy (or in-plane aspect ratio) to the Delta of the retention target
+    (iso-Delta), finds for each pulse width the current that meets the WER target with the WER
+    engine (Fokker-Planck for axially symmetric cells, Monte Carlo + multilevel splitting
+    otherwise), picks the least energy (I^2 R t in channel and access transistor + peripheral)
+    and re-checks the WER there. Exit code 1 (with the reason) when the targets cannot be met.
+
+    \b
+    Examples:
+      spinloss design examples/stt_mtj_cell.toml --target-wer 1e-9 --retention "10 years"
+      spinloss design examples/pt_py_cell.toml --target-wer 1e-6 --fast --json
+    """
+    from .cli_dynamics import _device
+    from .devices.design import design as run_design
+
+    targets = _targets(target_wer, retention, temperature, thermal_stability)
+    settings = _settings(fast, full, widths, seed)
+    dev = _device(device_file, set_items)
+    res = run_design(dev, targets, settings, progress=not quiet)
+    if as_json:
+        emit_json(res.to_json())
+    else:
+        _print_design(res)
+    if not res.meets_targets:
+        click.echo(f"spinloss: {res.name}: cannot meet the targets: {res.reason}", err=True)
+        sys.exit(1)
+
+
+def _print_design(r):
+    t = r.targets
+    click.echo(f"{r.name}: targets WER {t['write_error_rate']:g}, Delta {t['thermal_stability']:.2f} "
+               f"at {t['temperature']:.0f} K")
+    if not r.meets_targets:
+        click.echo(f"  cannot meet the targets: {r.reason}")
+        return
+    rows = [["pulse width", fmt(r.pulse_width, ".3g", 1e9), "ns"],
+            ["write current", fmt(r.write_current, ".4g", 1e6), "uA"],
+            ["current density", fmt(r.current_density, ".4g"), "A/m^2"],
+            ["energy per bit", fmt(r.energy_per_bit, ".4g", 1e15), "fJ"],
+            ["  channel I^2 R t", fmt(r.channel_energy, ".4g", 1e15), "fJ"],
+            ["  transistor I^2 R_on t", fmt(r.transistor_energy, ".4g", 1e15), "fJ"],
+            ["  peripheral", fmt(r.peripheral_energy, ".4g", 1e15), "fJ"],
+            ["write latency (pulse + settle)", fmt(r.write_latency, ".3g", 1e9), "ns"],
+            ["WER (re-checked)", f"{fmt(r.write_error_rate, '.3g')} +- {fmt(r.wer_uncertainty, '.2g')}",
+             r.wer_method or ""],
+            ["Delta", fmt(r.thermal_stability, ".2f"), ""],
+            ["retention (Brown)", fmt(r.retention_time, ".3g"), "s"],
+            ["read current", fmt(r.read_current, ".3g", 1e6), "uA"],
+            ["read disturb / read", fmt(r.read_disturb_probability, ".3g"), ""],
+            ["cell area", fmt(r.cell_area, ".4g", 1e12), "um^2"]]
+    echo_table(["quantity", "value", "unit"], rows, align="lrl")
+    click.echo(f"  sizing: {r.sizing.get('method')} ({', '.join(f'{k} = {v:.4g}' for k, v in r.sizing.items() if isinstance(v, float))})")
+
+
+@click.command()
+@click.argument("compare_file", metavar="DESIGNS.toml")
+@click.option("--map", "map_items", nargs=2, default=None, metavar="KEY1=A:B:N KEY2=C:D:M",
+              help="Energy-ratio map over two transport keys (append :log for a geometric grid).")
+@click.option("--design", "map_design", default=None, metavar="NAME",
+              help="Design of the map (default: the first spin-loss design that meets the targets).")
+@click.option("--scaling", is_flag=True, help="Also the scaling study (lateral size 200 -> 20 nm).")
+@click.option("--sizes", default=None, metavar="S1,S2,...", help='Sizes of --scaling, e.g. "200 nm,50 nm".')
+@click.option("--only", multiple=True, metavar="NAME", help="Run only these designs (and the reference).")
+@click.option("--target-wer", default=None, metavar="WER", help="Override the file's WER target.")
+@_search_options
+@click.option("--plot", "plot_path", default=None, metavar="FILE.png", help="Bar chart of energy per bit.")
+@click.option("--map-plot", "map_plot", default=None, metavar="FILE.png", help="Figure of the --map.")
+@click.option("--scaling-plot", "scaling_plot", default=None, metavar="FILE.png", help="Figure of --scaling.")
+@json_option
+def compare(compare_file, map_items, map_design, scaling, sizes, only, target_wer, quiet, fast, full, widths,
+            seed, plot_path, map_plot, scaling_plot, as_json):
+    """Energy per bit of every design in DESIGNS.toml at the same Delta and WER.
+
+    Each design goes through the same design search as ``spinloss design``; the table gives
+    energy, current, pulse, latency, area and the ratio to the file's reference. A design that
+    cannot meet the targets is listed with its reason (and null figures); the others go on.
+
+    \b
+    Examples:
+      spinloss compare examples/compare.toml --json
+      spinloss compare examples/compare.toml --fast --target-wer 1e-6 --plot bars.png \\
+          --map "free.spin_hall_angle=0.01:0.4:12" \\
+                "interfaces.0.magnon_interface_conductance=1e13:1e16:12:log" \\
+          --design "Py/NiO spin loss" --map-plot map.png
+    """
+    from .config import parse_scalar_text
+    from .devices import compare as cmp
+    from .units import to_si
+
+    for p in (plot_path, map_plot, scaling_plot):
+        check_plot_path(p)
+    settings = _settings(fast, full, widths, seed)
+    comp = cmp.load_comparison(compare_file, target_overrides={"write_error_rate": parse_scalar_text(target_wer)}
+                               if target_wer else None)
+    if only:
+        for n in only:
+            comp.entry(n)
+    if map_items:
+        for item in map_items:
+            cmp.parse_axis(item)
+    progress = not quiet
+    result = cmp.compare(comp, settings, progress=progress, only=only or None)
+    out = result.to_json()
+    if map_items:
+        name = map_design or _default_map_design(result)
+        try:
+            m = cmp.energy_map(comp, result, name, map_items[0], map_items[1])
+        except ConfigError:
+            raise
+        except Exception as exc:  # e.g. the reference cannot meet the targets: report, go on
+            rule = getattr(exc, "rule", None) or str(exc)
+            out["map"] = {"design": name, "error": rule, "statement": f"no map: {rule}"}
+            map_plot = None
+        else:
+            out["map"] = m.to_json()
+            if map_plot:
+                with plot_errors(map_plot):
+                    cmp.plot_map(m, map_plot)
+    if scaling:
+        sz = cmp.DEFAULT_SIZES
+        if sizes:
+            sz = tuple(float(to_si(parse_scalar_text(s.strip()), "length", source=CLI_SOURCE, key="--sizes"))
+                       for s in sizes.split(","))
+        names = [r.name for r in result.results if r.torque and abs(r.torque.get("damping_like_efficiency", 0)) > 0]
+        sc = cmp.scaling(comp, names, sz, settings, progress=progress)
+        out["scaling"] = sc
+        if scaling_plot:
+            with plot_errors(scaling_plot):
+                cmp.plot_scaling(sc, scaling_plot)
+    if plot_path:
+        with plot_errors(plot_path):
+            cmp.plot_bars(result, plot_path)
+    if as_json:
+        emit_json(out)
+    else:
+        _print_compare(result, out)
+    for p in (plot_path, map_plot if map_items and "error" not in out.get("map", {}) else None,
+              scaling_plot if scaling else None):
+        if p:
+            info(f"wrote {p}", as_json=as_json)
+
+
+def _default_map_design(result) -> str:
+    for r in result.results:
+        if r.meets_targets and r.torque.get("reference_layer") and r.name != result.reference and \
+                r.device is not None and r.torque.get("reference_layer") == r.device.magnet_layer \
+                and r.torque.get("mechanism") == "sot":
+            return r.name
+    raise ConfigError(CLI_SOURCE, "--design", "no spin-loss design meets the targets: name one with --design")
+
+
+def _print_compare(result, out):
+    t = result.targets
+    click.echo(f"Energy per bit at WER {t['write_error_rate']:g}, Delta {t['thermal_stability']:.2f}, "
+               f"T = {t['temperature']:.0f} K; reference {result.reference}")
+    rows = []
+    for r in result.rows:
+        if r["meets_targets"]:
+            rows.append([r["name"], fmt(r["energy_per_bit"], ".4g", 1e15), fmt(r["channel_energy"], ".3g", 1e15),
+                         fmt(r["write_current"], ".4g", 1e6), fmt(r["pulse_width"], ".3g", 1e9),
+                         fmt(r["write_latency"], ".3g", 1e9), fmt(r["cell_area"], ".3g", 1e12),
+                         fmt(r["write_error_rate"], ".2g"), fmt(r["ratio_to_reference"], ".3g"),
+                         fmt(r["advantage"], ".3g")])
+        else:
+            rows.append([r["name"], "-", "-", "-", "-", "-", "-", "-", "-", "-"])
+    echo_table(["design", "E (fJ)", "E_chan (fJ)", "I (uA)", "t_p (ns)", "latency (ns)", "area (um^2)", "WER",
+                "E/E_ref", "advantage"], rows)
+    for r in result.rows:
+        if not r["meets_targets"]:
+            click.echo(f"  {r['name']}: cannot meet the targets: {r['reason']}")
+    if "map" in out:
+        click.echo("")
+        click.echo(out["map"]["statement"])
+    if "scaling" in out:
+        click.echo("")
+        click.echo("Scaling (lateral size):")
+        for name, rows_ in out["scaling"]["designs"].items():
+            parts = [f"{r['size'] * 1e9:.0f} nm: " + (f"{r['energy_per_bit'] * 1e15:.3g} fJ" if r["meets_targets"]
+                                                      else "not met") for r in rows_]
+            click.echo(f"  {name}: " + "; ".join(parts))
