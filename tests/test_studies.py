@@ -180,7 +180,7 @@ def test_runtime_is_reported(study):
 
 
 def test_run_demo_summary(tmp_path):
-    res = run_demo(tmp_path / "out", examples_dir=EXAMPLES, progress=False)
+    res = run_demo(tmp_path / "out", sections=("torque",), examples_dir=EXAMPLES, progress=False)
     summary = json.loads(Path(res["summary"]).read_text())
     assert "torque" in summary["sections"]
     for p in res["files"]:
@@ -209,7 +209,7 @@ def _cli(*args, cwd):
 
 def test_cli_demo_json(tmp_path):
     out = tmp_path / "cli-demo"
-    proc = _cli("--output", out, "--json", cwd=tmp_path)   # run outside the repository
+    proc = _cli("--output", out, "--json", "--sections", "torque", cwd=tmp_path)   # outside the repository
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     table = data["sections"]["torque"]["table"]
@@ -219,10 +219,10 @@ def test_cli_demo_json(tmp_path):
 
 
 def test_cli_demo_human_and_bad_examples(tmp_path):
-    proc = _cli("--output", tmp_path / "h", "--examples", EXAMPLES, cwd=tmp_path)
+    proc = _cli("--output", tmp_path / "h", "--examples", EXAMPLES, "--sections", "torque", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Py/NiO" in proc.stdout and "torque_table.json" in proc.stdout
-    bad = _cli("--output", tmp_path / "b", "--examples", tmp_path / "nowhere", cwd=tmp_path)
+    bad = _cli("--output", tmp_path / "b", "--examples", tmp_path / "nowhere", "--sections", "torque", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.strip().startswith("spinloss: error:") and "--examples" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -649,8 +649,10 @@ def main(argv: list[str] | None = None) -> None:
 @click.option("--examples", "examples_dir", default=None, metavar="DIR",
               type=click.Path(file_okay=False),
               help="The example stacks (default: the repository's examples/, else ./examples).")
+@click.option("--sections", default=None, metavar="A,B,...",
+              help="Run only these sections (torque, switching, energy; default: all).")
 @json_option
-def demo(output_dir, examples_dir, as_json):
+def demo(output_dir, examples_dir, sections, as_json):
     """The headline study: spin-loss torque vs heavy-metal SOT, with controls.
 
     Writes a table of xi_DL, xi_FL, resistivity and xi^2/rho over the example stacks and figures
@@ -660,10 +662,13 @@ def demo(output_dir, examples_dir, as_json):
     from .studies import run_demo
 
     try:
-        result = run_demo(output_dir, examples_dir=examples_dir, progress=True)
+        names = tuple(x.strip() for x in sections.split(",") if x.strip()) if sections else None
+        result = run_demo(output_dir, sections=names, examples_dir=examples_dir, progress=True)
     except SpinlossInputError as exc:
         if exc.key == "examples_dir":
             raise ConfigError(CLI_SOURCE, "--examples", exc.rule) from None
+        if exc.key == "sections":
+            raise ConfigError(CLI_SOURCE, "--sections", exc.rule) from None
         raise
     if as_json:
         emit_json({"output_dir": result["output_dir"], "seconds": result["seconds"],

@@ -406,10 +406,19 @@ def table_markdown(table: list[dict], reference: str) -> str:
     return "\n".join(lines)
 
 
+#: Display scale of SI columns in the demo's text tables: key -> (factor, unit suffix in the header).
+DISPLAY_SCALE = {"energy_per_bit": 1e15, "channel_energy": 1e15, "write_current": 1e6, "pulse_width": 1e9,
+                 "write_latency": 1e9, "cell_area": 1e12, "energy_at_j50": 1e15}
+
+
 def format_cell(key: str, value) -> str:
-    """Human format of one table value."""
+    """Human format of one table value (SI columns of DISPLAY_SCALE shown scaled)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, str):
-        return value
+        return value if len(value) <= 70 else value[:67] + "..."
+    if key in DISPLAY_SCALE and isinstance(value, (int, float)) and math.isfinite(value):
+        return f"{value * DISPLAY_SCALE[key]:.3g}"
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if key == "temperature":

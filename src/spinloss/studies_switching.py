@@ -90,7 +90,7 @@ def switching_section(output_dir, examples_dir, *, progress=True, trials: int = 
     return {"title": "Switching: thresholds (5 ns pulse), 300 K probability and pulse sequences",
             "table": rows, "columns": {"device": "device", "xi_dl": "xi_DL", "reference_layer": "J in",
                                        "jc_t0": "J_c T=0 (A/m^2)", "j50_300K": "J_50 300 K (A/m^2)",
-                                       "energy_at_j50": "E at J_50 (J)",
+                                       "energy_at_j50": "E at J_50 (fJ)",
                                        "energy_ratio_to_pt_py": "E / E(Pt/Py)"},
             "files": {k: str(v) for k, v in files.items()}, "checks": checks,
             "seconds": time.perf_counter() - t0}

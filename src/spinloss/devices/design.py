@@ -60,21 +60,21 @@ class SearchSettings:
 
     widths: tuple = (1e-9, 3e-9, 10e-9)
     n_mc: int = 1000
-    n_particles: int = 60
+    n_particles: int = 200
     n_repetitions: int = 1
-    check_particles: int = 100
+    check_particles: int = 200
     check_repetitions: int = 2
     max_evaluations: int = 6
-    share_field_like: bool = False
+    share_field_like: bool = True
     search_tolerance: float = 3.0
     seed: int = 0
     settle_relaxation_times: float = 5.0
     fokker_planck_widths: tuple | None = (1e-9, 3e-9, 10e-9, 20e-9)
 
 
-FAST = SearchSettings(widths=(3e-9,), n_mc=600, n_particles=100, n_repetitions=1,
-                      check_particles=150, check_repetitions=1, max_evaluations=5, search_tolerance=5.0,
-                      share_field_like=False, settle_relaxation_times=2.0)
+FAST = SearchSettings(widths=(3e-9,), n_mc=600, n_particles=200, n_repetitions=1,
+                      check_particles=200, check_repetitions=2, max_evaluations=5, search_tolerance=5.0,
+                      share_field_like=True, settle_relaxation_times=2.0)
 STANDARD = SearchSettings()
 FULL = SearchSettings(widths=(0.5e-9, 1e-9, 2e-9, 5e-9, 10e-9, 20e-9),
                       fokker_planck_widths=(0.5e-9, 1e-9, 2e-9, 5e-9, 10e-9, 20e-9, 50e-9), n_mc=4000, n_particles=200,
