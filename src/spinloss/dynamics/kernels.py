@@ -383,6 +383,22 @@ def _heun_chunk(lo, hi, m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_beg
             seg[lo + k] = seg[lo]
 
 
+@nb.njit(**_JIT)
+def _heun_one_chunk(c, chunk, m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin, n_end,
+                    rng_offset, stochastic, uniform_time, rec_every, traj, jrec):
+    """All steps n_begin..n_end-1 for chunk ``c`` of devices (vector path, or scalar when small)."""
+    N = m.shape[1]
+    lo = c * chunk
+    hi = min(N, lo + chunk)
+    if hi - lo < SCALAR_BELOW:
+        for i in range(lo, hi):
+            _heun_device_scalar(i, m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin,
+                                n_end, rng_offset, stochastic, rec_every, traj, jrec)
+    else:
+        _heun_chunk(lo, hi, m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin, n_end,
+                    rng_offset, stochastic, uniform_time, rec_every, traj, jrec)
+
+
 @nb.njit(parallel=True, **_JIT)
 def heun_run(m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin, n_end, rng_offset,
              stochastic, uniform_time, chunk, rec_every, traj, jrec):
@@ -391,43 +407,23 @@ def heun_run(m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin, n_end, 
     Thermal field per step: P[R_SIG] * N(0,1) per component, drawn from
     ``rng.normal3(key1[i], key2[i], rng_offset + n)``; held fixed over the predictor and corrector.
     |m| renormalized after every step. ``sw_time`` (NaN = not yet) gets the first crossing time.
+    The time loop runs inside each thread's chunk of devices (one prange launch per call).
     """
-    N = m.shape[1]
     chunk = min(chunk, CW)
-    nch = (N + chunk - 1) // chunk
+    nch = (m.shape[1] + chunk - 1) // chunk
     for c in nb.prange(nch):
-        lo = c * chunk
-        hi = min(N, lo + chunk)
-        if hi - lo < SCALAR_BELOW:
-            for i in range(lo, hi):
-                _heun_device_scalar(i, m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin,
-                                    n_end, rng_offset, stochastic, rec_every, traj, jrec)
-        else:
-            _heun_chunk(lo, hi, m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin, n_end,
+        _heun_one_chunk(c, chunk, m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin, n_end,
                         rng_offset, stochastic, uniform_time, rec_every, traj, jrec)
 
 
 @nb.njit(**_JIT)
 def heun_run_serial(m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin, n_end, rng_offset,
-             stochastic, uniform_time, chunk, rec_every, traj, jrec):
-    """Same as :func:`heun_run` without threads (one chunk: no thread barrier). Stochastic Heun (Stratonovich) steps n_begin..n_end-1 for all devices, in place.
-
-    Thermal field per step: P[R_SIG] * N(0,1) per component, drawn from
-    ``rng.normal3(key1[i], key2[i], rng_offset + n)``; held fixed over the predictor and corrector.
-    |m| renormalized after every step. ``sw_time`` (NaN = not yet) gets the first crossing time.
-    """
-    N = m.shape[1]
+                    stochastic, uniform_time, chunk, rec_every, traj, jrec):
+    """Same as :func:`heun_run` without threads (one chunk: no thread barrier)."""
     chunk = min(chunk, CW)
-    nch = (N + chunk - 1) // chunk
+    nch = (m.shape[1] + chunk - 1) // chunk
     for c in range(nch):
-        lo = c * chunk
-        hi = min(N, lo + chunk)
-        if hi - lo < SCALAR_BELOW:
-            for i in range(lo, hi):
-                _heun_device_scalar(i, m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin,
-                                    n_end, rng_offset, stochastic, rec_every, traj, jrec)
-        else:
-            _heun_chunk(lo, hi, m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin, n_end,
+        _heun_one_chunk(c, chunk, m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin, n_end,
                         rng_offset, stochastic, uniform_time, rec_every, traj, jrec)
 
 
