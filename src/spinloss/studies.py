@@ -115,7 +115,8 @@ def run_demo(output_dir=_DEFAULT_OUTPUT, sections=None, examples_dir=None, *, pr
     from .report import write_demo_report
 
     report = write_demo_report(out, results)
-    files.append(str(report))
+    if str(report) not in files:
+        files.append(str(report))
     log(f"spinloss demo: report {report}")
     seconds = time.perf_counter() - t0
     log(f"spinloss demo: done in {seconds:.1f} s; outputs in {out}/")
