@@ -289,3 +289,21 @@ def test_retention_simulate_matches_exact_first_passage():
     assert 3 < r.thermal_stability < 9
     assert r.details["escapes"] > 200
     assert r.mean_dwell_time == pytest.approx(exact, rel=0.22)
+
+
+@pytest.mark.slow
+def test_threshold_at_300K_is_the_logistic_50_percent_point():
+    # T > 0: thermal fluctuations lower the 5 ns switching current below the T = 0 threshold
+    # (thermally assisted switching); the logistic fit's 50 % point must lie inside the grid
+    # where P crosses 1/2, with a standard error smaller than the grid step.
+    from spinloss.experiments.switching import critical_current
+
+    d = Device.from_toml(EX / "pt_py_device.toml")
+    r = critical_current(d, temperature=300.0, trials=48, seed=2)
+    grid = np.asarray(r.details["grid"])
+    p = np.asarray(r.details["probability"])
+    t0 = r.details["t0_threshold"]
+    assert 0.3 * t0 < r.critical_current_density < t0
+    below, above = grid[p < 0.5], grid[p > 0.5]
+    assert below.max() <= r.critical_current_density * 1.05 and above.min() >= r.critical_current_density * 0.95
+    assert 0 < r.uncertainty < grid[1] - grid[0]
