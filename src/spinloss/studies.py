@@ -28,6 +28,8 @@ from typing import Callable
 
 import numpy as np
 
+from .io import to_jsonable
+
 from .errors import SpinlossInputError
 from .stack import Stack
 from .transport import torques
@@ -110,7 +112,7 @@ def run_demo(output_dir=_DEFAULT_OUTPUT, sections=None, examples_dir=None, *, pr
                          "files": {k: str(v) for k, v in r["files"].items()},
                          "checks": r.get("checks", {})} for n, r in results.items()},
     }
-    summary_path.write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False) + "\n")
+    summary_path.write_text(json.dumps(to_jsonable(summary), indent=2, allow_nan=False) + "\n")
     files.append(str(summary_path))
     from .report import write_demo_report
 
@@ -187,7 +189,7 @@ def headline_torque_study(output_dir, examples_dir=None, *, progress=True) -> di
 
     files = {}
     files["table_json"] = out / "torque_table.json"
-    files["table_json"].write_text(json.dumps(_jsonable({
+    files["table_json"].write_text(json.dumps(to_jsonable({
         "title": "Spin-orbit torque efficiencies of the example stacks",
         "reference": reference,
         "columns": TORQUE_COLUMNS,
@@ -204,7 +206,7 @@ def headline_torque_study(output_dir, examples_dir=None, *, progress=True) -> di
     files["table_md"] = out / "torque_table.md"
     files["table_md"].write_text(table_markdown(table, reference))
     files["curves_json"] = out / "torque_curves.json"
-    files["curves_json"].write_text(json.dumps(_jsonable({"curves": curves, "profile": profile}),
+    files["curves_json"].write_text(json.dumps(to_jsonable({"curves": curves, "profile": profile}),
                                                allow_nan=False) + "\n")
 
     say("  [torque] figures ...")
@@ -443,25 +445,6 @@ def _write_csv(path: Path, table: list[dict]) -> None:
         w.writerow(keys)
         for r in table:
             w.writerow([repr(r[k]) if isinstance(r[k], float) else r[k] for k in keys])
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
 
 
 def _stderr(msg: str) -> None:

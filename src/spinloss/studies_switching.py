@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .io import to_jsonable
+
 DEVICES = {"py_nio": ("py_nio_device.toml", "Py/NiO (spin loss)"),
            "py_sio2": ("py_sio2_device.toml", "Py/SiO2 (no sink)"),
            "pt_py": ("pt_py_device.toml", "Pt/Py (heavy metal)")}
@@ -84,7 +86,7 @@ def switching_section(output_dir, examples_dir, *, progress=True, trials: int = 
         "threshold_ratio_py_nio_to_pt_py": j0["py_nio"] / j0["pt_py"],
     }
     table_path = out / "switching_table.json"
-    table_path.write_text(json.dumps(_clean({"rows": rows, "pulse_width": PULSE_WIDTH, "trials": trials,
+    table_path.write_text(json.dumps(to_jsonable({"rows": rows, "pulse_width": PULSE_WIDTH, "trials": trials,
                                              "curves": curves, "sequences": seq}), indent=2, allow_nan=False) + "\n")
     files["switching_table"] = table_path
     return {"title": "Switching: thresholds (5 ns pulse), 300 K probability and pulse sequences",
@@ -126,23 +128,6 @@ def pulse_sequences(device, current_density, *, seed=0, gap=10e-9, progress=Fals
                      "usmr_signal": states * READ_CURRENT_DENSITY / device.stack.current_density,
                      "follows": follows, "current_density": current_density}
     return out
-
-
-def _clean(obj):
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _clean(obj.tolist())
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        return v if np.isfinite(v) else None
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
 
 
 def _plot_probability(curves, thresholds, path: Path) -> Path:

@@ -660,7 +660,7 @@ def _profiles(stack, layers, tch, tcoef, build, n, shape, mvec, e1, e2, y_par, y
             "units": {"z": "m", "spin_accumulation": "V (mu_s/e)", "spin_current": "A/m^2 (charge units)"}}
 
 
-def spin_pumping_damping(effective_conductance, saturation_magnetization, thickness):
+def spin_pumping_damping(effective_conductance, saturation_magnetization, thickness, g_lande=None):
     """Damping enhancement by spin pumping into a sink (Onsager partner of the spin-loss torque).
 
     Delta alpha = g_L mu_B hbar G_eff / (2 e^2 M_s d), G_eff in charge units (Ohm^-1 m^-2) as in
@@ -668,4 +668,6 @@ def spin_pumping_damping(effective_conductance, saturation_magnetization, thickn
     """
     from .units import G_LANDE, MU_B
 
-    return G_LANDE * MU_B * HBAR * effective_conductance / (2 * E_CHARGE**2 * saturation_magnetization * thickness)
+    g = G_LANDE if g_lande is None else g_lande
+    return g * MU_B * HBAR * np.asarray(effective_conductance, dtype=float) / (
+        2 * E_CHARGE**2 * np.asarray(saturation_magnetization, dtype=float) * np.asarray(thickness, dtype=float))

@@ -735,6 +735,6 @@ def _find_examples() -> Path:
 
 
 def _jsonable(obj):
-    from ..cli import to_jsonable
+    from ..io import to_jsonable
 
     return to_jsonable(obj)

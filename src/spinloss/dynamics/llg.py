@@ -53,7 +53,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ..units import E_CHARGE, G_LANDE, HBAR, MU0, MU_B
+from ..transport import spin_pumping_damping  # noqa: F401  (one formula, re-exported here)
+from ..units import E_CHARGE, HBAR, MU0
 
 __all__ = [
     "sot_field_per_current",
@@ -81,15 +82,6 @@ def stt_field_per_current(polarization_efficiency, saturation_magnetization, thi
     The angular factor 1/(1 + lambda m.p) is not modelled (lambda = 0).
     """
     return sot_field_per_current(polarization_efficiency, saturation_magnetization, thickness)
-
-
-def spin_pumping_damping(g_eff, saturation_magnetization, thickness, g_lande=G_LANDE):
-    """Delta alpha = g_L mu_B hbar G_eff / (2 e^2 M_s d) (Tserkovnyak et al. 2002; PHYSICS sec. 3).
-
-    Re-exported by :mod:`spinloss.dynamics.analytic`.
-    """
-    return g_lande * MU_B * HBAR * np.asarray(g_eff, float) / (
-        2.0 * E_CHARGE**2 * np.asarray(saturation_magnetization, float) * np.asarray(thickness, float))
 
 
 @nb.njit(inline="always", nogil=True, error_model="numpy")

@@ -63,10 +63,11 @@ def brown_dwell_time(*, saturation_magnetization, anisotropy_field, volume, temp
     is tau / 2. Corrections are O(1/Delta): the exact (Fokker-Planck) dwell time is
     tau (1 + 1/Delta + O(1/Delta^2)); measured in tests/test_wer_fokker_planck.py.
     """
+    from ..dynamics.analytic import brown_dwell_time as brown
+
     delta = thermal_stability_factor(saturation_magnetization, anisotropy_field, volume,
                                      temperature)
-    return ((1.0 + damping**2) / (damping * gamma * MU0 * anisotropy_field)
-            * math.sqrt(math.pi / delta) * math.exp(delta))
+    return float(brown(damping, anisotropy_field, delta, gamma))
 
 
 def critical_damping_like_field(*, damping, anisotropy_field, applied_field=0.0):

@@ -43,22 +43,17 @@ class RetentionResult:
                 "units": {"mean_dwell_time": "s", "energy_barrier": "J", "temperature": "K"}}
 
 
-def brown_dwell_time(delta, damping, anisotropy_field, gamma):
-    """Brown's mean dwell time in one well (s) for a uniaxial magnet, Delta >~ 5 (inf when it
-    exceeds the float range; see :func:`log10_brown_dwell_time`)."""
-    log10 = log10_brown_dwell_time(delta, damping, anisotropy_field, gamma)
-    return 10.0 ** log10 if log10 < 300 else math.inf
-
-
 def log10_brown_dwell_time(delta, damping, anisotropy_field, gamma):
-    """log10 of Brown's mean dwell time (s), finite for any barrier."""
+    """log10 of Brown's mean dwell time (s) (:func:`spinloss.dynamics.analytic.brown_dwell_time`),
+    finite for any barrier."""
     pref = (1 + damping**2) / (damping * gamma * MU0 * anisotropy_field) * math.sqrt(math.pi / delta)
     return math.log10(pref) + delta / math.log(10)
 
 
-def retention_time_for(delta, damping, anisotropy_field, gamma):
-    """Alias: the expected retention of one bit is its mean dwell time."""
-    return brown_dwell_time(delta, damping, anisotropy_field, gamma)
+def _dwell_time(delta, damping, anisotropy_field, gamma):
+    """Brown's dwell time (s), inf where it exceeds the float range."""
+    log10 = log10_brown_dwell_time(delta, damping, anisotropy_field, gamma)
+    return 10.0 ** log10 if log10 < 300 else math.inf
 
 
 def retention(device, *, temperature=None, method: str = "analytic", trials: int = 200,
@@ -79,7 +74,7 @@ def retention(device, *, temperature=None, method: str = "analytic", trials: int
     alpha = device.gilbert_damping
     gamma = float(np.asarray(setup.params.gamma))
     if method == "analytic":
-        tau = brown_dwell_time(delta, alpha, hk_eff, gamma) if delta > 0 else 0.0
+        tau = _dwell_time(delta, alpha, hk_eff, gamma) if delta > 0 else 0.0
         return RetentionResult(delta, tau, None, "analytic_brown", T, eb,
                                details={"effective_anisotropy_field": hk_eff,
                                         "log10_mean_dwell_time": log10_brown_dwell_time(delta, alpha, hk_eff, gamma)
@@ -106,4 +101,4 @@ def retention(device, *, temperature=None, method: str = "analytic", trials: int
     tau = total / k
     return RetentionResult(delta, tau, tau / math.sqrt(k), "simulate", T, eb,
                            details={"escapes": k, "trials": trials, "simulated_time": max_time, "time_step": dt,
-                                    "brown": brown_dwell_time(delta, alpha, hk_eff, gamma) if delta > 0 else None})
+                                    "brown": _dwell_time(delta, alpha, hk_eff, gamma) if delta > 0 else None})
