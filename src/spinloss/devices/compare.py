@@ -360,6 +360,17 @@ def _first_3x(m: EnergyMap) -> str:
 DEFAULT_SIZES = (200e-9, 100e-9, 50e-9, 35e-9, 20e-9)
 
 
+def scaled_devices(comp: Comparison, name: str, sizes):
+    """(size, device) for each lateral size (m): the design's device with its long axis set to
+    the size and the aspect ratio kept."""
+    entry = comp.entry(name)
+    g = comp.load_device(entry).geometry
+    long_axis = max(g.length, g.width)
+    for size in sizes:
+        f = size / long_axis
+        yield size, comp.load_device(entry, {"geometry.length": g.length * f, "geometry.width": g.width * f})
+
+
 def scaling(comp: Comparison, names, sizes=DEFAULT_SIZES, settings: SearchSettings = STANDARD, *,
             targets: Targets | None = None, progress=False) -> dict:
     """Energy, current, latency and Delta versus lateral size (m) for the named designs (module
@@ -370,14 +381,8 @@ def scaling(comp: Comparison, names, sizes=DEFAULT_SIZES, settings: SearchSettin
                                               "thermal_stability": targets.delta,
                                               "temperature": targets.temperature}, "designs": {}}
     for name in names:
-        entry = comp.entry(name)
-        base = comp.load_device(entry)
-        g = base.geometry
-        long_axis = max(g.length, g.width)
         rows = []
-        for s in sizes:
-            f = s / long_axis
-            dev = comp.load_device(entry, {"geometry.length": g.length * f, "geometry.width": g.width * f})
+        for s, dev in scaled_devices(comp, name, sizes):
             r = design(dev, targets, settings, name=f"{name} @ {s * 1e9:.0f} nm", progress=progress)
             rows.append({"size": s, "meets_targets": r.meets_targets, "reason": r.reason,
                          "energy_per_bit": r.energy_per_bit, "write_current": r.write_current,
@@ -620,14 +625,8 @@ def retention_scaling(comp: Comparison, names, sizes) -> dict:
 
     out = {}
     for name in names:
-        entry = comp.entry(name)
-        base = comp.load_device(entry)
-        g = base.geometry
-        long_axis = max(g.length, g.width)
         rows = []
-        for s in sizes:
-            f = s / long_axis
-            dev = comp.load_device(entry, {"geometry.length": g.length * f, "geometry.width": g.width * f})
+        for s, dev in scaled_devices(comp, name, sizes):
             try:
                 _, how = size_for_delta(dev, comp.targets.delta, comp.targets.temperature)
                 rows.append({"size": s, "retention_met": True, "sizing": how["method"], "reason": None})

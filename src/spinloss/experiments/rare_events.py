@@ -47,6 +47,7 @@ __all__ = [
     "ams_probability",
     "reference_log_distance_score",
     "wilson_interval",
+    "wilson_score",
     "clopper_pearson_interval",
     "monte_carlo_wer",
     "splitting_wer",
@@ -108,15 +109,22 @@ class WerResult:
 
 # ----------------------------------------------------------------------------- intervals
 
-def wilson_interval(k, n, z=1.959963984540054):
-    """Wilson score interval for a binomial proportion k/n (default 95 %)."""
+def wilson_score(k, n, z=1.959963984540054):
+    """Centre and half-width of the Wilson score interval for k successes in n trials (k may be
+    an array); z = 1.96 is 95 %, z = 1 about 68 %."""
     if n <= 0:
         raise SpinlossInputError(None, "n_trials", "must be > 0")
-    p = k / n
+    p = np.asarray(k, dtype=float) / n
     den = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return centre, half
+
+
+def wilson_interval(k, n, z=1.959963984540054):
+    """Wilson score interval (lo, hi) for a binomial proportion k/n (default 95 %)."""
+    centre, half = wilson_score(k, n, z)
+    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
 
 
 def clopper_pearson_interval(k, n, confidence=0.95):

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PhysicsError, SpinlossInputError
+from .rare_events import wilson_score
 from ..units import GAMMA, KB, MU0
 
 
@@ -256,16 +257,6 @@ def _j(x):
     return [_j(v) for v in a]
 
 
-def wilson_interval(k, n, z: float = 1.0):
-    """Wilson score half-width (z = 1: ~68 %) and centre for k successes in n trials."""
-    k = np.asarray(k, dtype=float)
-    p = k / n
-    den = 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
-    return half, centre
-
-
 def switching_probability(device, *, current_density=None, pulse_width=None, temperature=None,
                           trials: int = 200, seed: int = 0, dt: float | None = None,
                           max_settle_time: float = 20e-9, progress=None,
@@ -344,7 +335,7 @@ def switching_probability(device, *, current_density=None, pulse_width=None, tem
     ok, t_first, und = ok[:, :done], t_first[:, :done], und[:, :done]
     k = ok.sum(axis=1)
     prob = k / done
-    half, _ = wilson_interval(k, done)
+    _, half = wilson_score(k, done, z=1.0)  # 68 % half-width
     t_sw = np.where(ok, t_first, np.nan)
     mean_t = np.full(n_pts, np.nan)
     for i in range(n_pts):
