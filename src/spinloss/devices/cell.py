@@ -280,22 +280,11 @@ def curvature_field(device, temperature=None) -> dict:
     """Energy curvatures at the starting minimum as fields (A/m): ``h1``, ``h2`` (k_i/(mu0 M_s)),
     ``collinear`` = (h1 + h2)/2 (Sun's threshold field / alpha for a collinear polarization),
     ``effective_anisotropy`` = 2 E_b / (mu0 M_s V)."""
-    from ..experiments.switching import _orthonormal, _setup
-    from ..dynamics import energy_density
+    from ..experiments.switching import _setup, energy_curvatures
 
     setup = _setup(device, temperature)
     params = replace(setup.params, temperature=0.0)
-    _, e1, e2 = _orthonormal(setup.m_min)
-    eps = 1e-4
-
-    def en(a, b):
-        v = setup.m_min + a * e1 + b * e2
-        v = v / np.linalg.norm(v)
-        return float(energy_density(params, v.reshape(1, 3))[0])
-
-    e0 = en(0, 0)
-    k1 = (en(eps, 0) - 2 * e0 + en(-eps, 0)) / eps ** 2
-    k2 = (en(0, eps) - 2 * e0 + en(0, -eps)) / eps ** 2
+    k1, k2, _, _, _ = energy_curvatures(params, setup.m_min)
     ms = device.saturation_magnetization
     return {"h1": k1 / (MU0 * ms), "h2": k2 / (MU0 * ms), "collinear": 0.5 * (k1 + k2) / (MU0 * ms),
             "effective_anisotropy": 2 * setup.barrier / (MU0 * ms), "setup": setup}

@@ -377,7 +377,7 @@ class ThresholdResult:
 
 
 def deterministic_switches(device, current_density, pulse_width=None, *, initial_tilt_deg: float = 1.0,
-                           rtol: float = 1e-7, max_settle_time: float = 50e-9) -> np.ndarray:
+                           rtol: float = 1e-7, max_settle_time: float = 50e-9, setup=None) -> np.ndarray:
     """T = 0 outcome (bool array) of one pulse for each current density (adaptive Dormand-Prince).
 
     A magnet exactly on its easy axis feels no damping-like torque from a collinear polarization:
@@ -385,7 +385,8 @@ def deterministic_switches(device, current_density, pulse_width=None, *, initial
     towards x (or z for an x easy axis) so that the dynamics can start (documented choice).
     """
     dyn = _dyn()
-    setup = _setup(device, 0.0)
+    if setup is None:  # the T = 0 landscape; callers looping over currents pass it once
+        setup = _setup(device, 0.0)
     params = replace(setup.params, temperature=0.0)
     js = np.atleast_1d(np.asarray(current_density, dtype=float))
     n = js.size
@@ -432,8 +433,11 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
                                "(xi_DL = xi_FL = 0): it cannot be switched by current")
     sign = _current_sign(device, tq)
 
+    setup0 = _setup(device, 0.0)
+
     def sw(js):
-        return deterministic_switches(device, sign * np.asarray(js), w, initial_tilt_deg=initial_tilt_deg)
+        return deterministic_switches(device, sign * np.asarray(js), w, initial_tilt_deg=initial_tilt_deg,
+                                      setup=setup0)
 
     lo, hi = 0.0, None
     trial = 1e10

@@ -19,11 +19,13 @@ import numpy as np
 from .rare_events import WerResult, write_error_rate
 
 
-def settle_time(device, temperature=None) -> float:
-    """Relaxation time allowance after a pulse (s): 5 / (alpha gamma (E11 + E22) / (2 Ms))."""
+def settle_time(device, temperature=None, setup=None) -> float:
+    """Relaxation time allowance after a pulse (s): 5 / (alpha gamma (E11 + E22) / (2 Ms)).
+    ``setup`` (from ``switching._setup``) avoids recomputing the energy landscape."""
     from .switching import _setup, energy_curvatures
 
-    setup = _setup(device, temperature)
+    if setup is None:
+        setup = _setup(device, temperature)
     params = replace(setup.params, temperature=0.0)
     h11, h22, _, _, _ = energy_curvatures(params, setup.m_min)
     rate = device.gilbert_damping * float(np.asarray(params.gamma)) * (h11 + h22) / (2 * device.saturation_magnetization)
@@ -45,7 +47,7 @@ def device_write_error_rate(device, *, current_density=None, pulse_width=None, t
     wave = device.waveform(current_density=j, width=w)
     p = device.pulse
     if settle is None:
-        settle = settle_time(device, T)
+        settle = settle_time(device, T, setup=setup)
     duration = p.rise_time + w + p.fall + settle
     if dt is None:
         dt = default_time_step(params, abs(j))
