@@ -344,6 +344,8 @@ def trace(device_file, current_density, pulse_width, duration, sequence, tempera
     from .experiments.switching import trace as run
 
     check_plot_path(plot_path)
+    if output and Path(output).suffix.lower() not in (".csv", ".nc"):
+        raise ConfigError(CLI_SOURCE, "--output", "must end in .csv or .nc")  # before any work
     T = _temperature(temperature)
     j = _quantity(current_density, "current_density", "--current-density")
     w = _quantity(pulse_width, "time", "--pulse-width")
