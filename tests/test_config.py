@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from spinloss import ConfigError, SpinlossInputError, Stack, load_library
-from spinloss.config import parse_scalar_text, parse_set, parse_vary, read_toml
+from spinloss.config import parse_scalar_text, parse_set, read_toml
+from spinloss.grids import parse_vary_item
 from spinloss.materials import MATERIAL_KEYS, default_library
 from spinloss.stack import LAYER_KEYS, STACK_KEYS
 from spinloss.units import MU0, parse_duration, to_si
@@ -545,23 +546,26 @@ def test_parse_set():
 
 
 def test_parse_vary():
-    key, values, unit = parse_vary("free.thickness=1 nm:10 nm:10")
-    assert key == "free.thickness" and unit == "nanometer"
-    assert np.allclose(values, np.arange(1, 11))
-    key, values, unit = parse_vary("interfaces.0.magnon_interface_conductance=1e12:1e16:5:log")
-    assert unit is None and np.allclose(values, [1e12, 1e13, 1e14, 1e15, 1e16])
-    _, values, unit = parse_vary("free.thickness=1 nm:0.01 um:4")  # STOP converted to START's unit
-    assert unit == "nanometer" and np.allclose(values, [1, 4, 7, 10])
+    ax = parse_vary_item("free.thickness=1 nm:10 nm:10")
+    assert ax.key == "free.thickness" and ax.unit == "nm"
+    assert np.allclose(ax.display, np.arange(1, 11), rtol=1e-12, atol=0)
+    assert np.allclose(ax.values, np.arange(1, 11) * 1e-9, rtol=1e-12, atol=0)
+    ax = parse_vary_item("interfaces.0.magnon_interface_conductance=1e12:1e16:5:log")
+    assert ax.log and np.allclose(ax.values, [1e12, 1e13, 1e14, 1e15, 1e16], rtol=1e-12, atol=0)
+    ax = parse_vary_item("free.thickness=1 nm:0.01 um:4")  # STOP converted to START's unit
+    assert ax.unit == "nm" and np.allclose(ax.display, [1, 4, 7, 10], rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("item", ["free.thickness", "free.thickness=1:2", "free.thickness=1:2:x",
                                   "free.thickness=1:2:0", "free.thickness=1:2:3:cubic",
                                   "free.thickness=0:1:3:log", "free.thickness=1 nm:2:3",
                                   "free.thickness=a:b:3", "free.thickness=1:inf:3",
-                                  "free.thickness=1 nm:2 K:3", "free.thickness=5j nm:1 nm:3"])
+                                  "free.thickness=1 nm:2 K:3", "free.thickness=5j nm:1 nm:3",
+                                  "pulse.width=1 A:2 A:2", "pulse.current_density=1 ns:2 ns:2",
+                                  "free.material=1:2:3"])
 def test_parse_vary_errors(item):
     with pytest.raises(ConfigError) as ei:
-        parse_vary(item)
+        parse_vary_item(item)
     assert str(ei.value).startswith("<command line>")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from spinloss.device import Device
-from spinloss.errors import ConfigError
+from spinloss.errors import ConfigError, Interrupted
 from spinloss.units import KB, MU0
 
 EX = Path(__file__).resolve().parents[1] / "examples"
@@ -247,7 +247,7 @@ def test_switching_blocks_and_interrupt_keep_finished_trials(monkeypatch):
     kw = dict(current_density=np.array([6e11, 9e11]), pulse_width=2e-9, trials=12, seed=3)
     one = sw.switching_probability(d, block_devices=10_000, **kw)
     blocks = sw.switching_probability(d, block_devices=8, **kw)  # 4 trials x 2 points per block
-    assert np.array_equal(one.switched, blocks.switched)  # bit-identical: global stream ids
+    assert np.array_equal(one.switched, blocks.switched)  # bit-identical: stream id = trial index
     real = dynamics.simulate
     calls = {"n": 0}
 
@@ -259,9 +259,13 @@ def test_switching_blocks_and_interrupt_keep_finished_trials(monkeypatch):
         return real(*a, **k)
 
     monkeypatch.setattr(dynamics, "simulate", flaky)
-    part = sw.switching_probability(d, block_devices=8, **kw)
+    with pytest.raises(Interrupted) as ei:  # never returned as if complete
+        sw.switching_probability(d, block_devices=8, **kw)
+    part = ei.value.partial
     assert part.interrupted and part.trials == 4
-    assert np.all(np.asarray(part.switched) <= np.asarray(one.switched) + 4)
+    assert "4 of 12 trials" in ei.value.what
+    four = sw.switching_probability(d, block_devices=8, **{**kw, "trials": 4})
+    assert np.array_equal(np.asarray(part.switched), np.asarray(four.switched))  # the finished trials exactly
 
 
 @pytest.mark.slow

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from spinloss.device import Device
-from spinloss.devices import cell_report, parse_cell, parse_readout, size_for_delta, write_path
-from spinloss.devices.design import Targets, energy_at
+from spinloss.cells import cell_report, parse_cell, parse_readout, size_for_delta, write_path
+from spinloss.cells.design import Targets, energy_at
 from spinloss.errors import ConfigError, TargetNotMetError
 
 EX = Path(__file__).resolve().parents[1] / "examples"
@@ -78,7 +78,7 @@ def test_stronger_sink_gives_less_energy():
     magnet only): energy must fall as the magnon sink gets stronger (G_int up, NiO thicker).
     Channel Joule energy at every sink strength; the cell energy (transistor + peripheral
     included) where the access transistor can drive the current."""
-    from spinloss.devices import cell_energy
+    from spinloss.cells import cell_energy
 
     t = Targets()
     base, _ = size_for_delta(dev("py_nio_cell.toml"), t.delta, t.temperature)

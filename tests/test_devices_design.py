@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from spinloss.device import Device
-from spinloss.devices.design import STANDARD, Targets, design
+from spinloss.cells.design import STANDARD, Targets, design
 
 EX = Path(__file__).resolve().parents[1] / "examples"
 SPINLOSS = [sys.executable, "-m", "spinloss"]

@@ -8,7 +8,8 @@ from spinloss.dynamics import (MacrospinParameters, Waveform, analytic, energy_d
                                simulate, simulate_deterministic, sot_field_per_current)
 from spinloss.dynamics.integrators import pack_parameters
 from spinloss.dynamics import kernels as K
-from spinloss.dynamics.llg import llg_rhs, llg_rhs_numpy
+from spinloss.dynamics.kernels import llg_rhs
+from spinloss.dynamics.llg import llg_rhs_numpy
 from spinloss.units import GAMMA, MU0
 
 
@@ -185,7 +186,7 @@ def test_bit_identical_across_threads_and_batch_splits():
                    Waveform(w.times[3], w.values[3]), 3e-10, 1e-13, stream_ids=[3], **kw)
     assert np.array_equal(one.m_final[0], a.m_final[3])
     # slicing the run in time (progress slices) changes nothing either
-    c = simulate(p, (0, 0, 1), w, 3e-10, 1e-13, progress=lambda done, tot: None, **kw)
+    c = simulate(p, (0, 0, 1), w, 3e-10, 1e-13, progress=lambda event: None, **kw)
     assert np.array_equal(c.m_final, a.m_final)
     assert np.all(np.isfinite(a.m_final)) and not np.array_equal(a.m_final[0], a.m_final[1])
 

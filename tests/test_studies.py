@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from spinloss.errors import SpinlossInputError
-from spinloss.studies import (CONTROL_ZERO, TORQUE_ROWS, find_examples_dir, headline_torque_study,
-                              run_demo)
+from spinloss.studies import find_examples_dir, run_demo
+from spinloss.studies.torque import CONTROL_ZERO, TORQUE_ROWS, headline_torque_study
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -37,7 +37,7 @@ FIGURES = ("xi_dl_vs_py_thickness.png", "xi_dl_vs_nio_thickness.png", "xi_dl_vs_
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    return headline_torque_study(out, EXAMPLES, progress=False), out
+    return headline_torque_study(out, EXAMPLES, progress=None), out
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +180,7 @@ def test_runtime_is_reported(study):
 
 
 def test_run_demo_summary(tmp_path):
-    res = run_demo(tmp_path / "out", sections=("torque",), examples_dir=EXAMPLES, progress=False)
+    res = run_demo(tmp_path / "out", sections=("torque",), examples_dir=EXAMPLES, progress=None)
     summary = json.loads(Path(res["summary"]).read_text())
     assert "torque" in summary["sections"]
     for p in res["files"]:
@@ -193,7 +193,7 @@ def test_bad_inputs(tmp_path):
     with pytest.raises(SpinlossInputError, match="lacks the example stacks"):
         find_examples_dir(tmp_path)
     with pytest.raises(SpinlossInputError, match="unknown demo section"):
-        run_demo(tmp_path / "out", sections=("nonsense",), examples_dir=EXAMPLES, progress=False)
+        run_demo(tmp_path / "out", sections=("nonsense",), examples_dir=EXAMPLES, progress=None)
 
 
 def test_default_examples_dir_found_from_package():
@@ -215,7 +215,9 @@ def test_cli_demo_json(tmp_path):
     table = data["sections"]["torque"]["table"]
     assert {r["key"] for r in table} == EXPECTED_ROWS
     assert all(Path(p).is_file() for p in data["files"])
-    assert "wrote" in proc.stderr                     # progress on stderr, not stdout
+    assert proc.stderr == ""     # --json with stderr not a terminal: no progress lines for scripts
+    assert data["provenance"]["version"] and data["provenance"]["command_line"]
+    assert not (tmp_path / "cli-demo.partial").exists()   # the fresh folder replaced the old one
 
 
 def test_cli_demo_human_and_bad_examples(tmp_path):

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spinloss.studies_switching import switching_section
+from spinloss.studies.switching import switching_section
 
 EX = Path(__file__).resolve().parents[1] / "examples"
 
@@ -14,7 +14,7 @@ EX = Path(__file__).resolve().parents[1] / "examples"
 @pytest.fixture(scope="module")
 def section(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    return switching_section(out, EX, progress=False, trials=24), out
+    return switching_section(out, EX, progress=None, trials=24), out
 
 
 def test_files_written(section):

@@ -145,14 +145,14 @@ def test_monte_carlo_matches_fokker_planck_and_dispatch():
     fp = write_error_rate(p, wf, 0.6e-9, 1e-12, m0=(0, 0, 1))
     assert fp.method == "fokker_planck"
     mc = write_error_rate(p, wf, 0.6e-9, 1e-12, m0=(0, 0, 1), method="monte_carlo",
-                          n_trials=20000, seed=2)
+                          trials=20000, seed=2)
     assert mc.method == "monte_carlo" and mc.interval[0] < mc.write_error_rate < mc.interval[1]
     # FP 1.41e-2; binomial standard error ~8 %: 3 sigma
     assert abs(mc.write_error_rate - fp.write_error_rate) < 3 * mc.uncertainty
-    json.dumps(mc.to_dict())
+    json.dumps(mc.to_json())
     # broken symmetry (in-plane field): auto picks Monte Carlo when it resolves the rate
     p2 = _params(applied_field=(2e3, 0, 0))
-    auto = write_error_rate(p2, wf, 0.6e-9, 1e-12, m0=(0, 0, 1), n_trials=4000, n_pilot=1000)
+    auto = write_error_rate(p2, wf, 0.6e-9, 1e-12, m0=(0, 0, 1), trials=4000, n_pilot=1000)
     assert auto.method == "monte_carlo" and auto.write_error_rate > 1e-3
 
 
@@ -163,7 +163,7 @@ def test_splitting_matches_monte_carlo():
 
     p, wf = _setup(0.6e-9)
     mc = monte_carlo_wer(p, (0, 0, 1), wf, 0.6e-9, 1e-12, target_axis=(0, 0, -1),
-                         n_trials=20000, seed=4)
+                         trials=20000, seed=4)
     ams = splitting_wer(p, (0, 0, 1), wf, 0.6e-9, 1e-12, target_axis=(0, 0, -1),
                         n_particles=200, n_repetitions=4, seed=4)
     assert ams.method == "multilevel_splitting"
@@ -186,7 +186,7 @@ def test_splitting_matches_fokker_planck_at_1e_minus_8():
     # the Heun step (omega dt = 0.017) biases ln(WER) by a few % at most (checked at 1e-12 s).
     assert abs(ams.write_error_rate - fp.write_error_rate) < 3 * math.hypot(ams.uncertainty,
                                                                            fp.uncertainty)
-    assert ams.n_trajectories < 20000   # vs ~1e10 paths for plain Monte Carlo
+    assert ams.trajectories < 20000   # vs ~1e10 paths for plain Monte Carlo
 
 
 @pytest.mark.slow
@@ -203,7 +203,7 @@ def test_splitting_matches_monte_carlo_on_in_plane_type_y_device():
     ex = Path(__file__).resolve().parents[1] / "examples"
     d = Device.from_toml(ex / "pt_py_device.toml")
     kw = dict(current_density=1.5e12, pulse_width=3e-9, seed=1)
-    mc = device_write_error_rate(d, method="monte_carlo", n_trials=30_000, **kw)
+    mc = device_write_error_rate(d, method="monte_carlo", trials=30_000, **kw)
     ams = device_write_error_rate(d, method="multilevel_splitting", n_particles=200, n_repetitions=4, **kw)
     assert 1e-3 < mc.write_error_rate < 1e-2
     sigma = (mc.uncertainty**2 + ams.uncertainty**2) ** 0.5

@@ -29,7 +29,7 @@ def __getattr__(name):
         return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'spinloss' has no attribute {name!r}")
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["ConfigError", "PhysicsError", "SpinlossInputError", "TargetNotMetError", "Interface",
            "Layer", "Stack", "Material", "default_library", "load_library", "torques", "Device",

@@ -49,6 +49,10 @@ from .stack import STACK_KEYS, Stack, parse_direction
 from .transport import torques as transport_torques
 from .units import E_CHARGE, HBAR, KB, MU0, to_si
 
+#: Lateral sizes of a cell (m) that are physical: below 1 nm no magnet, above 1 mm no cell.
+MIN_LATERAL_SIZE = 1e-9
+MAX_LATERAL_SIZE = 1e-3
+
 DEVICE_TABLES = {"geometry", "magnet", "field", "pulse", "torques", "readout", "cell"}
 GEOMETRY_KEYS = {"shape", "length", "width"}
 MAGNET_KEYS = {"layer", "easy_axis", "anisotropy_field", "uniaxial_anisotropy", "surface_anisotropy",
@@ -103,10 +107,17 @@ class Pulse:
     def fall(self) -> float:
         return self.rise_time if self.fall_time is None else self.fall_time
 
+    def effective_duration(self, width=None):
+        """t_eff = integral of (j(t)/j0)^2 dt (s) of the trapezoid with flat top ``width`` (default
+        the pulse's; arrays allowed): width + (rise + fall)/3, the duration that gives the Joule
+        energy I^2 R t_eff of the pulse."""
+        w = self.width if width is None else width
+        return w + (self.rise_time + self.fall) / 3.0
+
     @property
     def squared_duration(self) -> float:
-        """integral of (j(t)/j0)^2 dt (s): the effective duration for Joule energy."""
-        return self.width + (self.rise_time + self.fall) / 3.0
+        """:meth:`effective_duration` of the pulse itself (s)."""
+        return self.effective_duration()
 
 
 @dataclass(frozen=True)
@@ -153,16 +164,11 @@ class Device:
         import copy
 
         raw = copy.deepcopy(raw)
-        stack_over, dev_over = {}, {}
+        # every override is applied to the raw file contents, which the device keeps: a device
+        # derived with with_values() carries all earlier overrides (the file edited to them)
         for k, v in (overrides or {}).items():
-            head = k.split(".")[0]
-            (dev_over if head in DEVICE_TABLES else stack_over)[k] = v
-        for k, v in dev_over.items():
-            parts = k.split(".")
-            if len(parts) != 2:
-                raise ConfigError("<command line>", k, "expected TABLE.KEY for a device table")
-            raw.setdefault(parts[0], {})[parts[1]] = v
-        stack = Stack.from_dict(raw, source=source, overrides=stack_over, extra_keys=DEVICE_TABLES)
+            apply_device_override(raw, k, v, source=source)
+        stack = Stack.from_dict(raw, source=source, extra_keys=DEVICE_TABLES)
 
         geo = require(raw, "geometry", source=source)
         check_keys(geo, GEOMETRY_KEYS, source=source, prefix="geometry")
@@ -171,6 +177,10 @@ class Device:
             raise ConfigError(source, "geometry.shape", f"unknown shape {shape!r} (ellipse | rectangle)")
         length = _pos(geo, "length", "length", source, "geometry")
         width = _pos(geo, "width", "length", source, "geometry")
+        for gkey, gval in (("length", length), ("width", width)):
+            if not MIN_LATERAL_SIZE <= gval <= MAX_LATERAL_SIZE:
+                raise ConfigError(source, f"geometry.{gkey}", f"{gval:.3g} m is outside the physical range of a "
+                                  f"magnetic cell ({MIN_LATERAL_SIZE:g} m .. {MAX_LATERAL_SIZE:g} m): a missing unit?")
 
         mag = require(raw, "magnet", source=source)
         check_keys(mag, MAGNET_KEYS, source=source, prefix="magnet")
@@ -206,6 +216,9 @@ class Device:
             hk = 2 * keff / (MU0 * ms)
         init = parse_direction(mag.get("initial_direction", list(-easy)), source=source,
                                key="magnet.initial_direction")
+        if abs(float(init @ easy)) < 1e-9:
+            raise ConfigError(source, "magnet.initial_direction", "is perpendicular to the easy axis (on the hard "
+                              "plane): it names no well; tilt it towards the state the magnet starts in")
         damping = None
         if "damping" in mag:
             damping = to_si(mag["damping"], "dimensionless", source=source, key="magnet.damping")
@@ -260,9 +273,24 @@ class Device:
     #: a few tens of exchange lengths of a thin film; beyond it reversal proceeds by domains.
     MACROSPIN_MAX_LATERAL_SIZE = 200e-9
 
+    #: Below this thermal stability the two states are not stable (superparamagnetic).
+    SUPERPARAMAGNETIC_DELTA = 5.0
+
     def validity_warnings(self) -> list[str]:
-        """Warnings about the macrospin model for this device (empty when it is a fair model)."""
+        """Warnings about the macrospin model for this device (empty when it is a fair model):
+        a lateral size beyond a macrospin, or a superparamagnetic magnet (Delta < 5 at the
+        file's temperature)."""
         out = []
+        T = self.temperature
+        if T > 0:
+            try:
+                delta = self.thermal_stability(T)
+            except (PhysicsError, ConfigError):
+                delta = None
+            if delta is not None and delta < self.SUPERPARAMAGNETIC_DELTA:
+                out.append(f"superparamagnetic: Delta = {delta:.3g} < {self.SUPERPARAMAGNETIC_DELTA:g} at {T:g} K; "
+                           "the two states are not stable (thermal flips on the time scale tau_0 exp(Delta)), "
+                           "switching probabilities include them and Brown's high-barrier formula does not apply")
         size = max(self.geometry.length, self.geometry.width)
         if size > self.MACROSPIN_MAX_LATERAL_SIZE:
             out.append(f"lateral size {size * 1e9:.0f} nm > {self.MACROSPIN_MAX_LATERAL_SIZE * 1e9:.0f} nm: "
@@ -272,7 +300,8 @@ class Device:
         return out
 
     def with_values(self, overrides: dict) -> "Device":
-        """A new device with ``overrides`` (``TABLE.KEY`` for device tables, stack keys otherwise)."""
+        """A new device with ``overrides`` (``TABLE.KEY`` for device tables, stack keys otherwise)
+        on top of this device's own (it equals the file edited to all of them)."""
         return Device.from_dict(self.raw, source=self.source, overrides=overrides)
 
     # ------------------------------------------------------------------ physics
@@ -362,18 +391,72 @@ class Device:
         return {"current": current, "resistance": ch["resistance"], "energy": energy,
                 "effective_duration": p.squared_duration}
 
-    def energy_barrier(self, temperature: float | None = None) -> float:
-        """Energy barrier between the two easy-axis states (J), from the macrospin energy
-        (anisotropy + demag + Zeeman) by a minimax path search on the sphere."""
-        from .dynamics import energy_density
+    def starting_well(self, temperature: float | None = None):
+        """The :class:`spinloss.dynamics.energy.StartingWell` of the file's initial direction, with
+        the macrospin parameters at ``temperature`` (K; default the file's)."""
+        from .dynamics.energy import StartingWell
 
         params = self.macrospin_parameters(temperature=temperature)
-        return energy_barrier_density(params, np.asarray(self.easy_axis), energy_density) * self.geometry.volume
+        try:
+            return StartingWell.find(params, self.easy_axis, self.initial_direction)
+        except PhysicsError as exc:
+            raise ConfigError(self.source, "magnet.initial_direction", str(exc)) from None
+
+    def energy_barrier(self, temperature: float | None = None) -> float:
+        """Energy barrier between the two easy-axis states (J), from the macrospin energy
+        (anisotropy + demag + Zeeman) by a minimax path search on the sphere
+        (:func:`spinloss.dynamics.energy.energy_landscape`)."""
+        from .dynamics.energy import energy_landscape
+
+        params = self.macrospin_parameters(temperature=temperature)
+        return energy_landscape(params, np.asarray(self.easy_axis))["barrier"] * self.geometry.volume
 
     def thermal_stability(self, temperature: float | None = None) -> float:
         """Delta = E_b / (k_B T)."""
         T = self.temperature if temperature is None else float(temperature)
         return self.energy_barrier(T) / (KB * T)
+
+
+#: Anisotropy keys of [magnet] that replace one another when one is overridden.
+ANISOTROPY_KEYS = ("anisotropy_field", "uniaxial_anisotropy", "surface_anisotropy")
+
+
+def apply_device_override(raw: dict, key: str, value, *, source: str) -> None:
+    """Apply one ``--set`` override to the raw contents of a device file: ``TABLE.KEY`` of a
+    device table, or a stack key (:func:`spinloss.stack.apply_override`). Overriding one way of
+    giving the anisotropy (``magnet.anisotropy_field`` or ``magnet.uniaxial_anisotropy`` /
+    ``surface_anisotropy``) replaces the file's other way."""
+    from .stack import apply_override
+
+    head = key.split(".")[0]
+    if head not in DEVICE_TABLES:
+        apply_override(raw, key, value, source=source)
+        return
+    parts = key.split(".")
+    if len(parts) != 2:
+        raise ConfigError("<command line>", key, "expected TABLE.KEY for a device table")
+    table = raw.setdefault(parts[0], {})
+    if not isinstance(table, dict):
+        raise ConfigError(source, parts[0], "must be a table")
+    if parts[0] == "magnet" and parts[1] in ANISOTROPY_KEYS:
+        if parts[1] == "anisotropy_field":
+            table.pop("uniaxial_anisotropy", None)
+            table.pop("surface_anisotropy", None)
+        else:
+            table.pop("anisotropy_field", None)
+    table[parts[1]] = value
+
+
+def read_stack(path, overrides: dict | None = None) -> Stack:
+    """The stack of a stack file or of a device file (its device tables are ignored)."""
+    raw = read_toml(path)
+    has_device = isinstance(raw, dict) and any(k in raw for k in DEVICE_TABLES)
+    if has_device:
+        for k in (overrides or {}):
+            if k.split(".")[0] in DEVICE_TABLES:
+                raise ConfigError("<command line>", k, "a device-table key: this command reads the stack only")
+    return Stack.from_dict(raw, source=str(path), overrides=overrides,
+                           extra_keys=DEVICE_TABLES if has_device else ())
 
 
 def _pos(table, key, dim, source, prefix):
@@ -383,138 +466,6 @@ def _pos(table, key, dim, source, prefix):
 
 
 def _reference_for(stack: Stack, magnet: str) -> str:
-    from .transport import _reference_layer
+    from .transport import reference_layer_index
 
-    return stack.layers[_reference_layer(stack, stack.index(magnet))].name
-
-
-def energy_barrier_density(params, easy_axis, energy_fn, n_theta: int = 181, n_phi: int = 360) -> float:
-    """Energy barrier (J/m^3); see :func:`energy_landscape`."""
-    return energy_landscape(params, easy_axis, energy_fn, n_theta, n_phi)["barrier"]
-
-
-def energy_landscape(params, easy_axis, energy_fn, n_theta: int = 181, n_phi: int = 360) -> dict:
-    """Energy landscape between the states near +easy_axis and -easy_axis (J/m^3).
-
-    Returns ``saddle`` (the lowest saddle joining the two wells), ``minimum_positive`` and
-    ``minimum_negative`` (the well minima on either side of the plane normal to the easy axis)
-    and ``barrier`` = saddle minus the higher of the two minima (the weaker state sets
-    retention). Where a field has removed one of the wells, ``barrier`` is 0 and
-    ``missing_well`` names it.
-
-    Method: energy on a (theta, phi) grid in a frame whose pole is the easy axis; local minima by
-    a 3x3 minimum filter (periodic in phi); the saddle level by flooding (bisection on the level
-    with connected-component labelling, periodic in phi); then the saddle point refined as a
-    stationary point of the energy on the sphere (Newton on the tangential gradient from the
-    grid saddle) so that the result does not depend on the grid.
-    """
-    from scipy import ndimage
-    from scipy.optimize import root
-
-    u = np.asarray(easy_axis, dtype=float)
-    u = u / np.linalg.norm(u)
-    a = np.array([1.0, 0.0, 0.0]) if abs(u[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
-    e1 = a - (a @ u) * u
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(u, e1)
-
-    def direction(th, ph):
-        th, ph = np.asarray(th), np.asarray(ph)
-        return (np.cos(th)[..., None] * u + (np.sin(th) * np.cos(ph))[..., None] * e1
-                + (np.sin(th) * np.sin(ph))[..., None] * e2)
-
-    def energy(m):
-        m = np.atleast_2d(m)
-        return np.asarray(energy_fn(params, m), dtype=float)
-
-    th = np.linspace(0.0, np.pi, n_theta)
-    ph = np.linspace(0.0, 2 * np.pi, n_phi, endpoint=False)
-    T, P = np.meshgrid(th, ph, indexing="ij")
-    e = energy(direction(T, P).reshape(-1, 3)).reshape(n_theta, n_phi)
-    # pole rows are single points: use one value for the whole row
-    e[0, :] = e[0, 0]
-    e[-1, :] = e[-1, 0]
-
-    # local minima of the grid (3x3 neighbourhood, periodic in phi)
-    filt = ndimage.minimum_filter(e, size=3, mode=("nearest", "wrap"))
-    is_min = e <= filt
-    half = n_theta // 2
-    top_min = e[: half][is_min[: half]]
-    bot_min = e[half + 1:][is_min[half + 1:]]
-    if top_min.size == 0 or bot_min.size == 0:
-        which = "positive" if top_min.size == 0 else "negative"
-        lo_side = float(e.min())
-        return {"barrier": 0.0, "saddle": lo_side, "minimum_positive": float(e[: half].min()),
-                "minimum_negative": float(e[half + 1:].min()), "missing_well": which}
-    e_top, e_bot = float(top_min.min()), float(bot_min.min())
-    i_top = np.argwhere(is_min[: half] & (e[: half] == e_top))[0]
-    i_bot = np.argwhere(is_min[half + 1:] & (e[half + 1:] == e_bot))[0] + np.array([half + 1, 0])
-
-    def labels(level):
-        mask = e <= level
-        lab, _ = ndimage.label(mask)
-        # periodic in phi and single-node poles: merge labels through a union-find
-        parent = {}
-
-        def find(x):
-            while parent.get(x, x) != x:
-                x = parent[x]
-            return x
-
-        def union(x, y):
-            if x and y:
-                rx, ry = find(x), find(y)
-                if rx != ry:
-                    parent[rx] = ry
-
-        for i in range(n_theta):
-            union(lab[i, 0], lab[i, -1])
-        for row in (0, n_theta - 1):
-            ids = [v for v in np.unique(lab[row]) if v]
-            for v in ids[1:]:
-                union(ids[0], v)
-        return lab, find
-
-    def connected(level):
-        lab, find = labels(level)
-        la, lb = lab[tuple(i_top)], lab[tuple(i_bot)]
-        return bool(la and lb and find(la) == find(lb))
-
-    lo, hi = max(e_top, e_bot), float(e.max())
-    if not connected(hi):
-        raise PhysicsError("energy landscape has no path between the wells")
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if connected(mid):
-            hi = mid
-        else:
-            lo = mid
-    saddle = hi
-    # refine: the grid point nearest the saddle level among those in the joined component
-    lab, find = labels(hi)
-    root_label = find(lab[tuple(i_top)])
-    comp = np.vectorize(lambda v: bool(v) and find(v) == root_label)(lab)
-    cand = np.argwhere(comp)
-    k = int(np.argmax(e[comp]))
-    t0, p0 = th[cand[k][0]], ph[cand[k][1]]
-    from .dynamics import effective_field
-
-    def tangential_gradient(x):
-        m = direction(x[0], x[1]).reshape(1, 3)
-        h = np.asarray(effective_field(params, m))[0]
-        e_th = direction(x[0] + np.pi / 2, x[1])
-        e_ph = np.array([-np.sin(x[1]) * e1 + np.cos(x[1]) * e2]).reshape(3)
-        return [h @ e_th, h @ e_ph]
-
-    try:
-        sol = root(tangential_gradient, [t0, p0], method="hybr", options={"xtol": 1e-13})
-        if sol.success and 0 < sol.x[0] < np.pi:
-            refined = float(energy(direction(sol.x[0], sol.x[1]))[0])
-            # accept only a stationary point at the flooded level (within the grid's resolution)
-            grid_step = np.pi / (n_theta - 1)
-            if abs(refined - saddle) <= 4 * grid_step**2 * (float(e.max()) - min(e_top, e_bot)) + 1e-30:
-                saddle = refined
-    except (ValueError, FloatingPointError):
-        pass
-    return {"barrier": float(saddle - max(e_top, e_bot)), "saddle": float(saddle),
-            "minimum_positive": e_top, "minimum_negative": e_bot, "missing_well": None}
+    return stack.layers[reference_layer_index(stack, stack.index(magnet))].name

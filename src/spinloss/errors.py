@@ -46,3 +46,21 @@ class TargetNotMetError(RuntimeError):
     def __init__(self, reason: str):
         self.reason = reason
         super().__init__(reason)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a computation. ``partial`` holds what had finished (a result
+    marked ``interrupted``), or None; ``what`` says in words what finished. Library code never
+    swallows an interrupt: it raises this (or lets KeyboardInterrupt through), so a partial
+    result can never feed a later step as if it were complete. The command line prints the
+    partial result, marked, and exits with 130."""
+
+    def __init__(self, partial=None, what: str = ""):
+        self.partial = partial
+        self.what = what
+        super().__init__(what or "interrupted")
+
+
+class UnresolvableDriveError(PhysicsError):
+    """The drive (current density, field) is so strong that the integrator's time step cannot
+    resolve the precession it causes; refused rather than reported as a probability."""

@@ -119,10 +119,11 @@ def write_report(path, *, title: str, sections: list, parameters: list | None = 
     doc = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{esc(title)}</title>"
            f"<style>{_STYLE}</style></head><body>{''.join(parts)}</body></html>\n")
+    from .io import write_text_atomic
+
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(doc, encoding="utf-8")
-    return p
+    return write_text_atomic(p, doc)
 
 
 def _generic_section(name, res: dict) -> dict:

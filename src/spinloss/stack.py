@@ -181,6 +181,7 @@ class Stack:
             thickness = to_si(require(lt, "thickness", source=source, prefix=key), "length",
                               source=source, key=f"{key}.thickness")
             check_value(thickness, "pos", source=source, key=f"{key}.thickness")
+            check_thickness(thickness, source=source, key=f"{key}.thickness")
             layers.append(Layer(lname, material, thickness))
         if not any(l.kind == "ferromagnet" for l in layers):
             raise ConfigError(source, "layers", "no ferromagnetic layer (a stack needs at least one magnet)")
@@ -247,6 +248,24 @@ class Stack:
 
 
 # ---------------------------------------------------------------------- helpers
+
+#: Physically meaningful film thicknesses (m): from 0.01 nm (a tenth of an atomic radius: the thin
+#: limit of the model is still meaningful) to 100 um (a thick film); outside this range a value is
+#: a typo (a unit missed, e.g. a 1 pm or a 1 km film), not a stack.
+MIN_THICKNESS = 1e-11
+MAX_THICKNESS = 1e-4
+
+
+def check_thickness(value, *, source, key) -> None:
+    """Refuse a layer thickness outside [MIN_THICKNESS, MAX_THICKNESS] (physically absurd)."""
+    arr = np.asarray(value, dtype=float)
+    if np.any(arr < MIN_THICKNESS):
+        raise ConfigError(source, key, f"{float(arr.min()):.3g} m is thinner than one atomic layer "
+                                       f"(minimum {MIN_THICKNESS:g} m = 0.01 nm): a missing unit?")
+    if np.any(arr > MAX_THICKNESS):
+        raise ConfigError(source, key, f"{float(arr.max()):.3g} m is not a thin film (maximum "
+                                       f"{MAX_THICKNESS:g} m = 100 um): a missing unit?")
+
 
 
 def parse_direction(value, *, source, key) -> np.ndarray:

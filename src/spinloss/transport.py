@@ -34,12 +34,13 @@ then have the broadcast shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable
 
 import numpy as np
 
 from .errors import PhysicsError
+from .io import JsonResult
 from .stack import Stack
 from .units import HBAR, E_CHARGE
 
@@ -163,7 +164,7 @@ class LayerCurrent:
 
 
 @dataclass(frozen=True)
-class TorqueResult:
+class TorqueResult(JsonResult):
     """Result of :func:`torques` (all arrays share the stack's broadcast shape)."""
 
     stack_name: str
@@ -192,7 +193,40 @@ class TorqueResult:
         """Total Joule power per area of the stack (W/m^2)."""
         return sum(l.joule_power for l in self.layers)
 
-    def to_json(self) -> dict:
+    UNITS = {"xi_dl": "1", "xi_fl": "1", "sigma_dl": "Ohm^-1 m^-1", "sigma_fl": "Ohm^-1 m^-1",
+             "b_dl": "T", "b_fl": "T", "current_density": "A/m^2", "electric_field": "V/m",
+             "sheet_resistance": "Ohm", "joule_power": "W/m^2", "temperature": "K", "thickness": "m",
+             "resistivity": "Ohm m", "current_fraction": "1", "spin_balance_residual": "1"}
+
+    def select(self, index) -> "TorqueResult":
+        """The result at one point (or a sub-array) of a vectorized result: every array field
+        indexed by ``index`` (a flat index into ``shape``, or a tuple)."""
+        idx = np.unravel_index(index, self.shape) if isinstance(index, (int, np.integer)) and self.shape else index
+
+        def pick(v):
+            a = np.asarray(v)
+            if a.ndim == 0:
+                return v
+            return np.broadcast_to(a, self.shape + a.shape[len(self.shape):])[idx]
+
+        def pick_all(obj):
+            return replace(obj, **{f.name: pick(getattr(obj, f.name)) for f in fields(obj)
+                                   if not isinstance(getattr(obj, f.name), str)})
+
+        balance = {"torque": {k: pick(v) for k, v in self.spin_balance["torque"].items()},
+                   "relative_residual": pick(self.spin_balance["relative_residual"]),
+                   "generated": self.spin_balance["generated"]}
+        prof = None
+        if self.profiles is not None:
+            prof = {k: (pick(v) if k in ("z", "spin_accumulation", "spin_current") else v)
+                    for k, v in self.profiles.items()}
+        sub = np.empty(self.shape)[idx].shape if self.shape else ()
+        return replace(self, shape=sub, temperature=pick(self.temperature),
+                       current_density=pick(self.current_density), electric_field=pick(self.electric_field),
+                       sheet_resistance=pick(self.sheet_resistance), magnets=[pick_all(m) for m in self.magnets],
+                       layers=[pick_all(l) for l in self.layers], spin_balance=balance, profiles=prof)
+
+    def as_dict(self) -> dict:
         """A JSON-serializable dict (arrays as nested lists, non-finite as None)."""
         out = {
             "stack": self.stack_name,
@@ -201,9 +235,7 @@ class TorqueResult:
             "reference_layer": self.reference_layer,
             "electric_field": _j(self.electric_field),
             "sheet_resistance": _j(self.sheet_resistance),
-            "units": {"xi": "1", "sigma": "Ohm^-1 m^-1 (times hbar/2e)", "b": "T",
-                      "current_density": "A/m^2", "electric_field": "V/m",
-                      "sheet_resistance": "Ohm", "joule_power": "W/m^2", "temperature": "K"},
+            "units": dict(self.UNITS),
             "magnets": [
                 {"layer": m.layer, "reference_layer": m.reference_layer, "xi_dl": _j(m.xi_dl),
                  "xi_fl": _j(m.xi_fl), "sigma_dl": _j(m.sigma_dl), "sigma_fl": _j(m.sigma_fl),
@@ -215,6 +247,8 @@ class TorqueResult:
                 for l in self.layers],
             "spin_balance_residual": _j(self.spin_balance["relative_residual"]),
         }
+        if self.profiles is not None:
+            out["profiles"] = self.profiles
         return out
 
     def to_xarray(self):
@@ -242,7 +276,7 @@ class TorqueResult:
             put(f"current_density_{l.name}", l.current_density, "A/m^2", "charge current density")
             put(f"joule_power_{l.name}", l.joule_power, "W/m^2", "Joule power per area")
         return xr.Dataset(data, attrs={"stack": self.stack_name, "reference_layer": self.reference_layer,
-                                       "conventions": "spinloss PHYSICS.md section 2: current +x, normal +z, s = +y"})
+                                       "conventions": "spinloss docs/physics.md section 2: current +x, normal +z, s = +y"})
 
 
 def _j(x):
@@ -382,7 +416,7 @@ def _solve_channel(ch: _Channel, n: int):
     return coef, sides
 
 
-def _reference_layer(stack: Stack, magnet_index: int) -> int:
+def reference_layer_index(stack: Stack, magnet_index: int) -> int:
     """Index of the layer whose current density the efficiencies refer to (issue 2, item 5):
     the non-magnetic metal with the largest |spin Hall angle| if one has a nonzero angle,
     else the magnet itself."""
@@ -431,9 +465,14 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
     metals = [i for i, l in enumerate(layers) if l.material.is_metal]
     rho = {i: flat(layers[i].material.resistivity).astype(float) for i in metals}
     magnet_idx = [i for i, l in enumerate(layers) if l.kind == "ferromagnet"]
-    ref_stack = _reference_layer(stack, magnet_idx[0])
+    ref_stack = reference_layer_index(stack, magnet_idx[0])
     j_file = flat(stack.current_density).astype(float)
-    E = j_file * rho[ref_stack]
+    # The model is linear in the current: solve at the file's current density, or at 1 A/m^2
+    # where it is 0, and scale what depends on the current (fields, currents, powers) by
+    # ``ratio``; efficiencies and conductivities do not depend on it (they are reported at J = 0).
+    j_solve = np.where(j_file != 0.0, j_file, 1.0)
+    ratio = j_file / j_solve
+    E = j_solve * rho[ref_stack]
     J = {i: E / rho[i] for i in metals}
     total_current = sum(J[i] * d[i] for i in metals)
     sheet_conductance = sum(d[i] / rho[i] for i in metals)
@@ -539,18 +578,18 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
             tau_c = (sigma / 2) * rate * tsides[i]["int_u"]
         torque_of[i] = tau_c
         balance_terms.append(tau_c)
-        ref = _reference_layer(stack, i)
+        ref = reference_layer_index(stack, i)
         j_ref = J[ref]
         ms = flat(mat.saturation_magnetization).astype(float)
         # b = mu0 H = hbar xi J / (2 e Ms d) with xi J = tau (J: current density in the reference layer)
-        tau_file = tau_c  # computed at the file's current density
+        tau_file = tau_c * ratio  # at the file's current density
         magnets.append(MagnetTorque(
             layer=layers[i].name, reference_layer=layers[ref].name,
             xi_dl=(tau_c.real / j_ref).reshape(shape), xi_fl=(tau_c.imag / j_ref).reshape(shape),
             sigma_dl=(tau_c.real / E).reshape(shape), sigma_fl=(tau_c.imag / E).reshape(shape),
             b_dl=(HBAR * tau_file.real / (2 * E_CHARGE * ms * d[i])).reshape(shape),
             b_fl=(HBAR * tau_file.imag / (2 * E_CHARGE * ms * d[i])).reshape(shape),
-            torque=tau_c.reshape(shape), thickness=d[i].reshape(shape),
+            torque=tau_file.reshape(shape), thickness=d[i].reshape(shape),
             saturation_magnetization=ms.reshape(shape)))
 
     # Spin balance of the transverse channel: torque + spin flip + magnon relaxation = generated (0).
@@ -575,7 +614,7 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
     total = np.where(biggest > 1e-250, total, 0.0)
     biggest = np.where(biggest > 1e-250, biggest, 1.0)
     spin_balance = {
-        "torque": {layers[i].name: torque_of[i].reshape(shape) for i in magnet_idx},
+        "torque": {layers[i].name: (torque_of[i] * ratio).reshape(shape) for i in magnet_idx},
         "relative_residual": (np.abs(total) / biggest).reshape(shape),
         "generated": 0.0,
     }
@@ -583,8 +622,8 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
     layer_results = []
     for i, l in enumerate(layers):
         if i in J:
-            jd = J[i]
-            frac = jd * d[i] / total_current
+            frac = J[i] * d[i] / total_current
+            jd = J[i] * ratio
             power = jd ** 2 * rho[i] * d[i]
             r = rho[i]
         else:
@@ -597,11 +636,23 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
     if profiles:
         prof = _profiles(stack, layers, tch, tcoef, build, n, shape, mvec, e1, e2, y_par, y_perp,
                          points_per_layer)
+        prof = _scale_profiles(prof, ratio.reshape(shape))
 
     return TorqueResult(stack_name=stack.name, shape=shape, temperature=Tn.reshape(shape),
                         current_density=j_file.reshape(shape), reference_layer=layers[ref_stack].name,
-                        electric_field=E.reshape(shape), sheet_resistance=sheet_resistance.reshape(shape),
+                        electric_field=(E * ratio).reshape(shape), sheet_resistance=sheet_resistance.reshape(shape),
                         magnets=magnets, layers=layer_results, spin_balance=spin_balance, profiles=prof)
+
+
+def _scale_profiles(prof, ratio):
+    """Profiles solved at ``j_solve`` scaled to the file's current density (the model is linear)."""
+    if prof is None or np.all(ratio == 1.0):
+        return prof
+    out = dict(prof)
+    for k in ("spin_current", "spin_accumulation"):
+        arr = np.asarray(out[k])
+        out[k] = arr * ratio[(...,) + (None,) * (arr.ndim - ratio.ndim)]
+    return out
 
 
 def _profile_values(A, B, c, lam, src, d, z):

@@ -5,8 +5,9 @@ See ``docs/dynamics.md``. Public names:
 * :class:`MacrospinParameters`, :class:`Waveform`, :class:`MacrospinResult`
 * :func:`simulate` (stochastic Heun), :func:`simulate_deterministic` (Dormand-Prince 5(4))
 * :func:`energy_density`, :func:`effective_field`, :func:`thermal_field_std`
-* :mod:`demag` (demagnetizing tensors), :mod:`analytic` (closed forms), :mod:`llg` (the explicit
-  form and the field-per-current helpers)
+* :func:`heun_time_step`, :func:`time_grid` (the time-step choice)
+* :mod:`energy` (landscape, wells, :class:`StartingWell`), :mod:`demag` (demagnetizing tensors),
+  :mod:`analytic` (closed forms), :mod:`llg` (the explicit form and the field-per-current helpers)
 """
 
 from . import analytic, demag
@@ -16,11 +17,15 @@ from .integrators import (
     Waveform,
     effective_field,
     energy_density,
+    heun_time_step,
     simulate,
     simulate_deterministic,
     thermal_field_std,
+    time_grid,
 )
-from .llg import sot_field_per_current, spin_pumping_damping, stt_field_per_current
+from .llg import sot_field_per_current, stt_field_per_current
+from .energy import (StartingWell, energy_curvatures, energy_landscape, relax_to_minimum,
+                     thermal_initial_states)
 
 __all__ = [
     "MacrospinParameters",
@@ -31,9 +36,15 @@ __all__ = [
     "energy_density",
     "effective_field",
     "thermal_field_std",
+    "heun_time_step",
+    "time_grid",
     "sot_field_per_current",
     "stt_field_per_current",
-    "spin_pumping_damping",
+    "StartingWell",
+    "energy_curvatures",
+    "energy_landscape",
+    "relax_to_minimum",
+    "thermal_initial_states",
     "analytic",
     "demag",
 ]

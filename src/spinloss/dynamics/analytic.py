@@ -10,7 +10,7 @@ from scipy import integrate
 
 from ..errors import PhysicsError
 from ..units import E_CHARGE, GAMMA, HBAR, KB, MU0
-from .llg import spin_pumping_damping
+from ..transport import spin_pumping_damping  # the formula lives with the conductances
 
 __all__ = [
     "kittel_in_plane",
@@ -159,13 +159,30 @@ def uniaxial_mean_first_passage_time(damping, anisotropy_field, delta, z_start=1
     :func:`brown_dwell_time` (which counts the escape over the top as the dwell time; the time to
     slide from the top to z_absorb adds only O(1/Delta))."""
     d_coef = damping * gamma * MU0 * anisotropy_field / (2 * delta * (1 + damping**2))
+    return first_passage_time(delta, d_coef, z_start, z_absorb)
+
+
+def rotational_diffusion_coefficient(damping, saturation_magnetization, volume, temperature, gamma=GAMMA):
+    """D = alpha gamma k_B T / ((1 + alpha^2) M_s V) (1/s), the diffusion coefficient of the
+    macrospin's direction (Brown): the D of :func:`uniaxial_mean_first_passage_time` written
+    without H_K, so that it stays finite as the barrier vanishes."""
+    return damping * gamma * KB * temperature / ((1 + damping**2) * saturation_magnetization * volume)
+
+
+def first_passage_time(delta, diffusion, z_start=1.0, z_absorb=-0.5):
+    """Mean first-passage time (s) from m_z = ``z_start`` to ``z_absorb`` of the uniaxial
+    macrospin with barrier ``delta`` >= 0 (E = -Delta k_B T m_z^2) and rotational diffusion
+    coefficient ``diffusion`` (1/s, :func:`rotational_diffusion_coefficient`), reflecting at
+    z = 1: exact for any Delta, including Delta = 0 (free diffusion: ln((1 + z_start)/(1 + z_absorb))/D)."""
+    if delta < 0:
+        raise ValueError("delta must be >= 0")
 
     def inner(y):
         return integrate.quad(lambda x: np.exp(delta * (x * x - y * y)), y, 1.0, epsrel=1e-12)[0]
 
     def outer(y):
         if y >= 1.0:
-            return 1.0 / (2.0 * d_coef)  # limit (1-y)/(1-y^2) -> 1/2
-        return inner(y) / (d_coef * (1 - y * y))
+            return 1.0 / (2.0 * diffusion)  # limit (1-y)/(1-y^2) -> 1/2
+        return inner(y) / (diffusion * (1 - y * y))
 
     return integrate.quad(outer, z_absorb, z_start, epsrel=1e-10, limit=400)[0]

@@ -21,7 +21,8 @@ from typing import Callable, Sequence
 import numba
 import numpy as np
 
-from ..errors import SpinlossInputError
+from ..errors import PhysicsError, SpinlossInputError, UnresolvableDriveError
+from ..progress import Counter
 from ..units import GAMMA, KB, MU0
 from . import kernels as K
 from .rng import stream_keys
@@ -168,6 +169,56 @@ def energy_density(params: MacrospinParameters, m):
          - 0.5 * MU0 * ms * p["anisotropy_field"] * mu**2
          + 0.5 * MU0 * ms**2 * np.sum(p["demag_factors"] * mm**2, axis=1))
     return e if m.ndim == 2 or n > 1 else e[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Time step
+# ---------------------------------------------------------------------------------------------
+
+#: Precession angle per Heun step at the largest field scale (rad).
+STEP_ANGLE = 0.02
+#: Bounds of the Heun time step (s): below MIN_TIME_STEP the drive is refused, not resolved.
+MIN_TIME_STEP = 5e-15
+MAX_TIME_STEP = 2e-13
+
+
+def largest_field(params: MacrospinParameters, max_current: float = 0.0) -> float:
+    """The largest field scale of the dynamics (A/m): anisotropy + demag spread + applied +
+    current-induced (damping- and field-like at ``max_current``)."""
+    b = params.broadcast(params.batch_size())
+    ms = b["saturation_magnetization"]
+    nd = b["demag_factors"]
+    h = (np.abs(b["anisotropy_field"]) + ms * (nd.max(axis=1) - nd.min(axis=1))
+         + np.linalg.norm(b["applied_field"], axis=1)
+         + abs(max_current) * (np.abs(b["damping_like_field_per_current"]) + np.abs(b["field_like_field_per_current"])))
+    return float(np.max(h)) + 1.0
+
+
+def heun_time_step(params: MacrospinParameters, max_current: float = 0.0) -> float:
+    """Heun time step (s): precession angle per step <= STEP_ANGLE at the largest field scale,
+    at most MAX_TIME_STEP. The stochastic Heun scheme is weakly first order for the thermal field,
+    second order deterministically; this keeps the deterministic error well below 1e-3.
+
+    A drive that would need a step below MIN_TIME_STEP (a field beyond ~20 T equivalent) raises
+    :class:`~spinloss.errors.UnresolvableDriveError`: it is refused, never integrated with a step
+    too long for it (which would give a meaningless probability)."""
+    h = largest_field(params, max_current)
+    gamma = float(np.max(params.broadcast(params.batch_size())["gamma"]))
+    dt = STEP_ANGLE / (gamma * MU0 * h)
+    if dt < MIN_TIME_STEP:
+        raise UnresolvableDriveError(
+            f"the drive is too strong to integrate: fields up to {h:.3g} A/m (mu0 H = {MU0 * h:.3g} T) "
+            f"need a time step of {dt:.2g} s, below the engine's {MIN_TIME_STEP:g} s; lower the current "
+            "density or the field")
+    return float(min(dt, MAX_TIME_STEP))
+
+
+def time_grid(duration: float, max_step: float, multiple: int = 400) -> float:
+    """The largest step <= ``max_step`` that divides ``duration`` into a whole number of
+    ``multiple``-step records (the record grid of the path engines)."""
+    if not (duration > 0 and max_step > 0):
+        raise _bad("duration", "must be > 0")
+    return duration / (multiple * math.ceil(duration / max_step / multiple - 1e-9))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,7 +383,6 @@ class MacrospinResult:
     seed: int | None = None
     stream_ids: np.ndarray | None = None
     n_steps: int | np.ndarray | None = None
-    interrupted: bool = False
     info: dict = field(default_factory=dict)
 
     @property
@@ -357,7 +407,7 @@ class MacrospinResult:
             data["current_density"] = (("time", "device"), self.current, {"units": "A/m^2"})
         if self.stream_ids is not None:
             data["stream_id"] = (("device",), np.asarray(self.stream_ids))
-        attrs = {"method": self.method, "interrupted": int(self.interrupted)}
+        attrs = {"method": self.method}
         if self.dt is not None:
             attrs["dt_s"] = float(self.dt)
         if self.seed is not None:
@@ -431,21 +481,6 @@ def _initial_state(m0, n):
     return np.ascontiguousarray((m / nrm[:, None]).T)
 
 
-def _progress_callback(progress, total):
-    if progress is None or progress is False:
-        return None, None
-    if callable(progress):
-        return progress, None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, file=sys.stderr, unit="step", unit_scale=True, leave=False)
-
-    def cb(done, _total):
-        bar.update(done - bar.n)
-
-    return cb, bar
-
-
 # ---------------------------------------------------------------------------------------------
 # Stochastic Heun
 # ---------------------------------------------------------------------------------------------
@@ -470,8 +505,10 @@ def simulate(params: MacrospinParameters, m0, waveform: Waveform | None, duratio
     * ``stop_when_all_switched``: the run is cut into slices and stops after the first slice at
       whose end every device has switched; switching times are unaffected but ``m_final`` /
       ``end_time`` then depend on the batch (they are the state at the stop).
-    * ``progress``: True for a tqdm bar on stderr, or a callable ``f(steps_done, steps_total)``.
-      Ctrl-C between slices returns the devices' state so far with ``interrupted=True``.
+    * ``progress``: a :data:`spinloss.progress.ProgressCallback` receiving the integration steps
+      done (task "integration steps"), or None.
+    * Ctrl-C: the KeyboardInterrupt propagates (between slices of the run); no partial state is
+      returned as a result.
     """
     if waveform is None:
         waveform = Waveform.zero()
@@ -520,11 +557,9 @@ def simulate(params: MacrospinParameters, m0, waveform: Waveform | None, duratio
     bounds = np.linspace(0, n_steps, n_slices + 1).round().astype(np.int64)
     # one chunk: no thread pool (its end-of-region barrier costs a scheduler slice on a busy host)
     run = K.heun_run_serial if (threads == 1 or n <= chunk) else K.heun_run
-    cb, bar = _progress_callback(progress, n_steps)
     done = 0
-    interrupted = False
     wall = _time.perf_counter()
-    try:
+    with Counter(progress, "integration steps", total=n_steps, unit="step") as counter:
         for s in range(n_slices):
             b0, b1 = int(bounds[s]), int(bounds[s + 1])
             if b1 <= b0:
@@ -532,21 +567,15 @@ def simulate(params: MacrospinParameters, m0, waveform: Waveform | None, duratio
             run(m, P, key1, key2, wt, wv, seg, jprev, sw_time, float(dt), b0, b1,
                 int(step_offset), stochastic, uniform_time, chunk, rec_every, traj, jrec)
             done = b1
-            if cb is not None:
-                cb(done, n_steps)
+            counter.set(done)
             if stop_when_all_switched and not np.any(np.isnan(sw_time)):
                 break
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        if bar is not None:
-            bar.close()
     wall = _time.perf_counter() - wall
     switched = ~np.isnan(sw_time)
     res = MacrospinResult(
         m_final=np.ascontiguousarray(m.T), switched=switched, switching_time=sw_time,
         end_time=t0 + done * dt, start_time=t0, method="heun", dt=float(dt), seed=int(seed),
-        stream_ids=stream_ids, n_steps=done, interrupted=interrupted,
+        stream_ids=stream_ids, n_steps=done,
         info={"wall_time_s": wall, "threads": threads, "chunk": chunk},
     )
     if rec_every:
@@ -608,8 +637,10 @@ def simulate_deterministic(params: MacrospinParameters, m0, waveform: Waveform |
         info={"wall_time_s": wall, "rtol": rtol, "atol": atol},
     )
     if np.any(stats[2] < duration * (1 - 1e-12)):
-        res.interrupted = True
-        res.info["max_steps_reached"] = np.flatnonzero(stats[2] < duration * (1 - 1e-12))
+        short = np.flatnonzero(stats[2] < duration * (1 - 1e-12))
+        raise PhysicsError(f"the adaptive integrator did not reach the end time within {max_steps} steps "
+                           f"for {short.size} device(s) (stiff dynamics): use the stochastic Heun engine "
+                           "or a shorter duration")
     if n_rec:
         res.times = np.arange(n_rec) * rec_dt
         res.trajectory = np.ascontiguousarray(traj[:n_rec].transpose(0, 2, 1))

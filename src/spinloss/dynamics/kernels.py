@@ -22,8 +22,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .llg import llg_rhs
-from .rng import (_f64_as_u64, _u64_as_f64, coefficients, cos_half, half_angle, neg2_log_unit,
+from .rng import (f64_as_u64, u64_as_f64, coefficients, cos_half, half_angle, neg2_log_unit,
                   normal3_c, signed_radius, sin_half, words2)
 
 R_ALPHA = 0
@@ -40,7 +39,32 @@ R_THR = 20
 R_T0 = 21
 NPAR = 22
 
-_JIT = dict(nogil=True, error_model="numpy", cache=False)
+_JIT = dict(nogil=True, error_model="numpy", cache=True)
+
+
+@nb.njit(inline="always", **_JIT)
+def llg_rhs(mx, my, mz, hx, hy, hz, alpha, ta, tb, sx, sy, sz):
+    """dm/dt / c for c = gamma mu0/(1+alpha^2) (the caller scales); the explicit form derived in
+    :mod:`spinloss.dynamics.llg`.
+
+    ``h`` is the total field (any unit, the same scale as ``ta``, ``tb``), ``ta`` = H_FL -
+    alpha H_DL and ``tb`` = H_DL + alpha H_FL (see the module docstring), s the polarization.
+    Returns the three components of -[m x A + m x (m x B)].
+    """
+    ax = hx + ta * sx
+    ay = hy + ta * sy
+    az = hz + ta * sz
+    bx = alpha * hx + tb * sx
+    by = alpha * hy + tb * sy
+    bz = alpha * hz + tb * sz
+    mb = mx * bx + my * by + mz * bz
+    mm = mx * mx + my * my + mz * mz
+    dx = -(my * az - mz * ay) - (mx * mb - bx * mm)
+    dy = -(mz * ax - mx * az) - (my * mb - by * mm)
+    dz = -(mx * ay - my * ax) - (mz * mb - bz * mm)
+    return dx, dy, dz
+
+
 
 
 @nb.njit(**_JIT)
@@ -152,15 +176,15 @@ def _thermal_vec(W, KK, n_dev, ctr, c):
     """
     for k in range(n_dev):
         w0, w1 = words2(KK[k], KK[CW + k], ctr)
-        W[W_W0 * CW + k] = _u64_as_f64(w0)
-        W[W_W1 * CW + k] = _u64_as_f64(w1)
+        W[W_W0 * CW + k] = u64_as_f64(w0)
+        W[W_W1 * CW + k] = u64_as_f64(w1)
     for k in range(n_dev):
-        W[W_TX * CW + k] = neg2_log_unit(_f64_as_u64(W[W_W0 * CW + k]), c)
+        W[W_TX * CW + k] = neg2_log_unit(f64_as_u64(W[W_W0 * CW + k]), c)
     for k in range(n_dev):
-        W[W_TZ * CW + k] = neg2_log_unit(_f64_as_u64(W[W_W1 * CW + k]), c)
+        W[W_TZ * CW + k] = neg2_log_unit(f64_as_u64(W[W_W1 * CW + k]), c)
     for k in range(n_dev):
-        w0 = _f64_as_u64(W[W_W0 * CW + k])
-        w1 = _f64_as_u64(W[W_W1 * CW + k])
+        w0 = f64_as_u64(W[W_W0 * CW + k])
+        w1 = f64_as_u64(W[W_W1 * CW + k])
         r0 = signed_radius(W[W_TX * CW + k], w0)
         r1 = signed_radius(W[W_TZ * CW + k], w1)
         p0 = half_angle(w0, c)

@@ -37,7 +37,9 @@ Result (the form every integrator in this package uses)::
 The alpha cross terms are the ``-alpha H_DL`` in A (a damping-like torque also precesses m
 slightly) and ``+alpha H_FL`` in B. The thermal field is part of H (Brown) and therefore enters
 both A and B; the stochastic Heun scheme is consistent with the Stratonovich interpretation.
-In the kernels ``m x (m x B)`` is evaluated as ``m (m.B) - B (m.m)`` (an identity for any m).
+The numba form used by every kernel is :func:`spinloss.dynamics.kernels.llg_rhs` (it evaluates
+``m x (m x B)`` as ``m (m.B) - B (m.m)``, an identity for any m); :func:`llg_rhs_numpy` below is
+the same result written with explicit cross products, for tests.
 
 Spin-transfer torque (Slonczewski)
 ----------------------------------
@@ -50,16 +52,13 @@ with polarization p. A positive current then pulls m towards p.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
-from ..transport import spin_pumping_damping  # noqa: F401  (one formula, re-exported here)
 from ..units import E_CHARGE, HBAR, MU0
 
 __all__ = [
     "sot_field_per_current",
     "stt_field_per_current",
-    "llg_rhs",
     "llg_rhs_numpy",
 ]
 
@@ -82,28 +81,6 @@ def stt_field_per_current(polarization_efficiency, saturation_magnetization, thi
     The angular factor 1/(1 + lambda m.p) is not modelled (lambda = 0).
     """
     return sot_field_per_current(polarization_efficiency, saturation_magnetization, thickness)
-
-
-@nb.njit(inline="always", nogil=True, error_model="numpy")
-def llg_rhs(mx, my, mz, hx, hy, hz, alpha, ta, tb, sx, sy, sz):
-    """dm/dt / c for c = gamma mu0/(1+alpha^2) (the caller scales).
-
-    ``h`` is the total field (any unit, the same scale as ``ta``, ``tb``), ``ta`` = H_FL -
-    alpha H_DL and ``tb`` = H_DL + alpha H_FL (see the module docstring), s the polarization.
-    Returns the three components of -[m x A + m x (m x B)].
-    """
-    ax = hx + ta * sx
-    ay = hy + ta * sy
-    az = hz + ta * sz
-    bx = alpha * hx + tb * sx
-    by = alpha * hy + tb * sy
-    bz = alpha * hz + tb * sz
-    mb = mx * bx + my * by + mz * bz
-    mm = mx * mx + my * my + mz * mz
-    dx = -(my * az - mz * ay) - (mx * mb - bx * mm)
-    dy = -(mz * ax - mx * az) - (my * mb - by * mm)
-    dz = -(mx * ay - my * ax) - (mz * mb - bz * mm)
-    return dx, dy, dz
 
 
 def llg_rhs_numpy(m, h, alpha, h_dl, h_fl, s, gamma):

@@ -86,7 +86,7 @@ __all__ = [
 
 
 @intrinsic
-def _u64_as_f64(typingctx, x):
+def u64_as_f64(typingctx, x):
     """Reinterpret the bits of a uint64 as a float64 (no conversion)."""
     sig = types.float64(types.uint64)
 
@@ -97,7 +97,7 @@ def _u64_as_f64(typingctx, x):
 
 
 @intrinsic
-def _f64_as_u64(typingctx, x):
+def f64_as_u64(typingctx, x):
     """Reinterpret the bits of a float64 as a uint64 (no conversion)."""
     sig = types.uint64(types.float64)
 
@@ -180,7 +180,7 @@ COEFFICIENTS = tuple(-4.0 * v for v in _LOG_P) + _COS_P + _SIN_P + (_MINUS_2LN2,
 # indices into the coefficient tuple
 _IL, _IC, _IS, _ILN2, _IPI = 0, 6, 14, 21, 22
 
-_JIT = dict(nogil=True, error_model="numpy", cache=False)
+_JIT = dict(nogil=True, error_model="numpy", cache=True)
 
 
 @nb.njit(inline="always", **_JIT)
@@ -217,13 +217,13 @@ def words2(key1, key2, counter):
 @nb.njit(inline="always", **_JIT)
 def neg2_log_unit(w, c):
     """-2 ln u, u in (0, 1] from bits 63..24 of w (the squared Box-Muller radius)."""
-    b = _f64_as_u64(2.0 - _u64_as_f64(((w >> _S24) << _S12) | _ONE_BITS))
+    b = f64_as_u64(2.0 - u64_as_f64(((w >> _S24) << _S12) | _ONE_BITS))
     # u = 2^e m with m in [1/sqrt2, sqrt2) (fdlibm-style reduction on the bit pattern); e is read
     # in offset binary and converted exactly with the 2^52 magic number (AVX2 has neither a 64-bit
     # arithmetic shift nor an int64 -> double conversion)
     t = b - _SQRT_HALF_BITS
-    e = _u64_as_f64(((t ^ _SIGN_BIT) >> _S52) | _MAGIC_BITS) - _TWO52_PLUS_2048
-    m = _u64_as_f64(b - (t & _EXP_MASK))
+    e = u64_as_f64(((t ^ _SIGN_BIT) >> _S52) | _MAGIC_BITS) - _TWO52_PLUS_2048
+    m = u64_as_f64(b - (t & _EXP_MASK))
     s = (m - 1.0) / (m + 1.0)
     z = s * s
     # -2 ln u = -2 e ln2 - 4 s P(s^2); the coefficients hold -4 P (exact power-of-two scaling)
@@ -238,13 +238,13 @@ def neg2_log_unit(w, c):
 @nb.njit(inline="always", **_JIT)
 def signed_radius(t, w):
     """sqrt(t) with the sign given by bit 23 of w."""
-    return _u64_as_f64(_f64_as_u64(np.sqrt(t)) ^ (((w >> _S23) & _K1) << _S63))
+    return u64_as_f64(f64_as_u64(np.sqrt(t)) ^ (((w >> _S23) & _K1) << _S63))
 
 
 @nb.njit(inline="always", **_JIT)
 def half_angle(w, c):
     """Uniform angle in (-pi/2, pi/2) from bits 22..0 of w (midpoints of a 2^-23 grid)."""
-    f = _u64_as_f64(((w & _ANGLE) << _S29) | _ANGLE_HALF | _ONE_BITS)
+    f = u64_as_f64(((w & _ANGLE) << _S29) | _ANGLE_HALF | _ONE_BITS)
     return c[_IPI] * (f - 1.5)
 
 

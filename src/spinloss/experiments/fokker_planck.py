@@ -49,8 +49,10 @@ __all__ = [
 # ----------------------------------------------------------------------------- analytic helpers
 
 def thermal_stability_factor(saturation_magnetization, anisotropy_field, volume, temperature):
-    """Delta = mu0 M_s H_K V / (2 k_B T) (zero field)."""
-    return MU0 * saturation_magnetization * anisotropy_field * volume / (2.0 * KB * temperature)
+    """Delta = mu0 M_s H_K V / (2 k_B T) (zero field): :func:`spinloss.dynamics.analytic.thermal_stability`."""
+    from ..dynamics.analytic import thermal_stability
+
+    return thermal_stability(anisotropy_field, saturation_magnetization, volume, temperature)
 
 
 def brown_dwell_time(*, saturation_magnetization, anisotropy_field, volume, temperature, damping,

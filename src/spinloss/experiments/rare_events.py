@@ -41,14 +41,14 @@ from typing import Callable
 import numpy as np
 
 from ..errors import PhysicsError, SpinlossInputError
+from ..io import JsonResult
+from ..progress import Counter, note
+from .statistics import clopper_pearson_interval, wilson_interval
 
 __all__ = [
     "WerResult",
     "ams_probability",
     "reference_log_distance_score",
-    "wilson_interval",
-    "wilson_score",
-    "clopper_pearson_interval",
     "monte_carlo_wer",
     "splitting_wer",
     "write_error_rate",
@@ -60,81 +60,39 @@ __all__ = [
 # ----------------------------------------------------------------------------- results
 
 @dataclass(frozen=True)
-class WerResult:
+class WerResult(JsonResult):
     """A write error rate with its uncertainty (one standard error, absolute).
 
     ``method``: 'monte_carlo', 'multilevel_splitting' or 'fokker_planck'. ``interval``: a 95 %
-    confidence interval where the method gives one (Wilson for Monte Carlo). ``n_trajectories``:
-    simulated paths or path segments; ``n_steps``: integration steps summed over them (the cost).
+    confidence interval where the method gives one (Wilson for Monte Carlo). ``trajectories``:
+    simulated paths or path segments; ``steps``: integration steps summed over them (the cost).
     """
 
     write_error_rate: float
     uncertainty: float
     method: str
-    n_trajectories: int = 0
-    n_steps: int = 0
+    trajectories: int = 0
+    steps: int = 0
     interval: tuple = (float("nan"), float("nan"))
     estimates: tuple = ()
     wall_time: float = 0.0
     details: dict = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        def clean(v):
-            if isinstance(v, (np.floating, np.integer)):
-                return v.item()
-            if isinstance(v, np.ndarray):
-                return v.tolist()
-            if isinstance(v, (list, tuple)):
-                return [clean(x) for x in v]
-            if isinstance(v, dict):
-                return {k: clean(x) for k, x in v.items()}
-            return v
-
+    def as_dict(self) -> dict:
         return {
             "method": self.method,
             "write_error_rate": float(self.write_error_rate),
             "uncertainty": float(self.uncertainty),
             "interval": [float(self.interval[0]), float(self.interval[1])],
-            "n_trajectories": int(self.n_trajectories),
-            "n_steps": int(self.n_steps),
+            "trajectories": int(self.trajectories),
+            "steps": int(self.steps),
             "estimates": [float(e) for e in self.estimates],
-            "wall_time_s": float(self.wall_time),
-            "details": clean(self.details),
+            "seconds": float(self.wall_time),
+            "details": self.details,
+            "units": {"seconds": "s", "write_error_rate": "1", "uncertainty": "1", "interval": "1",
+                      "current_density": "A/m^2", "pulse_width": "s", "temperature": "K",
+                      "settle_time": "s", "time_step": "s"},
         }
-
-    def to_json(self) -> dict:
-        """Same as :meth:`to_dict` (the name the other results use)."""
-        return self.to_dict()
-
-
-# ----------------------------------------------------------------------------- intervals
-
-def wilson_score(k, n, z=1.959963984540054):
-    """Centre and half-width of the Wilson score interval for k successes in n trials (k may be
-    an array); z = 1.96 is 95 %, z = 1 about 68 %."""
-    if n <= 0:
-        raise SpinlossInputError(None, "n_trials", "must be > 0")
-    p = np.asarray(k, dtype=float) / n
-    den = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return centre, half
-
-
-def wilson_interval(k, n, z=1.959963984540054):
-    """Wilson score interval (lo, hi) for a binomial proportion k/n (default 95 %)."""
-    centre, half = wilson_score(k, n, z)
-    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
-
-
-def clopper_pearson_interval(k, n, confidence=0.95):
-    """Exact (Clopper-Pearson) binomial interval."""
-    from scipy.stats import beta
-
-    a = 1.0 - confidence
-    lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - a / 2, k + 1, n - k))
-    return lo, hi
 
 
 # ----------------------------------------------------------------------------- AMS core
@@ -481,48 +439,51 @@ def _initial_states(params, m0, n, initial, seed):
     raise SpinlossInputError(None, "initial", "must be 'boltzmann' or 'fixed'")
 
 
-def monte_carlo_wer(params, m0, waveform, duration, dt, *, target_axis, n_trials=10_000,
+def monte_carlo_wer(params, m0, waveform, duration, dt, *, target_axis, trials=10_000,
                     seed=0, initial="boltzmann", switch_threshold=0.0, batch_size=20_000,
-                    confidence=0.95) -> WerResult:
-    """Plain Monte Carlo WER: fraction of n_trials paths with m(T).target <= threshold.
+                    confidence=0.95, progress=None) -> WerResult:
+    """Plain Monte Carlo WER: fraction of trials paths with m(T).target <= threshold.
 
     ``m0``: a 3-vector (initial direction; with ``initial='boltzmann'`` the start is sampled from
-    the Boltzmann density of its well) or an (n_trials, 3) array. ``uncertainty`` is the binomial
+    the Boltzmann density of its well) or an (trials, 3) array. ``uncertainty`` is the binomial
     standard error sqrt(p(1-p)/n) (or, with no failure, the Wilson upper bound / 2); ``interval``
-    the Wilson interval. Resolves p >~ 20 / n_trials.
+    the Wilson interval. Resolves p >~ 20 / trials. ``progress``: trials done (a
+    :data:`spinloss.progress.ProgressCallback`); batches of ``batch_size`` paths.
     """
     dyn = _simulate_api()
     t_start = _time.perf_counter()
     target = _unit(target_axis, "target_axis")
-    n_trials = int(n_trials)
-    m_init = _initial_states(params, m0, n_trials, initial, seed + 7919)
+    trials = int(trials)
+    m_init = _initial_states(params, m0, trials, initial, seed + 7919)
     failures = 0
     done = 0
-    batch = 0
-    while done < n_trials:
-        nb = min(batch_size, n_trials - done)
-        ids = np.arange(done, done + nb, dtype=np.int64)
-        res = dyn.simulate(params, m_init[done:done + nb], waveform, duration, dt, seed=seed,
-                           stream_ids=ids)
-        mf = np.asarray(res.m_final, dtype=float)
-        failures += int(np.count_nonzero(mf @ target <= switch_threshold))
-        done += nb
-        batch += 1
-    p = failures / n_trials
-    lo, hi = wilson_interval(failures, n_trials)
-    se = math.sqrt(p * (1 - p) / n_trials) if failures else hi / 2
-    steps = n_trials * int(round(duration / dt))
+    # batches small enough for a progress line every few seconds, large enough to fill the cores
+    batch_size = int(max(256, min(batch_size, 2e8 / max(1, round(duration / dt)))))
+    with Counter(progress, "Monte Carlo paths", total=trials, unit="path") as counter:
+        while done < trials:
+            nb = min(batch_size, trials - done)
+            ids = np.arange(done, done + nb, dtype=np.int64)
+            res = dyn.simulate(params, m_init[done:done + nb], waveform, duration, dt, seed=seed,
+                               stream_ids=ids)
+            mf = np.asarray(res.m_final, dtype=float)
+            failures += int(np.count_nonzero(mf @ target <= switch_threshold))
+            done += nb
+            counter.set(done)
+    p = failures / trials
+    lo, hi = wilson_interval(failures, trials)
+    se = math.sqrt(p * (1 - p) / trials) if failures else hi / 2
+    steps = trials * int(round(duration / dt))
     return WerResult(write_error_rate=p, uncertainty=se, method="monte_carlo",
-                     n_trajectories=n_trials, n_steps=steps, interval=(lo, hi),
+                     trajectories=trials, steps=steps, interval=(lo, hi),
                      wall_time=_time.perf_counter() - t_start,
                      details={"failures": failures, "clopper_pearson":
-                              clopper_pearson_interval(failures, n_trials, confidence)})
+                              clopper_pearson_interval(failures, trials, confidence)})
 
 
 def splitting_wer(params, m0, waveform, duration, dt, *, target_axis, n_particles=200,
                   n_repetitions=4, kill_fraction=0.1, n_pilot=100, record_every=None, seed=0,
                   initial="boltzmann", switch_threshold=0.0, initial_axis=None,
-                  score=None) -> WerResult:
+                  score=None, progress=None) -> WerResult:
     """WER by adaptive multilevel splitting on the stochastic macrospin (any geometry).
 
     Write error: m(T).target <= switch_threshold, T = ``duration``. ``m0``: initial direction
@@ -564,11 +525,13 @@ def splitting_wer(params, m0, waveform, duration, dt, *, target_axis, n_particle
                               stream_start=stream)
         stream = out["next_stream"] + 1
         estimates.append(out["probability"])
+        note(progress, "splitting", f"splitting run {r + 1}/{int(n_repetitions)}: {out['n_iterations']} levels, "
+                                    f"estimate {out['probability']:.3g}")
         runs.append({k: out[k] for k in ("n_iterations", "n_segments", "extinct")})
         n_seg += out["n_segments"]
     mean, se, ideal = _combine_repetitions(estimates, n_particles)
     return WerResult(write_error_rate=mean, uncertainty=se, method="multilevel_splitting",
-                     n_trajectories=n_seg, n_steps=paths.n_steps_total,
+                     trajectories=n_seg, steps=paths.n_steps_total,
                      interval=(max(0.0, mean - 1.96 * se), mean + 1.96 * se),
                      estimates=tuple(estimates), wall_time=_time.perf_counter() - t_start,
                      details={"runs": runs, "n_particles": n_particles,
@@ -613,18 +576,19 @@ def _fokker_planck_from_params(params, waveform, duration, u0, axis_index, **fp_
 
 
 def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), target_axis=None,
-                     method="auto", n_trials=20_000, n_pilot=2_000, min_failures=20, seed=0,
+                     method="auto", trials=20_000, n_pilot=2_000, min_failures=20, seed=0,
                      n_particles=200, n_repetitions=4, fp_options=None,
-                     splitting_options=None) -> WerResult:
+                     splitting_options=None, progress=None) -> WerResult:
     """Write error rate with the method that resolves it (PHYSICS.md section 4).
 
     ``method='auto'``: Fokker-Planck when the setup is axially symmetric (easy axis,
     polarization and applied field along one coordinate axis, equal transverse demagnetizing
     factors, m0 along that axis); otherwise a Monte Carlo pilot of ``n_pilot`` paths decides:
-    plain Monte Carlo with ``n_trials`` if at least ``min_failures`` failures are expected,
+    plain Monte Carlo with ``trials`` if at least ``min_failures`` failures are expected,
     adaptive multilevel splitting otherwise. ``method`` may also be 'fokker_planck',
     'monte_carlo' or 'multilevel_splitting'. The write error is m(duration).target <= 0, target
-    defaulting to -m0. Returns a :class:`WerResult`.
+    defaulting to -m0. Returns a :class:`WerResult`. ``progress``: a
+    :data:`spinloss.progress.ProgressCallback`.
     """
     t_start = _time.perf_counter()
     u0 = _unit(m0, "m0")
@@ -635,18 +599,20 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
         if axial:
             method = "fokker_planck"
         else:
+            note(progress, "WER", f"Monte Carlo pilot of {n_pilot} paths chooses the method")
             pilot = monte_carlo_wer(params, u0, waveform, duration, dt, target_axis=target,
-                                    n_trials=n_pilot, seed=seed + 1)
-            expected = pilot.write_error_rate * n_trials
+                                    trials=n_pilot, seed=seed + 1, progress=progress)
+            expected = pilot.write_error_rate * trials
             method = "monte_carlo" if expected >= min_failures else "multilevel_splitting"
     if method == "fokker_planck":
         if not axial:
             raise PhysicsError("Fokker-Planck needs an axially symmetric setup "
                                "(see is_axially_symmetric) with m0 along the axis")
+        note(progress, "WER", "Fokker-Planck solve (axially symmetric cell)")
         fp = _fokker_planck_from_params(params, waveform, duration, u0, k, **(fp_options or {}))
         err = fp.uncertainty if math.isfinite(fp.uncertainty) else 0.0
         return WerResult(write_error_rate=fp.write_error_rate, uncertainty=err,
-                         method="fokker_planck", n_trajectories=0, n_steps=fp.n_steps,
+                         method="fokker_planck", trajectories=0, steps=fp.n_steps,
                          interval=(max(0.0, fp.write_error_rate - 2 * err),
                                    fp.write_error_rate + 2 * err),
                          wall_time=_time.perf_counter() - t_start,
@@ -654,10 +620,11 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
                                   "n_cells": fp.n_cells})
     if method == "monte_carlo":
         return monte_carlo_wer(params, u0, waveform, duration, dt, target_axis=target,
-                               n_trials=n_trials, seed=seed)
+                               trials=trials, seed=seed, progress=progress)
     if method == "multilevel_splitting":
+        note(progress, "WER", f"adaptive multilevel splitting: {n_repetitions} run(s) of {n_particles} particles")
         return splitting_wer(params, u0, waveform, duration, dt, target_axis=target,
                              n_particles=n_particles, n_repetitions=n_repetitions, seed=seed,
-                             **(splitting_options or {}))
+                             progress=progress, **(splitting_options or {}))
     raise SpinlossInputError(None, "method", "must be 'auto', 'fokker_planck', 'monte_carlo' "
                                              "or 'multilevel_splitting'")

@@ -21,11 +21,21 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..errors import PhysicsError
+from ..io import JsonResult
 from ..units import KB, MU0
 
 
+#: Below this Delta Brown's high-barrier formula is not used (its O(1/Delta) corrections exceed
+#: ~20 %): the exact first-passage time of the uniaxial model is reported instead.
+BROWN_MIN_DELTA = 5.0
+
+
 @dataclass
-class RetentionResult:
+class RetentionResult(JsonResult):
+    """Thermal stability ``thermal_stability`` (Delta), ``mean_dwell_time`` (s) with its
+    ``uncertainty`` (s, simulate only), the ``method`` used, ``temperature`` (K) and
+    ``energy_barrier`` (J)."""
+
     thermal_stability: float
     mean_dwell_time: float | None
     uncertainty: float | None
@@ -34,13 +44,14 @@ class RetentionResult:
     energy_barrier: float
     details: dict = field(default_factory=dict)
 
-    def to_json(self) -> dict:
-        def f(x):
-            return None if x is None or not math.isfinite(x) else float(x)
-        return {"thermal_stability": f(self.thermal_stability), "mean_dwell_time": f(self.mean_dwell_time),
-                "uncertainty": f(self.uncertainty), "method": self.method, "temperature": self.temperature,
-                "energy_barrier": f(self.energy_barrier), "details": self.details,
-                "units": {"mean_dwell_time": "s", "energy_barrier": "J", "temperature": "K"}}
+    def as_dict(self) -> dict:
+        return {"thermal_stability": self.thermal_stability, "mean_dwell_time": self.mean_dwell_time,
+                "uncertainty": self.uncertainty, "method": self.method, "temperature": self.temperature,
+                "energy_barrier": self.energy_barrier, "details": self.details,
+                "units": {"mean_dwell_time": "s", "uncertainty": "s", "energy_barrier": "J", "temperature": "K",
+                          "thermal_stability": "1", "effective_anisotropy_field": "A/m",
+                          "log10_mean_dwell_time": "log10(s)", "simulated_time": "s", "time_step": "s",
+                          "lower_bound": "s", "brown": "s"}}
 
 
 def log10_brown_dwell_time(delta, damping, anisotropy_field, gamma):
@@ -50,7 +61,7 @@ def log10_brown_dwell_time(delta, damping, anisotropy_field, gamma):
     return math.log10(pref) + delta / math.log(10)
 
 
-def _dwell_time(delta, damping, anisotropy_field, gamma):
+def brown_dwell_time_or_inf(delta, damping, anisotropy_field, gamma):
     """Brown's dwell time (s), inf where it exceeds the float range."""
     log10 = log10_brown_dwell_time(delta, damping, anisotropy_field, gamma)
     return 10.0 ** log10 if log10 < 300 else math.inf
@@ -58,42 +69,63 @@ def _dwell_time(delta, damping, anisotropy_field, gamma):
 
 def retention(device, *, temperature=None, method: str = "analytic", trials: int = 200,
               max_time: float = 200e-9, seed: int = 0, dt: float | None = None, progress=None) -> RetentionResult:
-    """Thermal stability Delta and mean dwell time of ``device`` at ``temperature`` (K)."""
-    from .switching import _setup, default_time_step, thermal_initial_states
+    """Thermal stability Delta and mean dwell time of ``device`` at ``temperature`` (K).
+
+    ``analytic``: Brown's formula for Delta >= :data:`BROWN_MIN_DELTA`; below it the exact mean
+    first-passage time of the uniaxial model (m.easy from the minimum to -0.5, the criterion of
+    ``simulate``), which stays right down to Delta = 0 (method ``exact_first_passage``).
+    ``simulate``: first-passage times from the stochastic LLG (Delta up to ~14).
+    """
     from .. import dynamics as dyn
+    from ..dynamics.analytic import first_passage_time, rotational_diffusion_coefficient
 
     T = device.temperature if temperature is None else float(temperature)
     if not T > 0:
         raise PhysicsError("retention needs a temperature > 0 K")
-    setup = _setup(device, T)
+    well = device.starting_well(T)
     V = device.geometry.volume
-    eb = setup.barrier * V
+    eb = well.barrier * V
     delta = eb / (KB * T)
     ms = device.saturation_magnetization
-    hk_eff = 2 * setup.barrier / (MU0 * ms)
+    hk_eff = 2 * well.barrier / (MU0 * ms)
     alpha = device.gilbert_damping
-    gamma = float(np.asarray(setup.params.gamma))
+    gamma = float(np.asarray(well.params.gamma))
+    axial = _axial(well.params)
     if method == "analytic":
-        tau = _dwell_time(delta, alpha, hk_eff, gamma) if delta > 0 else 0.0
-        return RetentionResult(delta, tau, None, "analytic_brown", T, eb,
+        if delta >= BROWN_MIN_DELTA:
+            tau = brown_dwell_time_or_inf(delta, alpha, hk_eff, gamma)
+            return RetentionResult(delta, tau, None, "analytic_brown", T, eb,
+                                   details={"effective_anisotropy_field": hk_eff,
+                                            "log10_mean_dwell_time": log10_brown_dwell_time(delta, alpha, hk_eff, gamma),
+                                            "validity": "Delta >~ 5, O(1/Delta) corrections"
+                                                        + ("" if axial else "; an estimate for a magnet "
+                                                           "without axial symmetry (the prefactor depends on "
+                                                           "both curvatures)")})
+        diffusion = rotational_diffusion_coefficient(alpha, ms, V, T, gamma)
+        tau = first_passage_time(delta, diffusion, 1.0, -0.5)
+        return RetentionResult(delta, tau, None, "exact_first_passage", T, eb,
                                details={"effective_anisotropy_field": hk_eff,
-                                        "log10_mean_dwell_time": log10_brown_dwell_time(delta, alpha, hk_eff, gamma)
-                                        if delta > 0 else None,
-                                        "validity": "Delta >~ 5, O(1/Delta) corrections"})
+                                        "log10_mean_dwell_time": math.log10(tau),
+                                        "validity": f"Delta = {delta:.3g} < {BROWN_MIN_DELTA:g}: Brown's high-barrier "
+                                                    "formula does not apply; exact 1D first-passage time of the "
+                                                    "uniaxial model (m.easy from 1 to -0.5)"
+                                                    + ("" if axial else "; for a magnet without axial symmetry "
+                                                       "an estimate with the same barrier")})
     if method != "simulate":
         raise PhysicsError(f"unknown retention method {method!r} (analytic | simulate)")
     if delta > 14:
         raise PhysicsError(f"Delta = {delta:.1f}: dwell times ~ exp(Delta) are beyond direct simulation; "
                            "use --method analytic or a higher temperature")
-    params = replace(setup.params, damping_like_field_per_current=0.0, field_like_field_per_current=0.0)
+    params = replace(well.params, damping_like_field_per_current=0.0, field_like_field_per_current=0.0)
     if dt is None:
-        dt = default_time_step(params)
-    m0 = thermal_initial_states(replace(params, temperature=0.0), setup.m_min, trials, T, V, seed)
-    r = dyn.simulate(params, m0, None, max_time, dt, seed=seed, switch_axis=setup.target,
+        dt = dyn.heun_time_step(params)
+    m0 = well.thermal_states(trials, T, V, seed)
+    r = dyn.simulate(params, m0, None, max_time, dt, seed=seed, switch_axis=well.target,
                      switch_threshold=0.5, stop_when_all_switched=True, progress=progress)
     t = r.switching_time
     k = int(np.sum(np.isfinite(t)))
     total = float(np.nansum(t) + (trials - k) * max_time)
+    brown = brown_dwell_time_or_inf(delta, alpha, hk_eff, gamma) if delta > 0 else None
     if k == 0:
         return RetentionResult(delta, None, None, "simulate", T, eb,
                                details={"reason": f"no escape in {trials} x {max_time:g} s",
@@ -101,4 +133,10 @@ def retention(device, *, temperature=None, method: str = "analytic", trials: int
     tau = total / k
     return RetentionResult(delta, tau, tau / math.sqrt(k), "simulate", T, eb,
                            details={"escapes": k, "trials": trials, "simulated_time": max_time, "time_step": dt,
-                                    "brown": _dwell_time(delta, alpha, hk_eff, gamma) if delta > 0 else None})
+                                    "brown": brown})
+
+
+def _axial(params) -> bool:
+    from .rare_events import is_axially_symmetric
+
+    return bool(is_axially_symmetric(params)[0])

@@ -18,15 +18,15 @@ curvatures of the energy at the minimum. At T = 0 the file's ``initial_direction
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from ..errors import PhysicsError, SpinlossInputError
-from .rare_events import wilson_score
-from ..units import GAMMA, KB, MU0
+from ..errors import Interrupted, SpinlossInputError
+from ..io import JsonResult
+from ..progress import Counter
+from .statistics import logistic_fit, wilson_score
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -38,121 +38,11 @@ def _dyn():
     return dynamics
 
 
-def _orthonormal(u):
-    u = np.asarray(u, dtype=float)
-    u = u / np.linalg.norm(u)
-    a = np.array([1.0, 0.0, 0.0]) if abs(u[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
-    e1 = a - (a @ u) * u
-    e1 /= np.linalg.norm(e1)
-    return u, e1, np.cross(u, e1)
-
-
-def relax_to_minimum(params, m0, max_iter: int = 20000) -> np.ndarray:
-    """The energy minimum reached from ``m0`` by steepest descent on the sphere (T = 0, no current)."""
-    dyn = _dyn()
-    m = np.asarray(m0, dtype=float).reshape(1, 3)
-    m = m / np.linalg.norm(m)
-    # a tiny, fixed, generic tilt: an unstable equilibrium (e.g. a state whose well a field has
-    # removed) is left instead of being returned as a "minimum"; a true minimum is regained
-    m = m + 1e-5 * np.array([[0.5773, 0.5774, 0.5775]])
-    m = m / np.linalg.norm(m)
-    b = params.broadcast(1)
-    # the largest stiffness of the energy (A/m) bounds a stable step of the descent
-    scale = float(np.abs(b["anisotropy_field"][0]) + b["saturation_magnetization"][0] * np.ptp(b["demag_factors"][0])
-                  + np.linalg.norm(b["applied_field"][0]) + 1.0)
-    step = 0.5 / scale
-    for _ in range(max_iter):
-        h = dyn.effective_field(params, m)
-        h_perp = h - (np.sum(h * m, axis=1, keepdims=True)) * m
-        if np.linalg.norm(h_perp) < 1e-12 * scale:
-            break
-        m = m + step * h_perp
-        m /= np.linalg.norm(m, axis=1, keepdims=True)
-    return m[0]
-
-
-def energy_curvatures(params, m_min, eps: float = 1e-4):
-    """Curvatures of the energy density (J/m^3 per rad^2) at the minimum ``m_min`` in the tangent
-    frame (e1, e2) of :func:`_orthonormal`: returns (E11, E22, E12, e1, e2), central differences."""
-    dyn = _dyn()
-    m_min = np.asarray(m_min, dtype=float)
-    _, e1, e2 = _orthonormal(m_min)
-
-    def energy(a, b):
-        v = m_min + a * e1 + b * e2
-        v = v / np.linalg.norm(v)
-        return float(dyn.energy_density(params, v.reshape(1, 3))[0])
-
-    e0 = energy(0, 0)
-    h11 = (energy(eps, 0) - 2 * e0 + energy(-eps, 0)) / eps**2
-    h22 = (energy(0, eps) - 2 * e0 + energy(0, -eps)) / eps**2
-    h12 = (energy(eps, eps) - energy(eps, -eps) - energy(-eps, eps) + energy(-eps, -eps)) / (4 * eps**2)
-    return h11, h22, h12, e1, e2
-
-
-def thermal_initial_states(params, m_min, n: int, temperature: float, volume: float, seed: int) -> np.ndarray:
-    """n initial directions from the harmonic Boltzmann distribution around the minimum m_min."""
-    m_min = np.asarray(m_min, dtype=float)
-    if temperature <= 0 or n == 0:
-        return np.tile(m_min, (n, 1))
-    h11, h22, h12, e1, e2 = energy_curvatures(params, m_min)
-    H = np.array([[h11, h12], [h12, h22]]) * volume
-    w, v = np.linalg.eigh(H)
-    if np.any(w <= 0):
-        raise PhysicsError("the initial direction is not at an energy minimum: no thermal well to sample")
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))
-    z = rng.standard_normal((n, 2)) * np.sqrt(KB * temperature / w)
-    dev = z @ v.T
-    m = m_min + dev[:, :1] * e1 + dev[:, 1:] * e2
-    return m / np.linalg.norm(m, axis=1, keepdims=True)
-
-
-def default_time_step(params, max_current: float = 0.0) -> float:
-    """Heun time step: precession angle per step <= 0.02 rad at the largest field scale, clipped
-    to [5e-15, 2e-13] s. The stochastic Heun scheme is weakly first order for the thermal field,
-    second order deterministically; this keeps the deterministic error well below 1e-3."""
-    b = params.broadcast(params.batch_size())
-    ms = b["saturation_magnetization"]
-    nd = b["demag_factors"]
-    h = (np.abs(b["anisotropy_field"]) + ms * (nd.max(axis=1) - nd.min(axis=1))
-         + np.linalg.norm(b["applied_field"], axis=1)
-         + abs(max_current) * (np.abs(b["damping_like_field_per_current"]) + np.abs(b["field_like_field_per_current"])))
-    h = float(np.max(h)) + 1.0
-    dt = 0.02 / (b["gamma"].max() * MU0 * h)
-    return float(min(max(dt, 5e-15), 2e-13))
-
-
-@dataclass
-class _Setup:
-    params: Any
-    easy: np.ndarray
-    start: np.ndarray
-    target: np.ndarray
-    saddle: float
-    barrier: float
-    m_min: np.ndarray
-
-
-def _setup(device, temperature: float | None):
-    from ..device import energy_landscape
-
-    dyn = _dyn()
-    T = device.temperature if temperature is None else float(temperature)
-    params = device.macrospin_parameters(temperature=T)
-    easy = np.asarray(device.easy_axis, dtype=float)
-    init = np.asarray(device.initial_direction, dtype=float)
-    sgn = 1.0 if init @ easy >= 0 else -1.0
-    land = energy_landscape(params, easy, dyn.energy_density)
-    m_min = relax_to_minimum(replace(params, temperature=0.0), init)
-    if (m_min @ easy) * sgn <= 0:
-        raise PhysicsError("the initial direction relaxes into the other well: check the applied field")
-    return _Setup(params, easy, sgn * easy, -sgn * easy, land["saddle"], land["barrier"], m_min)
-
-
-def _decide(params, m, waveform_end, seed, stream_ids, dt, setup: _Setup, step_offset, max_settle_time,
-            temperature):
-    """Relax with no current until below the saddle; returns (final m, undecided mask, first
-    crossing times of m.target > 0.5 during the relaxation (absolute, NaN if none))."""
+def relax_until_decided(params, m, waveform_end, seed, stream_ids, dt, well, step_offset, max_settle_time):
+    """Relax with no current until every device is below the saddle energy of ``well`` (a
+    :class:`~spinloss.dynamics.energy.StartingWell`), at most ``max_settle_time``; noise keyed
+    as in :func:`spinloss.dynamics.simulate` from ``step_offset`` on. Returns (final m, undecided
+    mask, first crossing times of m.target > 0.5 during the relaxation (absolute, NaN if none))."""
     dyn = _dyn()
     m = np.array(m)
     t_done = 0.0
@@ -162,13 +52,13 @@ def _decide(params, m, waveform_end, seed, stream_ids, dt, setup: _Setup, step_o
     t_cross = np.full(len(m), np.nan)
     while True:
         e = dyn.energy_density(_subset(params, slice(None), len(m)), m)
-        undecided = e > setup.saddle
+        undecided = e > well.saddle
         if not np.any(undecided) or t_done >= max_settle_time:
             break
         idx = np.nonzero(undecided)[0]
         sub = _subset(params, idx, len(m))
         r = dyn.simulate(sub, m[idx], None, chunk, dt, seed=seed, stream_ids=stream_ids[idx],
-                         step_offset=offset, start_time=waveform_end + t_done, switch_axis=setup.target)
+                         step_offset=offset, start_time=waveform_end + t_done, switch_axis=well.target)
         m[idx] = r.m_final
         first = np.isnan(t_cross[idx])
         t_cross[idx[first]] = r.switching_time[first]
@@ -197,7 +87,7 @@ def _subset(params, idx, n):
 
 
 @dataclass
-class SwitchingResult:
+class SwitchingResult(JsonResult):
     """Outcome of :func:`switching_probability` (arrays over the grid of conditions)."""
 
     switching_probability: Any
@@ -215,17 +105,18 @@ class SwitchingResult:
     grid: dict = field(default_factory=dict)
     interrupted: bool = False
 
-    def to_json(self) -> dict:
-        return {"switching_probability": _j(self.switching_probability), "trials": self.trials,
-                "switched": _j(self.switched), "uncertainty": _j(self.uncertainty),
-                "mean_switching_time": _j(self.mean_switching_time),
-                "energy_per_pulse": _j(self.energy_per_pulse), "current_density": _j(self.current_density),
-                "pulse_width": _j(self.pulse_width), "temperature": self.temperature,
-                "undecided": _j(self.undecided), "time_step": self.time_step, "seed": self.seed,
-                "grid": {k: _j(v) for k, v in self.grid.items()}, "interrupted": self.interrupted,
-                "units": {"current_density": "A/m^2", "pulse_width": "s", "mean_switching_time": "s",
-                          "energy_per_pulse": "J", "temperature": "K"}}
+    UNITS = {"current_density": "A/m^2", "pulse_width": "s", "mean_switching_time": "s",
+             "energy_per_pulse": "J", "temperature": "K", "time_step": "s", "switching_probability": "1",
+             "uncertainty": "1", "switched": "1", "undecided": "1", "trials": "1"}
 
+    def as_dict(self) -> dict:
+        return {"switching_probability": self.switching_probability, "trials": self.trials,
+                "switched": self.switched, "uncertainty": self.uncertainty,
+                "mean_switching_time": self.mean_switching_time,
+                "energy_per_pulse": self.energy_per_pulse, "current_density": self.current_density,
+                "pulse_width": self.pulse_width, "temperature": self.temperature,
+                "undecided": self.undecided, "time_step": self.time_step, "seed": self.seed,
+                "grid": dict(self.grid), "interrupted": self.interrupted, "units": dict(self.UNITS)}
 
     def to_xarray(self):
         """An xarray.Dataset over the grid of conditions, units in the attributes."""
@@ -249,26 +140,24 @@ class SwitchingResult:
                   "interrupted": int(self.interrupted)})
 
 
-def _j(x):
-    a = np.asarray(x, dtype=float) if not isinstance(x, (list, tuple)) or len(x) else np.asarray(x)
-    if a.ndim == 0:
-        v = float(a)
-        return v if math.isfinite(v) else None
-    return [_j(v) for v in a]
-
-
 def switching_probability(device, *, current_density=None, pulse_width=None, temperature=None,
                           trials: int = 200, seed: int = 0, dt: float | None = None,
                           max_settle_time: float = 20e-9, progress=None,
                           block_devices: int = 8192) -> SwitchingResult:
-    """Probability that one write pulse switches the device (PHYSICS.md section 4).
+    """Probability that one write pulse switches the device (docs/physics.md section 4).
 
     ``current_density`` (A/m^2, in the torque reference layer) and ``pulse_width`` (s) may be
     scalars or arrays of the same shape (a grid): each grid point gets ``trials`` devices,
-    simulated in batches of about ``block_devices``; on Ctrl-C the finished blocks are kept and
-    the result says ``interrupted`` (``trials`` then counts the finished ones). Returns probabilities with Wilson (68 %) uncertainties, the mean
-    time of the first crossing of m.target > 0.5 among switched trials, and the Joule energy of
-    the pulse in the write channel.
+    simulated in batches of about ``block_devices``. Device k of every grid point uses noise
+    stream k and the same thermal initial state (common random numbers across the grid), so a
+    point's result equals the one-point run at its current and width with the same seed, and
+    does not depend on the block size. Returns probabilities with Wilson (68 %) uncertainties,
+    the mean time of the first crossing of m.target > 0.5 among switched trials, and the Joule
+    energy of the pulse in the write channel. ``progress``: a
+    :data:`spinloss.progress.ProgressCallback` (trials done).
+
+    Ctrl-C: raises :class:`~spinloss.errors.Interrupted` whose ``partial`` is the result over the
+    finished blocks of trials (``interrupted`` True), or None if no block finished.
     """
     dyn = _dyn()
     if trials < 1:
@@ -281,57 +170,52 @@ def switching_probability(device, *, current_density=None, pulse_width=None, tem
     jf, wf = j.ravel(), w.ravel()
     if np.any(wf < 0) or not np.all(np.isfinite(jf)):
         raise SpinlossInputError("<api>", "pulse", "pulse width must be >= 0 and current finite")
-    setup = _setup(device, T)
+    well = device.starting_well(T)
     n_pts = jf.size
-    n = n_pts * trials
-    jj = np.repeat(jf, trials)
-    ww = np.repeat(wf, trials)
-    params = setup.params
+    params = well.params
     if dt is None:
-        dt = default_time_step(params, float(np.max(np.abs(jf))) if n_pts else 0.0)
-    m0 = thermal_initial_states(replace(params, temperature=0.0), setup.m_min, n, T,
-                                device.geometry.volume, seed) if T > 0 else np.tile(
-        np.asarray(device.initial_direction, dtype=float), (n, 1))
+        dt = dyn.heun_time_step(params, float(np.max(np.abs(jf))) if n_pts else 0.0)
+    m_trial = well.thermal_states(trials, T, device.geometry.volume, seed) if T > 0 else np.tile(
+        np.asarray(device.initial_direction, dtype=float), (trials, 1))
     p = device.pulse
-    duration = float(np.max(ww)) + p.rise_time + p.fall
-    n_steps = int(math.ceil(duration / dt)) + 1
-    # Trials run in blocks (all grid points x a block of trials each); an interrupt (Ctrl-C)
-    # keeps every finished block. Stream ids are global (point * trials + trial), so results do
-    # not depend on the block size.
-    ids = np.arange(n, dtype=np.uint64).reshape(n_pts, trials)
+    # Trials run in blocks (all grid points x a block of trials each). Stream id = trial index.
     block = max(1, min(trials, block_devices // max(n_pts, 1)))
     ok = np.zeros((n_pts, trials), dtype=bool)
     t_first = np.full((n_pts, trials), np.nan)
     und = np.zeros((n_pts, trials), dtype=bool)
     done = 0
     interrupted = False
-    bar = _progress_bar(progress, trials, "trials")
-    try:
-        while done < trials:
-            sl = slice(done, min(done + block, trials))
-            sel = ids[:, sl].ravel()
-            idx = sel.astype(np.int64)
-            wave = dyn.Waveform.pulse(jj[idx], ww[idx], p.rise_time, p.fall)
-            res = dyn.simulate(params, m0[idx], wave, duration, dt, seed=seed, stream_ids=sel,
-                               switch_axis=setup.target)
-            if res.interrupted:
-                raise KeyboardInterrupt
-            m_end, undecided, t_settle = _decide(params, res.m_final, duration, seed, sel, dt, setup, n_steps,
-                                                 max_settle_time, T)
-            cols = sl.stop - sl.start
-            ok[:, sl] = ((m_end @ setup.target) > 0).reshape(n_pts, cols)
-            t_first[:, sl] = np.where(np.isnan(res.switching_time), t_settle, res.switching_time).reshape(n_pts, cols)
-            und[:, sl] = undecided.reshape(n_pts, cols)
-            done = sl.stop
-            if bar is not None:
-                bar.update(cols)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        if bar is not None:
-            bar.close()
-    if done == 0:
-        raise KeyboardInterrupt
+    # points with different pulse widths are integrated for their own pulse (the relaxation
+    # that decides the outcome starts when their pulse ends, as in a one-point run)
+    widths = np.unique(wf)
+    with Counter(progress, "trials", total=trials, unit="trial") as counter:
+        try:
+            while done < trials:
+                sl = slice(done, min(done + block, trials))
+                cols = sl.stop - sl.start
+                trial_ids = np.arange(sl.start, sl.stop, dtype=np.uint64)
+                for wv in widths:
+                    pts = np.flatnonzero(wf == wv)
+                    sel = np.tile(trial_ids, pts.size)
+                    jj = np.repeat(jf[pts], cols)
+                    duration = float(wv) + p.rise_time + p.fall
+                    n_steps = int(math.ceil(duration / dt)) + 1
+                    wave = dyn.Waveform.pulse(jj, float(wv), p.rise_time, p.fall)
+                    m0 = np.tile(m_trial[sl], (pts.size, 1))
+                    res = dyn.simulate(params, m0, wave, duration, dt, seed=seed, stream_ids=sel,
+                                       switch_axis=well.target)
+                    m_end, undecided, t_settle = relax_until_decided(params, res.m_final, duration, seed, sel, dt,
+                                                                     well, n_steps, max_settle_time)
+                    ok[pts, sl] = ((m_end @ well.target) > 0).reshape(pts.size, cols)
+                    t_first[pts, sl] = np.where(np.isnan(res.switching_time), t_settle,
+                                                res.switching_time).reshape(pts.size, cols)
+                    und[pts, sl] = undecided.reshape(pts.size, cols)
+                done = sl.stop
+                counter.set(done)
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted and done == 0:
+        raise Interrupted(None, "no block of trials finished")
     ok, t_first, und = ok[:, :done], t_first[:, :done], und[:, :done]
     k = ok.sum(axis=1)
     prob = k / done
@@ -342,25 +226,22 @@ def switching_probability(device, *, current_density=None, pulse_width=None, tem
         if np.any(np.isfinite(t_sw[i])):
             mean_t[i] = float(np.nanmean(t_sw[i]))
     energy = device.write_energy(current_density=jf, width=wf, temperature=T if T > 0 else None)["energy"]
-    return SwitchingResult(prob.reshape(shape), done, k.reshape(shape), half.reshape(shape),
-                           mean_t.reshape(shape), energy.reshape(shape), j, w, T,
-                           und.sum(axis=1).reshape(shape), dt, seed, interrupted=interrupted)
-
-
-def _progress_bar(progress, total, unit):
-    """A tqdm bar on stderr when ``progress`` is truthy (None/False: none)."""
-    if not progress:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+    result = SwitchingResult(prob.reshape(shape), done, k.reshape(shape), half.reshape(shape),
+                             mean_t.reshape(shape), energy.reshape(shape), j, w, T,
+                             und.sum(axis=1).reshape(shape), dt, seed, interrupted=interrupted)
+    if interrupted:
+        raise Interrupted(result, f"{done} of {trials} trials per point finished")
+    return result
 
 
 # ----------------------------------------------------------------------------- threshold
 
 
 @dataclass
-class ThresholdResult:
+class ThresholdResult(JsonResult):
+    """Critical current density (A/m^2, in the torque reference layer) with its uncertainty; None
+    with a ``reason`` when the device cannot be switched."""
+
     critical_current_density: float | None
     uncertainty: float | None
     pulse_width: float
@@ -369,30 +250,34 @@ class ThresholdResult:
     reason: str | None = None
     details: dict = field(default_factory=dict)
 
-    def to_json(self) -> dict:
+    def as_dict(self) -> dict:
         return {"critical_current_density": self.critical_current_density, "uncertainty": self.uncertainty,
                 "pulse_width": self.pulse_width, "temperature": self.temperature, "method": self.method,
                 "reason": self.reason, "details": self.details,
-                "units": {"critical_current_density": "A/m^2", "pulse_width": "s", "temperature": "K"}}
+                "units": {"critical_current_density": "A/m^2", "uncertainty": "A/m^2", "pulse_width": "s",
+                          "temperature": "K", "grid": "A/m^2", "bracket": "A/m^2", "width": "A/m^2",
+                          "t0_threshold": "A/m^2", "probability": "1"}}
 
 
 def deterministic_switches(device, current_density, pulse_width=None, *, initial_tilt_deg: float = 1.0,
-                           rtol: float = 1e-7, max_settle_time: float = 50e-9, setup=None) -> np.ndarray:
+                           rtol: float = 1e-7, max_settle_time: float = 50e-9, well=None) -> np.ndarray:
     """T = 0 outcome (bool array) of one pulse for each current density (adaptive Dormand-Prince).
 
     A magnet exactly on its easy axis feels no damping-like torque from a collinear polarization:
     if ``initial_direction`` is within 1e-6 rad of the axis it is tilted by ``initial_tilt_deg``
     towards x (or z for an x easy axis) so that the dynamics can start (documented choice).
+    ``well``: the T = 0 :class:`~spinloss.dynamics.energy.StartingWell` (callers looping over
+    currents pass it once).
     """
     dyn = _dyn()
-    if setup is None:  # the T = 0 landscape; callers looping over currents pass it once
-        setup = _setup(device, 0.0)
-    params = replace(setup.params, temperature=0.0)
+    if well is None:
+        well = device.starting_well(0.0)
+    params = replace(well.params, temperature=0.0)
     js = np.atleast_1d(np.asarray(current_density, dtype=float))
     n = js.size
     init = np.asarray(device.initial_direction, dtype=float)
-    if np.linalg.norm(np.cross(init, setup.easy)) < 1e-6:
-        tilt_dir = np.array([1.0, 0.0, 0.0]) if abs(setup.easy[0]) < 0.9 else np.array([0.0, 0.0, 1.0])
+    if np.linalg.norm(np.cross(init, well.easy)) < 1e-6:
+        tilt_dir = np.array([1.0, 0.0, 0.0]) if abs(well.easy[0]) < 0.9 else np.array([0.0, 0.0, 1.0])
         a = math.radians(initial_tilt_deg)
         init = math.cos(a) * init + math.sin(a) * tilt_dir
     m0 = np.tile(init / np.linalg.norm(init), (n, 1))
@@ -405,14 +290,14 @@ def deterministic_switches(device, current_density, pulse_width=None, *, initial
     t = 0.0
     while t < max_settle_time:
         e = dyn.energy_density(params, m)
-        und = e > setup.saddle
+        und = e > well.saddle
         if not np.any(und):
             break
         idx = np.nonzero(und)[0]
         rr = dyn.simulate_deterministic(params, m[idx], None, 2e-9, rtol=rtol, atol=rtol * 1e-2)
         m[idx] = rr.m_final
         t += 2e-9
-    return (m @ setup.target) > 0
+    return (m @ well.target) > 0
 
 
 def critical_current(device, *, pulse_width=None, temperature=None, trials: int = 200, seed: int = 0,
@@ -431,13 +316,13 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
     if abs(tq.damping_like_efficiency) < 1e-12 and abs(tq.field_like_efficiency) < 1e-12:
         return ThresholdResult(None, None, w, T, "none", reason="the stack gives no torque on the magnet "
                                "(xi_DL = xi_FL = 0): it cannot be switched by current")
-    sign = _current_sign(device, tq)
+    sign = write_current_sign(device, tq)
 
-    setup0 = _setup(device, 0.0)
+    well0 = device.starting_well(0.0)
 
     def sw(js):
         return deterministic_switches(device, sign * np.asarray(js), w, initial_tilt_deg=initial_tilt_deg,
-                                      setup=setup0)
+                                      well=well0)
 
     lo, hi = 0.0, None
     trial = 1e10
@@ -486,7 +371,7 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
     r = switching_probability(device, current_density=sign * grid, pulse_width=w, temperature=T,
                               trials=trials, seed=seed, progress=progress)
     k = np.asarray(r.switched, dtype=float)
-    j50, err, width = _logistic_fit(grid, k, trials)
+    j50, err, width = logistic_fit(grid, k, trials)
     if j50 is None:
         return ThresholdResult(None, None, w, T, "logistic_fit",
                                reason="switching probability does not cross 50 % between 0.3 and 1.5 J_c(T=0)",
@@ -496,53 +381,20 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
                                     "width": width, "t0_threshold": sign * jc0, "trials_per_point": trials})
 
 
-def _current_sign(device, tq) -> float:
-    """+1 if a positive current pulls m towards the target well (damping-like part), else -1."""
+def write_current_sign(device, torque) -> float:
+    """+1 if a positive current pulls m towards the target well (damping-like part), else -1.
+
+    ``torque`` is the device's :class:`~spinloss.device.TorqueSpec`. With a polarization
+    perpendicular to the easy axis (type-z, type-x) the sign is set by the field, not by the
+    torque: +1 for xi_DL >= 0."""
     easy = np.asarray(device.easy_axis, dtype=float)
     init = np.asarray(device.initial_direction, dtype=float)
     target = -easy if init @ easy >= 0 else easy
-    s = np.asarray(tq.polarization, dtype=float)
-    proj = tq.damping_like_efficiency * (s @ target)
+    s = np.asarray(torque.polarization, dtype=float)
+    proj = torque.damping_like_efficiency * (s @ target)
     if abs(proj) > 1e-12:
         return 1.0 if proj > 0 else -1.0
-    # polarization perpendicular to the axis (type-z, type-x): the sign is set by the field; try both
-    return 1.0 if (tq.damping_like_efficiency >= 0) else -1.0
-
-
-def _logistic_fit(j, k, n):
-    """MLE of P(J) = 1/(1+exp(-(J-J50)/w)); returns (J50, std error, w) or (None, None, None)."""
-    from scipy.optimize import minimize
-
-    p = k / n
-    if not (np.any(p < 0.5) and np.any(p > 0.5)):
-        return None, None, None
-    j_scale = float(np.max(j))
-    x = j / j_scale
-    i = int(np.argmax(p > 0.5))
-    x0 = [x[i], max((x[-1] - x[0]) / 10, 1e-3)]
-
-    def nll(theta):
-        c, lw = theta[0], theta[1]
-        wv = abs(lw) + 1e-9
-        z = (x - c) / wv
-        lp = -np.logaddexp(0, -z)
-        lq = -np.logaddexp(0, z)
-        return -np.sum(k * lp + (n - k) * lq)
-
-    r = minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
-    c, wv = r.x[0], abs(r.x[1]) + 1e-9
-    # standard error from the Fisher information
-    z = (x - c) / wv
-    q = 1 / (1 + np.exp(-z))
-    wts = n * q * (1 - q)
-    I = np.array([[np.sum(wts) / wv**2, np.sum(wts * z) / wv**2],
-                  [np.sum(wts * z) / wv**2, np.sum(wts * z**2) / wv**2]])
-    try:
-        cov = np.linalg.inv(I)
-        err = math.sqrt(max(cov[0, 0], 0.0))
-    except np.linalg.LinAlgError:
-        err = float("nan")
-    return c * j_scale, err * j_scale, wv * j_scale
+    return 1.0 if (torque.damping_like_efficiency >= 0) else -1.0
 
 
 # ----------------------------------------------------------------------------- traces
@@ -555,11 +407,10 @@ def trace(device, *, current_density=None, pulse_width=None, temperature=None, d
     ``temperature``; at T = 0 the file's initial direction, else thermal initial states).
     ``waveform`` (a :class:`spinloss.dynamics.Waveform`) replaces the file's pulse, e.g. a
     sequence of pulses. Returns the engine's :class:`MacrospinResult` with a trajectory."""
-    from .. import dynamics as dyn
-
+    dyn = _dyn()
     T = device.temperature if temperature is None else float(temperature)
-    setup = _setup(device, T)
-    params = setup.params
+    well = device.starting_well(T)
+    params = well.params
     if waveform is None:
         waveform = device.waveform(current_density=current_density, width=pulse_width)
     end = float(np.max(waveform.end_time))
@@ -567,13 +418,12 @@ def trace(device, *, current_density=None, pulse_width=None, temperature=None, d
         duration = end + 5e-9
     jmax = float(np.max(np.abs(waveform.values)))
     if dt is None:
-        dt = default_time_step(params, jmax)
+        dt = dyn.heun_time_step(params, jmax)
     if record_every is None:
         record_every = max(duration / 2000, dt)
     if T > 0:
-        m0 = thermal_initial_states(replace(params, temperature=0.0), setup.m_min, devices, T,
-                                    device.geometry.volume, seed)
+        m0 = well.thermal_states(devices, T, device.geometry.volume, seed)
     else:
         m0 = np.tile(np.asarray(device.initial_direction, dtype=float), (devices, 1))
     return dyn.simulate(params, m0, waveform, duration, dt, seed=seed, record_every=record_every,
-                        switch_axis=setup.target, progress=progress)
+                        switch_axis=well.target, progress=progress)

@@ -280,18 +280,53 @@ def curvature_field(device, temperature=None) -> dict:
     """Energy curvatures at the starting minimum as fields (A/m): ``h1``, ``h2`` (k_i/(mu0 M_s)),
     ``collinear`` = (h1 + h2)/2 (Sun's threshold field / alpha for a collinear polarization),
     ``effective_anisotropy`` = 2 E_b / (mu0 M_s V)."""
-    from ..experiments.switching import _setup, energy_curvatures
-
-    setup = _setup(device, temperature)
-    params = replace(setup.params, temperature=0.0)
-    k1, k2, _, _, _ = energy_curvatures(params, setup.m_min)
+    well = device.starting_well(temperature)
+    k1, k2, _, _, _ = well.curvatures()
     ms = device.saturation_magnetization
     return {"h1": k1 / (MU0 * ms), "h2": k2 / (MU0 * ms), "collinear": 0.5 * (k1 + k2) / (MU0 * ms),
-            "effective_anisotropy": 2 * setup.barrier / (MU0 * ms), "setup": setup}
+            "effective_anisotropy": 2 * well.barrier / (MU0 * ms), "well": well}
 
 
 def mechanism(device) -> str:
     return device.torque_override.mechanism if device.torque_override is not None else "sot"
+
+
+#: Design categories by their physics (:func:`classify`).
+CATEGORIES = ("spin_loss", "no_sink_control", "heavy_metal_sot", "measured_sot", "stt")
+
+
+def classify(device) -> dict:
+    """What drives a design, from its physics (never from its display name).
+
+    Returns ``mechanism`` (sot | stt), ``torque_source`` (heavy_metal: the torque is referred to a
+    non-magnetic metal of the stack; self: the magnet's own current (the spin-loss geometry);
+    measured: ``[torques]`` of the file), ``sink`` (an antiferromagnetic insulator touches the
+    magnet through an interface with a nonzero magnon conductance) and ``category``: spin_loss
+    (self torque with a sink), no_sink_control (self torque, no sink), heavy_metal_sot,
+    measured_sot or stt."""
+    stack = device.stack
+    i = stack.index(device.magnet_layer)
+    sink = False
+    for g in (i - 1, i):
+        if 0 <= g < len(stack.interfaces):
+            itf = stack.interfaces[g]
+            if "antiferromagnetic_insulator" in itf.kinds and itf.magnon_interface_conductance is not None:
+                sink = sink or bool(np.any(np.asarray(itf.magnon_interface_conductance, dtype=float) > 0))
+    mech = mechanism(device)
+    if mech == "stt":
+        source, category = "spin_polarized_current", "stt"
+    elif device.torque_override is not None:
+        source, category = "measured", "measured_sot"
+    else:
+        from ..transport import reference_layer_index
+
+        ref = stack.layers[reference_layer_index(stack, i)]
+        if ref.kind == "normal_metal":
+            source, category = "heavy_metal", "heavy_metal_sot"
+        else:
+            source = "self"
+            category = "spin_loss" if sink else "no_sink_control"
+    return {"mechanism": mech, "torque_source": source, "sink": sink, "category": category}
 
 
 def write_path(device, temperature=None, readout: ReadoutSpec | None = None) -> dict:
@@ -343,8 +378,6 @@ def cell_area(device, cell: CellSpec, transistor_width) -> float:
 def read_disturb(device, readout: ReadoutSpec, path: dict, delta: float, temperature=None) -> dict:
     """Read current (A), the instability current of the read torque (A) and the read-disturb
     probability per read (module docstring)."""
-    from ..experiments.switching import _current_sign  # noqa: F401  (documented helper)
-
     T = device.temperature if temperature is None else float(temperature)
     ms = device.saturation_magnetization
     d = device.geometry.thickness
@@ -531,7 +564,7 @@ def cell_energy(device, current_density, pulse_width, *, temperature=None, cell:
     w = np.asarray(pulse_width, dtype=float)
     j, w = np.broadcast_arrays(j, w)
     p = device.pulse
-    t_eff = w + (p.rise_time + p.fall) / 3.0
+    t_eff = p.effective_duration(w)
     current = j * path["current_per_density"]
     r = path["resistance"]
     e_ch = current ** 2 * r * t_eff
@@ -569,7 +602,7 @@ def cell_report(device, current_density=None, pulse_width=None, *, temperature=N
     j = device.pulse.current_density if current_density is None else float(current_density)
     w = device.pulse.width if pulse_width is None else float(pulse_width)
     p = device.pulse
-    t_eff = w + (p.rise_time + p.fall) / 3.0
+    t_eff = p.effective_duration(w)
     current = abs(j) * path["current_per_density"]
     tr = transistor(current, path["resistance"], cell)
     ret = retention(device, temperature=T)

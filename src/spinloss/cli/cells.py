@@ -13,16 +13,17 @@ from pathlib import Path
 
 import click
 
-from .cli import CLI_SOURCE, check_plot_path, echo_table, emit_json, fmt, info, json_option, plot_errors
-from .errors import ConfigError
+from ..errors import ConfigError, Interrupted
+from .common import (CLI_SOURCE, check_plot_path, echo_table, emit_json, fmt, info, interrupted_exit,
+                     json_option, load_device, merge_overrides, plot_errors, progress_for, sweepable)
 
 
 def _settings(fast: bool, full: bool, widths: str | None, seed: int):
     from dataclasses import replace
 
-    from .config import parse_scalar_text
-    from .devices.design import FAST, FULL, STANDARD
-    from .units import to_si
+    from ..cells.design import FAST, FULL, STANDARD
+    from ..config import parse_scalar_text
+    from ..units import to_si
 
     if fast and full:
         raise ConfigError(CLI_SOURCE, "--fast/--full", "give at most one of them")
@@ -39,8 +40,8 @@ def _settings(fast: bool, full: bool, widths: str | None, seed: int):
 
 
 def _targets(target_wer, retention, temperature, thermal_stability):
-    from .config import parse_scalar_text
-    from .devices.design import Targets
+    from ..cells.design import Targets
+    from ..config import parse_scalar_text
 
     def p(x):
         return None if x is None else parse_scalar_text(str(x))
@@ -71,6 +72,20 @@ def _target_options(f):
     return f
 
 
+def run_design(params: dict, overrides: dict | None = None, progress=None) -> dict:
+    """One point of ``design``: the least-energy write pulse at the targets (JSON; with
+    ``meets_targets`` false and the reason when they cannot be met)."""
+    from ..cells.design import design as run
+
+    targets = _targets(params.get("target_wer", "1e-9"), params.get("retention", "10 years"),
+                       params.get("temperature", "358 K"), params.get("thermal_stability"))
+    settings = _settings(params.get("fast", False), params.get("full", False), params.get("widths"),
+                         params.get("seed", 0))
+    dev = load_device(params["device_file"], merge_overrides(params.get("set_items"), overrides), warnings=False)
+    return run(dev, targets, settings, progress=progress).to_json()
+
+
+@sweepable(run_design, input_param="device_file")
 @click.command()
 @click.argument("device_file", metavar="DEVICE.toml")
 @_target_options
@@ -92,23 +107,26 @@ def design(device_file, target_wer, retention, temperature, thermal_stability, q
       spinloss design examples/stt_mtj_cell.toml --target-wer 1e-9 --retention "10 years"
       spinloss design examples/pt_py_cell.toml --target-wer 1e-6 --fast --json
     """
-    from .cli_dynamics import _device
-    from .devices.design import design as run_design
-
-    targets = _targets(target_wer, retention, temperature, thermal_stability)
-    settings = _settings(fast, full, widths, seed)
-    dev = _device(device_file, set_items)
-    res = run_design(dev, targets, settings, progress=not quiet)
+    params = {"device_file": device_file, "target_wer": target_wer, "retention": retention,
+              "temperature": temperature, "thermal_stability": thermal_stability, "fast": fast, "full": full,
+              "widths": widths, "seed": seed, "set_items": set_items}
+    _targets(target_wer, retention, temperature, thermal_stability)
+    _settings(fast, full, widths, seed)
+    load_device(device_file, merge_overrides(set_items, None))
+    res = run_design(params, None, progress_for(as_json, quiet))
     if as_json:
-        emit_json(res.to_json())
+        emit_json(res, inputs=[device_file], seeds={"seed": seed})
     else:
         _print_design(res)
-    if not res.meets_targets:
-        click.echo(f"spinloss: {res.name}: cannot meet the targets: {res.reason}", err=True)
+    if not res["meets_targets"]:
+        click.echo(f"spinloss: {res['name']}: cannot meet the targets: {res['reason']}", err=True)
         sys.exit(1)
 
 
-def _print_design(r):
+def _print_design(res: dict):
+    from types import SimpleNamespace
+
+    r = SimpleNamespace(**res)
     t = r.targets
     click.echo(f"{r.name}: targets WER {t['write_error_rate']:g}, Delta {t['thermal_stability']:.2f} "
                f"at {t['temperature']:.0f} K")
@@ -165,55 +183,76 @@ def compare(compare_file, map_items, map_design, scaling, sizes, only, target_we
                 "interfaces.0.magnon_interface_conductance=1e13:1e16:12:log" \\
           --design "Py/NiO spin loss" --map-plot map.png
     """
-    from .config import parse_scalar_text
-    from .devices import compare as cmp
-    from .units import to_si
+    from ..cells import compare as cmp
+    from ..config import parse_scalar_text
+    from ..plots import cells as cell_plots
+    from ..units import to_si
 
-    for p in (plot_path, map_plot, scaling_plot):
-        check_plot_path(p)
+    # every option is checked before the (long) design searches start
+    for p, opt in ((plot_path, "--plot"), (map_plot, "--map-plot"), (scaling_plot, "--scaling-plot")):
+        check_plot_path(p, opt)
     settings = _settings(fast, full, widths, seed)
     comp = cmp.load_comparison(compare_file, target_overrides={"write_error_rate": parse_scalar_text(target_wer)}
                                if target_wer else None)
-    if only:
-        for n in only:
-            comp.entry(n)
+    for n in only:
+        comp.entry(n)
     if map_items:
         for item in map_items:
             cmp.parse_axis(item)
-    progress = not quiet
-    result = cmp.compare(comp, settings, progress=progress, only=only or None)
+        if map_design is not None:
+            comp.entry(map_design)
+    sz = cmp.DEFAULT_SIZES
+    if sizes:
+        sz = []
+        for part in sizes.split(","):
+            if not part.strip():
+                raise ConfigError(CLI_SOURCE, "--sizes", "an empty item (give comma-separated sizes)")
+            v = float(to_si(parse_scalar_text(part.strip()), "length", source=CLI_SOURCE, key="--sizes"))
+            if not (math.isfinite(v) and 1e-9 <= v <= 1e-3):
+                raise ConfigError(CLI_SOURCE, "--sizes", f"{part.strip()!r}: every size must be between 1 nm and 1 mm")
+            sz.append(v)
+        sz = tuple(sz)
+    progress = progress_for(as_json, quiet)
+    try:
+        result = cmp.compare(comp, settings, progress=progress, only=only or None)
+    except Interrupted as exc:
+        if exc.partial is None:
+            raise
+        out = exc.partial.to_json()
+        if as_json:
+            emit_json(out, inputs=[compare_file], seeds={"seed": seed})
+        else:
+            _print_compare(exc.partial, out)
+        interrupted_exit(f"{exc.what}; the table above is partial (no figures written)")
+        return
     out = result.to_json()
     if map_items:
         name = map_design or _default_map_design(result)
         try:
-            m = cmp.energy_map(comp, result, name, map_items[0], map_items[1])
+            m = cmp.energy_map(comp, result, name, map_items[0], map_items[1], progress=progress)
         except ConfigError:
             raise
-        except Exception as exc:  # e.g. the reference cannot meet the targets: report, go on
-            rule = getattr(exc, "rule", None) or str(exc)
-            out["map"] = {"design": name, "error": rule, "statement": f"no map: {rule}"}
+        except cmp.TargetNotMetErrorForMap as exc:  # e.g. the reference cannot meet the targets: report, go on
+            out["map"] = {"design": name, "error": exc.rule, "statement": f"no map: {exc.rule}"}
             map_plot = None
         else:
             out["map"] = m.to_json()
             if map_plot:
-                with plot_errors(map_plot):
-                    cmp.plot_map(m, map_plot)
+                with plot_errors(map_plot, "--map-plot"):
+                    cell_plots.plot_map(m, map_plot)
     if scaling:
-        sz = cmp.DEFAULT_SIZES
-        if sizes:
-            sz = tuple(float(to_si(parse_scalar_text(s.strip()), "length", source=CLI_SOURCE, key="--sizes"))
-                       for s in sizes.split(","))
         names = [r.name for r in result.results if r.torque and abs(r.torque.get("damping_like_efficiency", 0)) > 0]
         sc = cmp.scaling(comp, names, sz, settings, progress=progress)
         out["scaling"] = sc
         if scaling_plot:
-            with plot_errors(scaling_plot):
-                cmp.plot_scaling(sc, scaling_plot)
+            with plot_errors(scaling_plot, "--scaling-plot"):
+                cell_plots.plot_scaling(sc, scaling_plot)
+    out["verdict"] = cmp.verdict(result, [out["map"]] if "map" in out else [])
     if plot_path:
         with plot_errors(plot_path):
-            cmp.plot_bars(result, plot_path)
+            cell_plots.plot_bars(result, plot_path)
     if as_json:
-        emit_json(out)
+        emit_json(out, inputs=[compare_file], seeds={"seed": seed})
     else:
         _print_compare(result, out)
     for p in (plot_path, map_plot if map_items and "error" not in out.get("map", {}) else None,
@@ -224,9 +263,8 @@ def compare(compare_file, map_items, map_design, scaling, sizes, only, target_we
 
 def _default_map_design(result) -> str:
     for r in result.results:
-        if r.meets_targets and r.torque.get("reference_layer") and r.name != result.reference and \
-                r.device is not None and r.torque.get("reference_layer") == r.device.magnet_layer \
-                and r.torque.get("mechanism") == "sot":
+        if r.meets_targets and r.name != result.reference and r.device is not None and \
+                (r.classification or {}).get("category") == "spin_loss":
             return r.name
     raise ConfigError(CLI_SOURCE, "--design", "no spin-loss design meets the targets: name one with --design")
 
@@ -234,7 +272,8 @@ def _default_map_design(result) -> str:
 def _print_compare(result, out):
     t = result.targets
     click.echo(f"Energy per bit at WER {t['write_error_rate']:g}, Delta {t['thermal_stability']:.2f}, "
-               f"T = {t['temperature']:.0f} K; reference {result.reference}")
+               f"T = {t['temperature']:.0f} K; reference {result.reference}"
+               + (" [partial: interrupted]" if getattr(result, "interrupted", False) else ""))
     rows = []
     for r in result.rows:
         if r["meets_targets"]:

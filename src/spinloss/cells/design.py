@@ -33,15 +33,16 @@ AMS ensembles, settle of 2 relaxation times) and :data:`STANDARD` (CLI default);
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from ..errors import PhysicsError, TargetNotMetError
+from ..io import JsonResult
+from ..progress import note
 from ..units import to_si
-from .cell import (CellSpec, cell_energy, cell_report, curvature_field, delta_for_retention, parse_cell,
+from .cell import (CellSpec, cell_energy, classify, cell_report, curvature_field, delta_for_retention, parse_cell,
                    parse_readout, size_for_delta, write_path)
 
 
@@ -124,7 +125,7 @@ class Targets:
 
 
 @dataclass
-class DesignResult:
+class DesignResult(JsonResult):
     """Outcome of :func:`design`. Figures are None when ``meets_targets`` is False."""
 
     name: str
@@ -152,10 +153,11 @@ class DesignResult:
     curve: list = field(default_factory=list)
     torque: dict = field(default_factory=dict)
     cell: dict = field(default_factory=dict)
+    classification: dict = field(default_factory=dict)
     seconds: float = 0.0
     device: object = field(default=None, repr=False)
 
-    def to_json(self) -> dict:
+    def as_dict(self) -> dict:
         out = {k: v for k, v in asdict(self).items() if k != "device"}
         out["units"] = UNITS
         return out
@@ -182,31 +184,31 @@ class _Magnet:
     """The device's macrospin with unit damping-like field per current (drive = H_DL in A/m)."""
 
     def __init__(self, device, temperature, share_field_like, settle_relaxation_times=5.0):
-        from ..experiments.switching import _current_sign, _setup
+        from ..experiments.switching import write_current_sign
         from ..experiments.wer import settle_time
 
         self.device = device
         self.T = float(temperature)
-        setup = _setup(device, self.T)
-        p = setup.params
+        well = device.starting_well(self.T)
+        p = well.params
         a_dl = float(np.asarray(p.damping_like_field_per_current))
         a_fl = float(np.asarray(p.field_like_field_per_current))
         self.a_dl = abs(a_dl)
         self.ratio = a_fl / a_dl if a_dl != 0 else 0.0
-        self.setup = setup
+        self.well = well
         tq = device.torque(self.T)
         # canonical form: drive h >= 0, unit damping-like field per drive, polarization folded
         # with the signs of xi_DL and of the current (DL and FL terms are both odd in s and in
         # the drive, so (s, -h) and (-s, h) are the same dynamics): mirror-image designs share
         # one curve. The device's current density is current_sign * h / |H_DL per J|.
-        self.current_sign = _current_sign(device, tq) if a_dl != 0 else 1.0
+        self.current_sign = write_current_sign(device, tq) if a_dl != 0 else 1.0
         self.sign = 1.0
         pol = np.asarray(p.polarization, dtype=float) * (1.0 if a_dl >= 0 else -1.0) * self.current_sign
         fl = 0.0 if share_field_like else self.ratio
         self.full = replace(p, polarization=tuple(pol), damping_like_field_per_current=1.0,
                             field_like_field_per_current=self.ratio)
         self.search = replace(self.full, field_like_field_per_current=fl)
-        self.settle = settle_time(device, self.T) * settle_relaxation_times / 5.0
+        self.settle = settle_time(device, self.T, well=well, relaxation_times=settle_relaxation_times)
         pulse = device.pulse
         self.rise, self.fall = pulse.rise_time, pulse.fall
         cf = curvature_field(device, self.T)
@@ -223,40 +225,36 @@ class _Magnet:
         for f in fields(params):
             v = np.round(np.atleast_1d(np.asarray(getattr(params, f.name), dtype=float)), 9)
             vals.append((f.name, tuple(float(x) for x in v)))
-        return (tuple(vals), tuple(np.round(self.setup.start, 9)), round(self.rise, 15),
+        return (tuple(vals), tuple(np.round(self.well.start, 9)), round(self.rise, 15),
                 round(self.fall, 15), round(self.settle, 13))
 
     def evaluate(self, params, h, width, *, method, settings: SearchSettings, check=False, seed=0):
         from ..experiments.rare_events import write_error_rate
-        from ..experiments.switching import default_time_step
-        from ..dynamics import Waveform
+        from ..dynamics import Waveform, heun_time_step, time_grid
 
         wave = Waveform.pulse(self.sign * h, width, self.rise, self.fall)
         duration = self.rise + width + self.fall + self.settle
-        dt0 = default_time_step(params, h)
-        n = int(math.ceil(duration / dt0 / 400.0)) * 400
-        dt = duration / n
+        dt = time_grid(duration, heun_time_step(params, h))
         n_p = settings.check_particles if check else settings.n_particles
         n_r = settings.check_repetitions if check else settings.n_repetitions
-        return write_error_rate(params, wave, duration, dt, m0=tuple(self.setup.start),
-                                target_axis=tuple(self.setup.target), method=method,
-                                n_trials=settings.n_mc, n_particles=n_p, n_repetitions=max(n_r, 1),
+        return write_error_rate(params, wave, duration, dt, m0=tuple(self.well.start),
+                                target_axis=tuple(self.well.target), method=method,
+                                trials=settings.n_mc, n_particles=n_p, n_repetitions=max(n_r, 1),
                                 seed=seed)
 
     def axial(self, params) -> bool:
         from ..experiments.rare_events import is_axially_symmetric
 
         ax, k, _ = is_axially_symmetric(params)
-        return bool(ax and abs(abs(self.setup.start[k]) - 1.0) < 1e-9)
+        return bool(ax and abs(abs(self.well.start[k]) - 1.0) < 1e-9)
 
 
 def _log(msg, progress):
-    if progress:
-        print(f"  [design] {msg}", file=sys.stderr, flush=True)
+    note(progress, "design", msg)
 
 
 def required_drive(magnet: _Magnet, width: float, target: float, settings: SearchSettings, *,
-                   progress=False) -> dict:
+                   progress=None) -> dict:
     """H_DL (A/m) at which WER(width) = target on the reduced magnet (module docstring, step 2).
 
     Returns ``{"width", "drive_field", "slope" (d ln WER / dH), "evaluations": [...], "ok",
@@ -429,7 +427,7 @@ def size_device(device, targets: Targets, cell: CellSpec | None = None):
 
 
 def design(device, targets: Targets | None = None, settings: SearchSettings = STANDARD, *,
-           name: str | None = None, progress=False) -> DesignResult:
+           name: str | None = None, progress=None) -> DesignResult:
     """Least-energy write pulse of ``device`` at ``targets`` (module docstring). Never raises for
     a design that cannot meet the targets: the result says so (``meets_targets`` False, ``reason``).
     """
@@ -440,9 +438,11 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
     tj = {"write_error_rate": targets.write_error_rate, "retention_time": targets.retention_time,
           "thermal_stability": targets.delta, "temperature": T}
 
+    classification = classify(device)
+
     def fail(reason, **kw):
         return DesignResult(name=name, meets_targets=False, reason=reason, targets=tj,
-                            seconds=time.perf_counter() - t0, **kw)
+                            classification=classification, seconds=time.perf_counter() - t0, **kw)
 
     cell = parse_cell(device)
     parse_readout(device)
@@ -523,7 +523,7 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
         channel_energy=rep.channel_energy, transistor_energy=rep.transistor_energy,
         peripheral_energy=rep.peripheral_energy, read_current=rep.read_current,
         read_disturb_probability=rep.read_disturb_probability, targets=tj,
-        seconds=time.perf_counter() - t0, device=sized, **common)
+        classification=classification, seconds=time.perf_counter() - t0, device=sized, **common)
 
 
 def _clean_curve(curve):

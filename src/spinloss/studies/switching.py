@@ -22,25 +22,35 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import to_jsonable
+from ..io import to_jsonable, write_text_atomic
+from ..plots import switching as switching_plots
+from ..progress import note
 
 DEVICES = {"py_nio": ("py_nio_device.toml", "Py/NiO (spin loss)"),
            "py_sio2": ("py_sio2_device.toml", "Py/SiO2 (no sink)"),
            "pt_py": ("pt_py_device.toml", "Pt/Py (heavy metal)")}
 PULSE_WIDTH = 5e-9
-READ_CURRENT_DENSITY = 1.3e11  # A/m^2, Choi et al. Fig. 5 (PHYSICS.md section 1)
+READ_CURRENT_DENSITY = 1.3e11  # A/m^2, Choi et al. Fig. 5 (docs/physics.md section 1)
 
 
-def switching_section(output_dir, examples_dir, *, progress=True, trials: int = 48, seed: int = 0) -> dict:
-    """Run the switching section; returns {"title", "table", "columns", "files", "checks", "seconds"}."""
-    from .device import Device
-    from .experiments.switching import critical_current, switching_probability, _logistic_fit
+def switching_section(output_dir, examples_dir, *, progress=None, trials: int = 48, seed: int = 0) -> dict:
+    """Run the switching section; returns {"title", "table", "columns", "files", "checks", "seconds"}.
+
+    The probability curves are engine sweeps over ``pulse.current_density`` (every point the
+    one-point run with the same seed)."""
+    from ..device import Device
+    from ..experiments.statistics import logistic_fit
+    from ..experiments.switching import critical_current, switching_probability
+    from ..grids import Axis
+    from ..sweep import evaluate_grid
 
     t0 = time.perf_counter()
     out = Path(output_dir)
     ex = Path(examples_dir)
     devices = {k: Device.from_toml(ex / f) for k, (f, _) in DEVICES.items()}
-    log = (lambda m: __import__("sys").stderr.write(m + "\n")) if progress else (lambda m: None)
+
+    def log(msg):
+        note(progress, "switching", msg)
 
     thresholds = {}
     for key, dev in devices.items():
@@ -56,12 +66,18 @@ def switching_section(output_dir, examples_dir, *, progress=True, trials: int = 
     for key, dev in devices.items():
         log(f"  switching probability at 300 K of {DEVICES[key][1]} ({trials} trials x {grid.size} currents)")
         sign = np.sign(thresholds[key].critical_current_density or 1.0)
-        r = switching_probability(dev, current_density=sign * grid, pulse_width=PULSE_WIDTH, temperature=300.0,
-                                  trials=trials, seed=seed)
-        p = np.asarray(r.switching_probability, dtype=float)
-        curves[key] = {"current_density": grid, "probability": p, "uncertainty": np.asarray(r.uncertainty),
-                       "energy_per_pulse": np.asarray(r.energy_per_pulse)}
-        j50, err, width = _logistic_fit(grid, np.asarray(r.switched, dtype=float), trials)
+        axis = Axis("pulse.current_density", sign * grid, sign * grid, "A/m^2", "A/m^2")
+
+        def point(over, dev=dev):
+            r = switching_probability(dev, current_density=over["pulse.current_density"], pulse_width=PULSE_WIDTH,
+                                      temperature=300.0, trials=trials, seed=seed)
+            return r.to_json()
+
+        r = evaluate_grid([axis], point, errors="raise").stacked()
+        p = np.asarray(r["switching_probability"], dtype=float)
+        curves[key] = {"current_density": grid, "probability": p, "uncertainty": np.asarray(r["uncertainty"]),
+                       "energy_per_pulse": np.asarray(r["energy_per_pulse"])}
+        j50, err, width = logistic_fit(grid, np.asarray(r["switched"], dtype=float), trials)
         e50 = float(dev.write_energy(current_density=j50)["energy"]) if j50 else None
         tq = dev.torque()
         rows.append({"key": key, "device": DEVICES[key][1], "xi_dl": tq.damping_like_efficiency,
@@ -73,11 +89,14 @@ def switching_section(output_dir, examples_dir, *, progress=True, trials: int = 
         r["energy_ratio_to_pt_py"] = (r["energy_at_j50"] / ref["energy_at_j50"]
                                       if r["energy_at_j50"] and ref["energy_at_j50"] else None)
     files = {}
-    files["switching_probability"] = _plot_probability(curves, thresholds, out / "switching_probability_300K.png")
+    labels = {k: v[1] for k, v in DEVICES.items()}
+    files["switching_probability"] = switching_plots.probability_curves_figure(
+        curves, {k: r.critical_current_density for k, r in thresholds.items()}, labels,
+        out / "switching_probability_300K.png")
 
     # Fig. 5d-like pulse sequences on the spin-loss device
     seq = pulse_sequences(devices["py_nio"], 1.3 * j0["py_nio"], seed=seed, progress=progress)
-    files["pulse_sequences"] = _plot_sequences(seq, out / "pulse_sequences_fig5d.png")
+    files["pulse_sequences"] = switching_plots.pulse_sequences_figure(seq, out / "pulse_sequences_fig5d.png")
     checks = {
         "no_sink_control_cannot_switch": thresholds["py_sio2"].critical_current_density is None,
         "no_sink_probability_max": float(np.max(curves["py_sio2"]["probability"])),
@@ -86,13 +105,14 @@ def switching_section(output_dir, examples_dir, *, progress=True, trials: int = 
         "threshold_ratio_py_nio_to_pt_py": j0["py_nio"] / j0["pt_py"],
     }
     table_path = out / "switching_table.json"
-    table_path.write_text(json.dumps(to_jsonable({"rows": rows, "pulse_width": PULSE_WIDTH, "trials": trials,
-                                             "curves": curves, "sequences": seq}), indent=2, allow_nan=False) + "\n")
+    write_text_atomic(table_path, json.dumps(to_jsonable({"rows": rows, "pulse_width": PULSE_WIDTH, "trials": trials,
+                                                           "curves": curves, "sequences": seq}),
+                                              indent=2, allow_nan=False) + "\n")
     files["switching_table"] = table_path
     return {"title": "Switching: thresholds (5 ns pulse), 300 K probability and pulse sequences",
             "table": rows, "columns": {"device": "device", "xi_dl": "xi_DL", "reference_layer": "J in",
                                        "jc_t0": "J_c T=0 (A/m^2)", "j50_300K": "J_50 300 K (A/m^2)",
-                                       "energy_at_j50": "E at J_50 (fJ)",
+                                       "energy_at_j50": "E at J_50 (J)",
                                        "energy_ratio_to_pt_py": "E / E(Pt/Py)"},
             "files": {k: str(v) for k, v in files.items()}, "checks": checks,
             "seconds": time.perf_counter() - t0}
@@ -100,8 +120,8 @@ def switching_section(output_dir, examples_dir, *, progress=True, trials: int = 
 
 def pulse_sequences(device, current_density, *, seed=0, gap=10e-9, progress=False, devices: int = 4) -> dict:
     """Alternating and repeated pulse trains on ``device`` at 300 K; the state after each pulse."""
-    from .dynamics import Waveform
-    from .experiments.switching import trace
+    from ..dynamics import Waveform
+    from ..experiments.switching import trace
 
     p = device.pulse
     patterns = {"alternating": [+1, -1, +1, -1, +1, -1], "repeated": [+1, +1, -1, -1, +1, +1]}
@@ -128,53 +148,3 @@ def pulse_sequences(device, current_density, *, seed=0, gap=10e-9, progress=Fals
                      "usmr_signal": states * READ_CURRENT_DENSITY / device.stack.current_density,
                      "follows": follows, "current_density": current_density}
     return out
-
-
-def _plot_probability(curves, thresholds, path: Path) -> Path:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.8, 4.4), layout="constrained")
-    ax = fig.subplots()
-    colours = {"py_nio": "C3", "py_sio2": "0.4", "pt_py": "C0"}
-    for key, c in curves.items():
-        ax.errorbar(c["current_density"], c["probability"], yerr=c["uncertainty"], marker="o", ms=3,
-                    capsize=2, color=colours[key], ls="-" if key != "py_sio2" else "--", label=DEVICES[key][1])
-        jc = thresholds[key].critical_current_density
-        if jc:
-            ax.axvline(abs(jc), color=colours[key], ls=":", lw=1)
-    ax.set_xscale("log")
-    ax.set_xlabel("write current density |J| in the torque reference layer (A/m$^2$)")
-    ax.set_ylabel("switching probability (5 ns pulse, 300 K)")
-    ax.set_ylim(-0.03, 1.03)
-    ax.grid(alpha=0.3)
-    ax.legend(frameon=False, loc="center right")
-    ax.set_title("Same Py ellipse: spin loss vs heavy metal vs no sink\n(dotted: T = 0 thresholds)", fontsize=10)
-    fig.savefig(path, dpi=150)
-    return path
-
-
-def _plot_sequences(seq, path: Path) -> Path:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8.0, 6.0), layout="constrained")
-    axes = fig.subplots(3, 2, sharex="col", height_ratios=[1, 1.4, 1])
-    for col, (name, s) in enumerate(seq.items()):
-        t = s["time"] * 1e9
-        axes[0, col].plot(t, s["current"][:, 0] / 1e12, color="k", lw=1)
-        axes[0, col].set_ylabel("J (10$^{12}$ A/m$^2$)")
-        axes[0, col].set_title(f"{name} pulses", fontsize=10)
-        for d in range(s["m_easy"].shape[1]):
-            axes[1, col].plot(t, s["m_easy"][:, d], lw=0.8)
-        axes[1, col].set_ylabel("$m_y$")
-        axes[1, col].set_ylim(-1.1, 1.1)
-        rt = s["read_times"] * 1e9
-        for d in range(s["usmr_signal"].shape[1]):
-            axes[2, col].plot(rt, s["usmr_signal"][:, d], "o-", ms=4, lw=0.8)
-        axes[2, col].set_ylabel("USMR after pulse\n(units of $\\Delta R_{USMR}$)")
-        axes[2, col].set_xlabel("time (ns)")
-        for a in axes[:, col]:
-            a.grid(alpha=0.3)
-    fig.suptitle("Py/NiO spin-loss device at 300 K: pulse sequences as in Choi et al. (2025) Fig. 5d\n"
-                 "(4 devices; readout odd in $m_y$ at J$_{read}$ = 1.3e11 A/m$^2$)", fontsize=10)
-    fig.savefig(path, dpi=150)
-    return path

@@ -1,0 +1,452 @@
+"""Comparison of cells at the same Delta and WER; energy-ratio map; scaling with lateral size.
+
+Comparison file (the contract of issue 4)::
+
+    reference = "Pt/CoFeB"
+    [targets]
+    write_error_rate = 1e-9
+    retention = "10 years"          # or thermal_stability = 40
+    temperature = "358 K"
+    [[designs]]
+    name = "Py/NiO spin loss"
+    device = "py_nio_cell.toml"     # a device file, path relative to this file
+    set = {"NiO.thickness" = "20 nm"}   # optional overrides of the device file
+
+Every design goes through :func:`spinloss.devices.design.design` with the same targets.
+``ratio_to_reference`` = E_design / E_reference (below 1: the design needs less energy);
+``advantage`` = E_reference / E_design ("3x" means advantage >= 3).
+
+Map (:func:`energy_map`): advantage of one design over the reference on a grid of two keys that
+leave the magnet unchanged (transport keys: spin Hall angles, resistivities, interface and
+magnon conductances, AFI or heavy-metal thickness). Each point reuses the design's required
+damping-like field per pulse width (the WER engine's result for that magnet), so the map is
+exact for the design's field-like/damping-like ratio (design.py, step 2) and costs no new WER
+runs; keys that change the magnet (thickness of the free layer, geometry, magnet.*) are refused:
+use the scaling study or separate designs for them.
+
+Scaling (:func:`scaling`): the design search repeated with the magnet's lateral dimensions scaled
+(aspect ratio kept; ``lateral size`` = the longer in-plane axis) from 200 nm to 20 nm; where the
+retention or WER target cannot be met the result says so (no extrapolation).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..config import check_keys, read_toml, require
+from ..errors import ConfigError, Interrupted, SpinlossInputError
+from ..io import JsonResult
+from ..progress import note
+from .design import STANDARD, DesignResult, SearchSettings, Targets, design, energy_at
+
+COMPARE_KEYS = {"reference", "targets", "designs"}
+TARGET_KEYS = {"write_error_rate", "retention", "temperature", "thermal_stability"}
+DESIGN_KEYS = {"name", "device", "set"}
+
+#: Keys of the JSON contract, in order.
+CONTRACT_KEYS = ("name", "meets_targets", "reason", "energy_per_bit", "write_current", "pulse_width",
+                 "write_error_rate", "thermal_stability", "ratio_to_reference")
+
+#: Keys that change the magnet (refused in maps).
+MAGNET_KEY_SUFFIXES = ("thickness", "saturation_magnetization", "damping")
+
+
+@dataclass(frozen=True)
+class DesignEntry:
+    name: str
+    device: Path
+    overrides: dict
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A parsed comparison file."""
+
+    source: str
+    reference: str
+    targets: Targets
+    designs: tuple
+
+    def entry(self, name: str) -> DesignEntry:
+        for d in self.designs:
+            if d.name == name:
+                return d
+        raise SpinlossInputError(self.source, "designs", f"no design named {name!r} (designs: "
+                                 f"{', '.join(d.name for d in self.designs)})")
+
+    def load_device(self, entry: DesignEntry, extra: dict | None = None):
+        from ..device import Device
+
+        return Device.from_toml(entry.device, overrides={**entry.overrides, **(extra or {})} or None)
+
+
+def load_comparison(path, *, target_overrides: dict | None = None) -> Comparison:
+    """Read a comparison file (unknown keys are errors; device paths relative to the file).
+    ``target_overrides`` (write_error_rate, retention, temperature, thermal_stability) replace the
+    file's targets (e.g. the demo's coarse WER)."""
+    src = str(path)
+    raw = read_toml(path)
+    check_keys(raw, COMPARE_KEYS, source=src, prefix="")
+    reference = require(raw, "reference", source=src)
+    if not isinstance(reference, str):
+        raise ConfigError(src, "reference", "must be the name of one of the designs")
+    tg = dict(raw.get("targets", {}))
+    check_keys(tg, TARGET_KEYS, source=src, prefix="targets")
+    tg.update({k: v for k, v in (target_overrides or {}).items() if v is not None})
+    targets = Targets.parse(source=src, **{k: tg[k] for k in tg})
+    designs = require(raw, "designs", source=src)
+    if not isinstance(designs, list) or not designs:
+        raise ConfigError(src, "designs", "must be a non-empty array of tables [[designs]]")
+    out, names = [], set()
+    base = Path(path).parent
+    for i, d in enumerate(designs):
+        pre = f"designs[{i}]"
+        if not isinstance(d, dict):
+            raise ConfigError(src, pre, "must be a table")
+        check_keys(d, DESIGN_KEYS, source=src, prefix=pre)
+        name = require(d, "name", source=src, prefix=pre)
+        dev = require(d, "device", source=src, prefix=pre)
+        if not isinstance(name, str) or not name:
+            raise ConfigError(src, f"{pre}.name", "must be a non-empty string")
+        if name in names:
+            raise ConfigError(src, f"{pre}.name", f"duplicate design name {name!r}")
+        names.add(name)
+        if not isinstance(dev, str):
+            raise ConfigError(src, f"{pre}.device", "must be a path to a device file")
+        p = (base / dev) if not Path(dev).is_absolute() else Path(dev)
+        if not p.is_file():
+            raise ConfigError(src, f"{pre}.device", f"file not found: {p}")
+        ov = d.get("set", {})
+        if not isinstance(ov, dict):
+            raise ConfigError(src, f"{pre}.set", "must be a table of KEY = VALUE overrides")
+        out.append(DesignEntry(name, p, dict(ov)))
+    if reference not in names:
+        raise ConfigError(src, "reference", f"{reference!r} is not one of the designs ({', '.join(sorted(names))})")
+    return Comparison(src, reference, targets, tuple(out))
+
+
+@dataclass
+class ComparisonResult(JsonResult):
+    reference: str
+    targets: dict
+    results: list            # DesignResult
+    rows: list               # contract rows (+ extras)
+    seconds: float = 0.0
+
+    interrupted: bool = False
+
+    def as_dict(self) -> dict:
+        return {"reference": self.reference, "targets": self.targets, "designs": self.rows,
+                "interrupted": self.interrupted,
+                "seconds": self.seconds,
+                "units": {"energy_per_bit": "J", "write_current": "A", "pulse_width": "s",
+                          "write_latency": "s", "cell_area": "m^2", "current_density": "A/m^2",
+                          "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J"},
+                "details": [r.to_json() for r in self.results]}
+
+    def result(self, name) -> DesignResult:
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+
+def compare(comp: Comparison, settings: SearchSettings = STANDARD, *, progress=None,
+            only=None) -> ComparisonResult:
+    """Run the design search for every design (``only``: a subset of names; the reference is
+    always included). A design whose device file cannot be evaluated or that cannot meet the
+    targets gets ``meets_targets`` False and a reason; the others go on."""
+    t0 = time.perf_counter()
+    results = []
+    names = None if only is None else set(only) | {comp.reference}
+    todo = [e for e in comp.designs if names is None or e.name in names]
+    tj = {"write_error_rate": comp.targets.write_error_rate, "retention_time": comp.targets.retention_time,
+          "thermal_stability": comp.targets.delta, "temperature": comp.targets.temperature}
+    for entry in todo:
+        try:
+            dev = comp.load_device(entry)
+            res = design(dev, comp.targets, settings, name=entry.name, progress=progress)
+        except KeyboardInterrupt:
+            partial = ComparisonResult(comp.reference, tj, results, comparison_rows(results, comp.reference),
+                                       time.perf_counter() - t0, interrupted=True)
+            raise Interrupted(partial, f"{len(results)} of {len(todo)} designs finished "
+                                       f"({', '.join(r.name for r in results) or 'none'})") from None
+        except (ConfigError, SpinlossInputError):
+            raise
+        except Exception as exc:  # a design that breaks must not stop the others
+            res = DesignResult(name=entry.name, meets_targets=False,
+                               reason=f"evaluation failed: {type(exc).__name__}: {exc}")
+        msg = (f"E = {res.energy_per_bit:.4g} J at {res.pulse_width * 1e9:.3g} ns" if res.meets_targets
+               else f"cannot meet the targets: {res.reason}")
+        note(progress, "compare", f"{entry.name}: {msg} ({res.seconds:.1f} s)")
+        results.append(res)
+    rows = comparison_rows(results, comp.reference)
+    return ComparisonResult(comp.reference, tj, results, rows, time.perf_counter() - t0)
+
+
+def comparison_rows(results, reference: str) -> list:
+    ref = next((r for r in results if r.name == reference), None)
+    e_ref = ref.energy_per_bit if ref is not None and ref.meets_targets else None
+    ch_ref = ref.channel_energy if ref is not None and ref.meets_targets else None
+    rows = []
+    for r in results:
+        ok = r.meets_targets
+        row = {"name": r.name, "meets_targets": ok, "reason": r.reason,
+               "energy_per_bit": r.energy_per_bit if ok else None,
+               "write_current": r.write_current if ok else None,
+               "pulse_width": r.pulse_width if ok else None,
+               "write_error_rate": r.write_error_rate if ok else None,
+               "thermal_stability": r.thermal_stability if ok else None,
+               "ratio_to_reference": (r.energy_per_bit / e_ref) if ok and e_ref else None}
+        row.update({
+            "advantage": (e_ref / r.energy_per_bit) if ok and e_ref else None,
+            "channel_energy": r.channel_energy if ok else None,
+            "channel_ratio_to_reference": (r.channel_energy / ch_ref) if ok and ch_ref else None,
+            "transistor_energy": r.transistor_energy if ok else None,
+            "peripheral_energy": r.peripheral_energy if ok else None,
+            "current_density": r.current_density if ok else None,
+            "write_latency": r.write_latency if ok else None,
+            "cell_area": r.cell_area if ok else None,
+            "wer_uncertainty": r.wer_uncertainty if ok else None,
+            "wer_method": r.wer_method if ok else None,
+            "category": (r.classification or {}).get("category"),
+            "damping_like_efficiency": r.torque.get("damping_like_efficiency") if r.torque else None,
+            "reference_layer": r.torque.get("reference_layer") if r.torque else None,
+        })
+        rows.append(row)
+    if ref is not None and not ref.meets_targets:
+        for row in rows:
+            row["reason"] = row["reason"] or f"reference {reference!r} cannot meet the targets: no ratio"
+    return rows
+
+
+# ----------------------------------------------------------------------------- map
+
+
+class TargetNotMetErrorForMap(RuntimeError):
+    """A map cannot be drawn because its design or reference cannot meet the targets."""
+
+    @property
+    def rule(self):
+        return str(self)
+
+
+def parse_axis(item: str):
+    """``KEY=START:STOP:NUM[:log]`` -> :class:`spinloss.grids.Axis` (SI values, dimension checked)."""
+    from ..grids import parse_vary_item
+
+    return parse_vary_item(item)
+
+
+def _check_map_key(device, key):
+    parts = key.split(".")
+    if parts[0] in ("magnet", "geometry", "field", "pulse", "cell", "readout", "torques") or \
+            (parts[0] == device.magnet_layer and len(parts) == 2 and parts[1] in MAGNET_KEY_SUFFIXES):
+        raise SpinlossInputError("<command line>", key,
+                                 "a map key must leave the magnet unchanged (transport keys only: spin "
+                                 "Hall angles, resistivities, conductances, AFI or heavy-metal thickness); "
+                                 "compare separate designs or use the scaling study for magnet keys")
+
+
+@dataclass
+class EnergyMap(JsonResult):
+    design: str
+    reference: str
+    keys: tuple
+    values: tuple            # SI grids
+    display: tuple
+    units: tuple
+    log: tuple
+    energy: np.ndarray       # (n1, n2) J, NaN where no torque / not drivable
+    advantage: np.ndarray    # E_ref / E
+    reference_energy: float
+    nominal_advantage: float | None
+    statement: str = ""
+
+    def as_dict(self) -> dict:
+        return {"design": self.design, "reference": self.reference, "keys": list(self.keys),
+                "values": [v.tolist() for v in self.values], "energy_per_bit": self.energy.tolist(),
+                "advantage": self.advantage.tolist(), "reference_energy": self.reference_energy,
+                "nominal_advantage": self.nominal_advantage, "statement": self.statement,
+                "fraction_at_least_1x": float(np.nanmean(self.advantage >= 1)),
+                "fraction_at_least_3x": float(np.nanmean(self.advantage >= 3)),
+                "units": {"energy_per_bit": "J", "values": list(self.units)}}
+
+
+def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axis1: str, axis2: str,
+               *, reference: str | None = None, progress=None) -> EnergyMap:
+    """Advantage E_ref / E of ``design_name`` over the reference on a KEY1 x KEY2 grid (module
+    docstring). ``axis`` items are ``KEY=START:STOP:NUM[:log]`` with units allowed."""
+    reference = reference or comp.reference
+    try:
+        res = result.result(design_name)
+        ref = result.result(reference)
+    except KeyError as exc:
+        raise SpinlossInputError("<command line>", "--design", f"design {exc.args[0]!r} was not run "
+                                 "(it is not in the file, or --only left it out)") from None
+    if not ref.meets_targets:
+        raise TargetNotMetErrorForMap(f"the reference {reference!r} cannot meet the targets ({ref.reason}): "
+                                      "no ratio to map")
+    if res.device is None:
+        raise TargetNotMetErrorForMap(f"design {design_name!r} has no sized magnet ({res.reason}): "
+                                      "nothing to map")
+    drive = {c["pulse_width"]: c["damping_like_field"] for c in res.curve if c.get("ok")}
+    from ..sweep import evaluate_grid
+
+    ax1, ax2 = parse_axis(axis1), parse_axis(axis2)
+    for k in (ax1.key, ax2.key):
+        _check_map_key(res.device, k)
+    base = res.device
+
+    def point(overrides):
+        try:
+            dev = base.with_values(overrides)
+        except ConfigError as exc:
+            raise SpinlossInputError("<command line>", "--map", f"{exc}") from None
+        e = energy_at(dev, drive, comp.targets)
+        return {"energy_per_bit": e["energy_per_bit"]}
+
+    run = evaluate_grid([ax1, ax2], point, errors="raise", progress=progress)
+    energy = np.asarray(run.stacked()["energy_per_bit"], dtype=float)
+    adv = ref.energy_per_bit / energy
+    nominal = (ref.energy_per_bit / res.energy_per_bit) if res.meets_targets else None
+    m = EnergyMap(design_name, reference, (ax1.key, ax2.key), (ax1.values, ax2.values),
+                  (ax1.display, ax2.display), (ax1.unit, ax2.unit), (ax1.log, ax2.log), energy, adv,
+                  ref.energy_per_bit, nominal)
+    m.statement = map_statement(m)
+    return m
+
+
+def map_statement(m: EnergyMap) -> str:
+    a = m.advantage
+    finite = np.isfinite(a)
+    if not finite.any():
+        return f"{m.design}: no point of the map can be written (no torque)."
+    best = np.nanmax(a)
+    i, j = np.unravel_index(np.nanargmax(a), a.shape)
+    # fractions of the WHOLE map: a point the cell cannot write (current beyond the drive
+    # limits, or no torque) counts as not beating the reference
+    frac3 = float(np.mean(np.where(finite, a, 0.0) >= 3))
+    frac1 = float(np.mean(np.where(finite, a, 0.0) >= 1))
+    unwritable = float(np.mean(~finite))
+    where = (f"{m.keys[0]} = {m.display[0][i]:.3g} {m.units[0]}, {m.keys[1]} = {m.display[1][j]:.3g} "
+             f"{m.units[1]}").replace(" 1,", ",")
+    nominal = (f" At the file's parameters it is {m.nominal_advantage:.3g}x."
+               if m.nominal_advantage is not None else "")
+    if unwritable > 0:
+        nominal += f" On {100 * unwritable:.0f} % of the map the cell cannot be written at all."
+    if best >= 3:
+        first = _first_3x(m)
+        return (f"{m.design} beats {m.reference} by 3x or more on {100 * frac3:.0f} % of the map "
+                f"(needs {first}); it needs less energy than {m.reference} on {100 * frac1:.0f} % of the "
+                f"map; best {best:.3g}x at {where}.{nominal}")
+    if best >= 1:
+        return (f"{m.design} never beats {m.reference} by 3x on this map; it needs less energy on "
+                f"{100 * frac1:.0f} % of it (best {best:.3g}x at {where}).{nominal}")
+    return (f"{m.design} needs more energy than {m.reference} everywhere on this map (best "
+            f"{best:.3g}x, i.e. {1 / best:.3g} times the energy, at {where}).{nominal}")
+
+
+def _first_3x(m: EnergyMap) -> str:
+    """The smallest value of key 1 at which some key-2 value reaches 3x, and vice versa."""
+    a = m.advantage >= 3
+    parts = []
+    rows = np.flatnonzero(a.any(axis=1))
+    cols = np.flatnonzero(a.any(axis=0))
+    if rows.size:
+        parts.append(f"{m.keys[0]} >= {m.display[0][rows.min()]:.3g} {m.units[0]}".rstrip(" 1"))
+    if cols.size:
+        parts.append(f"{m.keys[1]} >= {m.display[1][cols.min()]:.3g} {m.units[1]}".rstrip(" 1"))
+    return " and ".join(parts)
+
+
+# ----------------------------------------------------------------------------- scaling
+
+
+DEFAULT_SIZES = (200e-9, 100e-9, 50e-9, 35e-9, 20e-9)
+
+
+def scaled_devices(comp: Comparison, name: str, sizes):
+    """(size, device) for each lateral size (m): the design's device with its long axis set to
+    the size and the aspect ratio kept."""
+    entry = comp.entry(name)
+    g = comp.load_device(entry).geometry
+    long_axis = max(g.length, g.width)
+    for size in sizes:
+        f = size / long_axis
+        yield size, comp.load_device(entry, {"geometry.length": g.length * f, "geometry.width": g.width * f})
+
+
+def scaling(comp: Comparison, names, sizes=DEFAULT_SIZES, settings: SearchSettings = STANDARD, *,
+            targets: Targets | None = None, progress=None) -> dict:
+    """Energy, current, latency and Delta versus lateral size (m) for the named designs (module
+    docstring). Returns ``{"sizes", "targets", "designs": {name: [row per size]}}``; rows of sizes
+    where a target cannot be met carry ``meets_targets`` False and the reason."""
+    targets = targets or comp.targets
+    out = {"sizes": list(sizes), "targets": {"write_error_rate": targets.write_error_rate,
+                                              "thermal_stability": targets.delta,
+                                              "temperature": targets.temperature}, "designs": {}}
+    for name in names:
+        rows = []
+        for s, dev in scaled_devices(comp, name, sizes):
+            r = design(dev, targets, settings, name=f"{name} @ {s * 1e9:.0f} nm", progress=progress)
+            rows.append({"size": s, "meets_targets": r.meets_targets, "reason": r.reason,
+                         "energy_per_bit": r.energy_per_bit, "write_current": r.write_current,
+                         "pulse_width": r.pulse_width, "write_latency": r.write_latency,
+                         "thermal_stability": r.thermal_stability, "write_error_rate": r.write_error_rate,
+                         "sizing": r.sizing.get("method") if r.sizing else None,
+                         "cell_area": r.cell_area, "seconds": r.seconds})
+            note(progress, "scaling", f"{name} @ {s * 1e9:.0f} nm: "
+                 + (f"E = {r.energy_per_bit:.3g} J" if r.meets_targets else f"not met: {r.reason}"))
+        out["designs"][name] = rows
+    return out
+
+
+# ----------------------------------------------------------------------------- retention and verdict
+
+
+def retention_scaling(comp: Comparison, names, sizes) -> dict:
+    """Whether each design can reach the Delta target at each lateral size (sizing only, no WER)."""
+    from ..errors import TargetNotMetError
+    from .cell import size_for_delta
+
+    out = {}
+    for name in names:
+        rows = []
+        for s, dev in scaled_devices(comp, name, sizes):
+            try:
+                _, how = size_for_delta(dev, comp.targets.delta, comp.targets.temperature)
+                rows.append({"size": s, "retention_met": True, "sizing": how["method"], "reason": None})
+            except TargetNotMetError as exc:
+                rows.append({"size": s, "retention_met": False, "sizing": None, "reason": exc.reason})
+        out[name] = rows
+    return out
+
+
+def verdict(result: ComparisonResult, maps: list) -> list:
+    """Plain statements: who beats whom by how much at the file's parameters, and where 3x holds."""
+    rows = {r["name"]: r for r in result.rows}
+    ok = {n: r for n, r in rows.items() if r["meets_targets"]}
+    out = []
+    category = {r.name: (r.classification or {}).get("category") for r in result.results}
+    spin = [n for n in ok if category.get(n) == "spin_loss"]
+    refs = [n for n in ok if n not in spin]
+    for s in spin:
+        for ref in refs:
+            a = ok[ref]["energy_per_bit"] / ok[s]["energy_per_bit"]
+            ach = ok[ref]["channel_energy"] / ok[s]["channel_energy"]
+            word = ("beats" if a >= 1 else "loses to")
+            three = " (3x or more)" if a >= 3 else ""
+            out.append(f"{s} {word} {ref}: advantage {a:.3g}x in cell energy{three}, {ach:.3g}x in channel "
+                       "Joule energy alone.")
+    for n, r in rows.items():
+        if not r["meets_targets"]:
+            out.append(f"{n}: cannot meet the targets ({r['reason']}).")
+    for m in maps:
+        out.append(m.get("statement", ""))
+    return out

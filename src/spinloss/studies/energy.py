@@ -1,0 +1,184 @@
+"""Demo section "energy": energy per bit of the designs of ``examples/compare.toml`` at the same
+Delta and WER, the 3x maps, scaling, and the parts of the HTML report (docs/energy.md)."""
+
+from __future__ import annotations
+
+import csv
+import io as _textio
+import json
+import time
+from pathlib import Path
+
+from ..cells.compare import (CONTRACT_KEYS, DEFAULT_SIZES, TargetNotMetErrorForMap, compare, energy_map,
+                             load_comparison, retention_scaling, scaling, verdict)
+from ..cells.design import FAST, STANDARD, clear_cache
+from ..errors import SpinlossInputError
+from ..io import to_jsonable, write_text_atomic
+from ..plots import cells as cell_plots
+
+#: Maps of the demo: (design, reference, axis 1, axis 2, file stem).
+DEMO_MAPS = (
+    ("Py/NiO spin loss", "Pt/Py", "free.spin_hall_angle=0.01:0.4:{n}",
+     "interfaces.0.magnon_interface_conductance=1e13:1e16:{n}:log", "map_py_nio_vs_pt_py"),
+    ("CoFeB/NiO spin loss", "Pt/CoFeB", "free.spin_hall_angle=0.01:0.4:{n}",
+     "interfaces.0.magnon_interface_conductance=1e13:1e16:{n}:log", "map_cofeb_nio_vs_pt_cofeb"),
+)
+
+#: Fast demo: coarse WER target (documented in docs/energy.md); --full uses the file's 1e-9.
+DEMO_FAST_WER = 1e-4
+
+
+def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None) -> dict:
+    """Demo section "energy" (issue 4 item 6): the comparison table and bar chart of
+    ``examples/compare.toml``, the 3x maps (spin loss vs the same-magnet heavy-metal reference
+    and vs the file's reference), the scaling figure, and ``report.html`` in ``output_dir``.
+
+    ``fast`` (default, the demo): WER target :data:`DEMO_FAST_WER`, :data:`~.design.FAST`
+    search settings, 16 x 16 maps, scaling of the STT cell by Fokker-Planck (cheap) at 3 sizes and
+    a retention-only check of the in-plane cells at every size. ``fast=False``: the file's
+    WER (1e-9), :data:`~.design.STANDARD` settings, 30 x 30 maps and the full scaling study
+    (hours on 2 cores). Returns the studies.py section dict (``title``, ``files``, ``table``,
+    ``columns``, ``seconds``) plus ``report_sections`` and ``parameters`` for the HTML report.
+    """
+    t0 = time.perf_counter()
+    out = Path(output_dir) / "energy"
+    out.mkdir(parents=True, exist_ok=True)
+    ex = Path(examples_dir)
+    settings = FAST if fast else STANDARD
+    comp = load_comparison(ex / "compare.toml",
+                           target_overrides={"write_error_rate": DEMO_FAST_WER} if fast else None)
+    clear_cache()
+    result = compare(comp, settings, progress=progress)
+    files = {}
+    files["comparison_json"] = out / "comparison.json"
+    write_text_atomic(files["comparison_json"], json.dumps(to_jsonable(result.to_json()), indent=1))
+    files["comparison_csv"] = out / "comparison.csv"
+    cols = list(CONTRACT_KEYS) + ["advantage", "channel_energy", "channel_ratio_to_reference",
+                                  "transistor_energy", "peripheral_energy", "write_latency", "cell_area",
+                                  "damping_like_efficiency", "reference_layer"]
+    buf = _textio.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
+    w.writeheader()
+    for r in result.rows:
+        w.writerow(r)
+    write_text_atomic(files["comparison_csv"], buf.getvalue())
+    files["bars"] = cell_plots.plot_bars(result, out / "energy_per_bit.png")
+    # maps
+    n = 16 if fast else 30
+    maps = []
+    for name, ref, a1, a2, stem in DEMO_MAPS:
+        try:
+            m = energy_map(comp, result, name, a1.format(n=n), a2.format(n=n), reference=ref, progress=progress)
+        except (SpinlossInputError, TargetNotMetErrorForMap, KeyError) as exc:
+            maps.append({"design": name, "reference": ref, "statement": f"no map for {name} vs {ref}: "
+                         f"{getattr(exc, 'rule', exc)}"})
+            continue
+        files[stem] = cell_plots.plot_map(m, out / f"{stem}.png")
+        maps.append(m.to_json())
+    # scaling
+    sizes = (100e-9, 50e-9, 20e-9) if fast else DEFAULT_SIZES
+    stt = [r.name for r in result.results if r.torque.get("mechanism") == "stt"]
+    sc = scaling(comp, stt, sizes, settings, progress=progress) if stt else {"designs": {}, "sizes": list(sizes)}
+    sc.setdefault("targets", {"write_error_rate": comp.targets.write_error_rate,
+                              "thermal_stability": comp.targets.delta, "temperature": comp.targets.temperature})
+    if fast:
+        sc["retention_only"] = retention_scaling(comp, [r.name for r in result.results
+                                                        if r.torque.get("mechanism") != "stt"], DEFAULT_SIZES)
+    else:
+        others = [r.name for r in result.results if r.name not in stt and r.torque
+                  and abs(r.torque.get("damping_like_efficiency", 0)) > 1e-12]
+        sc["designs"].update(scaling(comp, others, sizes, settings, progress=progress)["designs"])
+    if sc["designs"]:
+        files["scaling"] = cell_plots.plot_scaling(sc, out / "scaling.png")
+    files["scaling_json"] = out / "scaling.json"
+    write_text_atomic(files["scaling_json"], json.dumps(to_jsonable(sc), indent=1))
+    statements = verdict(result, maps)
+    table = [{k: r.get(k) for k in cols} for r in result.rows]
+    columns = {"name": "design", "meets_targets": "meets targets", "energy_per_bit": "E (fJ)",
+               "channel_energy": "E channel (fJ)", "write_current": "I (uA)", "pulse_width": "t_p (ns)",
+               "write_latency": "latency (ns)", "cell_area": "area (um^2)", "write_error_rate": "WER (re-checked)",
+               "thermal_stability": "Delta", "ratio_to_reference": f"E / E({result.reference})",
+               "advantage": "advantage", "damping_like_efficiency": "xi_DL", "reference_layer": "J in",
+               "reason": "reason"}
+    scale = {"energy_per_bit": 1e15, "channel_energy": 1e15, "write_current": 1e6, "pulse_width": 1e9,
+             "write_latency": 1e9, "cell_area": 1e12}
+    summary = {"section": "energy", "title": "Energy per bit: spin loss versus heavy-metal SOT and STT",
+               "files": {k: str(v) for k, v in files.items()}, "table": table, "columns": columns,
+               "statements": statements, "maps": maps, "scaling": sc, "fast": fast,
+               "targets": result.targets, "reference": result.reference}
+    summary["report_sections"] = report_sections(result, maps, sc, statements, files, columns, scale, fast)
+    summary["parameters"] = parameter_rows(result)
+    summary["seconds"] = time.perf_counter() - t0
+    write_text_atomic(out / "energy_summary.json", json.dumps(to_jsonable(summary), indent=1))
+    return summary
+
+
+def report_sections(result, maps, sc, statements, files, columns, scale, fast) -> list:
+    from .. import report as _r
+
+    t = result.targets
+    secs = []
+    intro = [f"Every design is sized to the same thermal stability Delta = {t['thermal_stability']:.2f} "
+             f"(retention {t['retention_time'] or 0:.3g} s via Delta = ln(t / 1 ns)) at T = {t['temperature']:.0f} K and "
+             f"written at the same write error rate {t['write_error_rate']:g}, found by the WER engine "
+             "(Fokker-Planck for the axially symmetric STT cell, Monte Carlo + adaptive multilevel splitting "
+             "otherwise) and re-checked at the chosen pulse."]
+    if fast:
+        intro.append("Demo (fast) settings: WER target 1e-4 instead of 1e-9, one pulse width (3 ns), small splitting "
+                     "ensembles. Run `spinloss compare examples/compare.toml` (or energy_section(fast=False)) "
+                     "for the 1e-9 study.")
+    html = "<div class=\"note\"><ul>" + "".join(f"<li>{_r.esc(s)}</li>" for s in statements if s) + "</ul></div>"
+    secs.append({"title": "Energy per bit at the same Delta and WER", "text": intro, "html": html,
+                 "table": result.rows, "columns": columns, "scale": scale, "left": ("name", "reason", "reference_layer"),
+                 "figures": [files["bars"]]})
+    mfig = [files[k] for k in files if str(k).startswith("map_")]
+    secs.append({"title": "Where does 3x hold? Energy-ratio maps",
+                 "text": ["Advantage E(reference)/E(design) over the FM's spin-Hall-like angle and the magnon "
+                          "interface conductance, with the 1x (white) and 3x (red) contours. Each point reuses "
+                          "the WER engine's required damping-like field for the (unchanged) magnet."]
+                 + [m.get("statement", "") for m in maps], "figures": mfig})
+    sc_text = ["Lateral size scaled with the aspect ratio kept; every size re-sized to the same Delta. "
+               "Where the target cannot be met the size is marked, not extrapolated."]
+    for name, rows in (sc.get("retention_only") or {}).items():
+        bad = [f"{r['size'] * 1e9:.0f} nm" for r in rows if not r["retention_met"]]
+        sc_text.append(f"{name}: retention target " + ("met at every size (WER not computed in fast mode)."
+                                                       if not bad else f"cannot be met at {', '.join(bad)}."))
+    for name, rows in sc.get("designs", {}).items():
+        for r in rows:
+            if not r["meets_targets"]:
+                sc_text.append(f"{name} at {r['size'] * 1e9:.0f} nm: {r['reason']}")
+    secs.append({"title": "Scaling from 200 nm to 20 nm", "text": sc_text,
+                 "figures": [files["scaling"]] if "scaling" in files else []})
+    return secs
+
+
+def parameter_rows(result) -> list:
+    """Parameters of the cell model with their sources (report table)."""
+    from ..cells.cell import MAX_ANISOTROPY, MAX_ANISOTROPY_SOURCES, READOUT_DEFAULTS, READOUT_SOURCES, \
+        TECHNOLOGY_NODES
+
+    rows = []
+    node = TECHNOLOGY_NODES["28nm"]
+    units = {"feature_size": "m", "supply_voltage": "V", "on_current_per_width": "A/m",
+             "on_resistance_width": "Ohm m", "min_transistor_width": "m", "bitline_capacitance": "F"}
+    for k, u in units.items():
+        rows.append({"parameter": f"28nm: {k}", "value": node[k], "unit": u, "source": node["sources"].get(k, "")})
+    rows.append({"parameter": "peripheral_energy", "value": node["bitline_capacitance"] * node["supply_voltage"] ** 2,
+                 "unit": "J", "source": node["sources"]["peripheral_energy"]})
+    readout_units = {"tmr": "1", "resistance_area": "Ohm m^2", "read_voltage": "V", "read_time": "s",
+                     "max_voltage": "V", "read_current_density": "A/m^2", "usmr_ratio": "1"}
+    for kind, defaults in READOUT_DEFAULTS.items():
+        for k, v in defaults.items():
+            rows.append({"parameter": f"readout ({kind}): {k}", "value": v, "unit": readout_units.get(k, ""),
+                         "source": READOUT_SOURCES[k]})
+    for k, v in MAX_ANISOTROPY_SOURCES.items():
+        rows.append({"parameter": f"max uniaxial anisotropy ({k})", "value": MAX_ANISOTROPY[k],
+                     "unit": "J/m^3", "source": v})
+    for r in result.results:
+        if r.torque:
+            rows.append({"parameter": f"{r.name}: xi_DL (J in {r.torque.get('reference_layer')})",
+                         "value": r.torque.get("damping_like_efficiency"), "unit": "",
+                         "source": r.torque.get("source")})
+    return rows
+
+
