@@ -288,7 +288,7 @@ class Device:
             except (PhysicsError, ConfigError):
                 delta = None
             if delta is not None and delta < self.SUPERPARAMAGNETIC_DELTA:
-                out.append(f"superparamagnetic: Delta = {delta:.3g} < {self.SUPERPARAMAGNETIC_DELTA:g} at {T:g} K; "
+                out.append(f"superparamagnetic: Delta = {max(delta, 0.0):.2f} < {self.SUPERPARAMAGNETIC_DELTA:g} at {T:g} K; "
                            "the two states are not stable (thermal flips on the time scale tau_0 exp(Delta)), "
                            "switching probabilities include them and Brown's high-barrier formula does not apply")
         size = max(self.geometry.length, self.geometry.width)
@@ -372,10 +372,12 @@ class Device:
         ``resistance`` (Ohm), ``sheet_resistance`` (Ohm), ``reference_layer``.
         """
         res = transport_torques(self.stack, temperature=temperature)
-        j_ref = float(np.asarray(res.current_density))
-        total = sum(float(np.asarray(l.current_density)) * float(np.asarray(l.thickness)) for l in res.layers)
+        ref = next(l for l in res.layers if l.name == res.reference_layer)
+        # I / J_ref = W sum_i (J_i / J_ref) d_i = W d_ref / (current fraction of the reference
+        # layer): independent of the file's current density (which may be 0)
+        per_density = float(np.asarray(ref.thickness)) / float(np.asarray(ref.current_fraction))
         g = self.geometry
-        return {"current_per_density": g.width * total / j_ref,
+        return {"current_per_density": g.width * per_density,
                 "resistance": float(np.asarray(res.sheet_resistance)) * g.length / g.width,
                 "sheet_resistance": float(np.asarray(res.sheet_resistance)),
                 "reference_layer": res.reference_layer}

@@ -58,6 +58,7 @@ import numpy as np
 
 from ..config import check_keys
 from ..errors import ConfigError, PhysicsError
+from ..io import JsonResult
 from ..units import E_CHARGE, HBAR, KB, MU0, to_si
 
 #: Transistor technology defaults. Values are [D]: chosen from typical published figures for a
@@ -516,7 +517,7 @@ def _first_valid_hk(with_hk, hk_max, T, lo, f) -> float:
 
 
 @dataclass
-class CellReport:
+class CellReport(JsonResult):
     """Figures of one cell at one write pulse (SI units). ``energy_per_bit`` = channel +
     transistor + peripheral (J)."""
 
@@ -541,7 +542,7 @@ class CellReport:
     reason: str | None = None
     details: dict = field(default_factory=dict)
 
-    def to_json(self) -> dict:
+    def as_dict(self) -> dict:
         out = asdict(self)
         out["units"] = {"write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
                         "effective_duration": "s", "write_latency": "s", "path_resistance": "Ohm",

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from ..errors import ConfigError, Interrupted
-from .common import (CLI_SOURCE, check_plot_path, echo_table, emit_json, fmt, info, interrupted_exit,
+from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, interrupted_exit,
                      json_option, load_device, merge_overrides, plot_errors, progress_for, sweepable)
 
 
@@ -82,7 +82,8 @@ def run_design(params: dict, overrides: dict | None = None, progress=None) -> di
     settings = _settings(params.get("fast", False), params.get("full", False), params.get("widths"),
                          params.get("seed", 0))
     dev = load_device(params["device_file"], merge_overrides(params.get("set_items"), overrides), warnings=False)
-    return run(dev, targets, settings, progress=progress).to_json()
+    with device_errors(params["device_file"]):
+        return run(dev, targets, settings, progress=progress).to_json()
 
 
 @sweepable(run_design, input_param="device_file")

@@ -27,7 +27,7 @@ from typing import Any
 import click
 import numpy as np
 
-from ..errors import ConfigError, Interrupted, SpinlossInputError, UnresolvableDriveError
+from ..errors import ConfigError, Interrupted, PhysicsError, SpinlossInputError, UnresolvableDriveError
 from ..io import check_output_path, provenance, to_jsonable
 
 CLI_SOURCE = "<command line>"
@@ -271,15 +271,18 @@ def load_device(path, overrides: dict | None = None, *, warnings: bool = True):
 
 
 @contextmanager
-def drive_errors(device_file, given_option: str | None):
-    """A drive the integrator cannot resolve is bad input: name the option that set it (or the
-    file's pulse.current_density)."""
+def device_errors(device_file, given_option: str | None = None):
+    """Errors of the physics on a device are reported against its file: a drive the integrator
+    cannot resolve names the option that set it (``given_option``) or the file's
+    ``pulse.current_density``; any other request outside a model's domain names the file."""
     try:
         yield
     except UnresolvableDriveError as exc:
         if given_option:
             raise SpinlossInputError(CLI_SOURCE, given_option, str(exc)) from None
         raise SpinlossInputError(str(device_file), "pulse.current_density", str(exc)) from None
+    except PhysicsError as exc:
+        raise SpinlossInputError(str(device_file), None, str(exc)) from None
 
 
 def output_suffix(path, suffixes, option: str = "--output") -> None:

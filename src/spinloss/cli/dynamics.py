@@ -15,7 +15,7 @@ import click
 import numpy as np
 
 from ..errors import ConfigError, Interrupted
-from .common import (CLI_SOURCE, check_plot_path, drive_errors, echo_table, emit_json, fmt, info,
+from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info,
                      interrupted_exit, json_option, load_device, merge_overrides, output_suffix,
                      plot_errors, plot_option, positive_quantity, progress_for, quantity, set_option,
                      sweepable, temperature_option, temperature_value, vary_option)
@@ -46,7 +46,7 @@ def run_switch(params: dict, overrides: dict | None = None, progress=None) -> di
     j = quantity(params.get("current_density"), "current_density", "--current-density")
     w = positive_quantity(params.get("pulse_width"), "time", "--pulse-width", allow_zero=True)
     device = _device(params, overrides, warnings=False)
-    with drive_errors(params["device_file"], "--current-density" if j is not None else None):
+    with device_errors(params["device_file"], "--current-density" if j is not None else None):
         res = switching_probability(device, current_density=j, pulse_width=w, temperature=T,
                                     trials=params.get("trials", 200), seed=params.get("seed", 0),
                                     progress=progress)
@@ -182,9 +182,10 @@ def run_threshold(params: dict, overrides: dict | None = None, progress=None) ->
     T = temperature_value(params.get("temperature"))
     w = positive_quantity(params.get("pulse_width"), "time", "--pulse-width", allow_zero=True)
     device = _device(params, overrides, warnings=False)
-    res = critical_current(device, pulse_width=w, temperature=T, trials=params.get("trials", 200),
-                           seed=params.get("seed", 0), initial_tilt_deg=params.get("initial_tilt", 1.0),
-                           progress=progress)
+    with device_errors(params["device_file"]):
+        res = critical_current(device, pulse_width=w, temperature=T, trials=params.get("trials", 200),
+                               seed=params.get("seed", 0), initial_tilt_deg=params.get("initial_tilt", 1.0),
+                               progress=progress)
     return _with_device_name(res.to_json(), device)
 
 
@@ -238,7 +239,7 @@ def run_wer(params: dict, overrides: dict | None = None, progress=None) -> dict:
     j = quantity(params.get("current_density"), "current_density", "--current-density")
     w = positive_quantity(params.get("pulse_width"), "time", "--pulse-width", allow_zero=True)
     device = _device(params, overrides, warnings=False)
-    with drive_errors(params["device_file"], "--current-density" if j is not None else None):
+    with device_errors(params["device_file"], "--current-density" if j is not None else None):
         res = device_write_error_rate(device, current_density=j, pulse_width=w, temperature=T,
                                       method=params.get("method", "auto"), trials=params.get("trials", 20_000),
                                       seed=params.get("seed", 0), progress=progress)
@@ -290,8 +291,9 @@ def run_retention(params: dict, overrides: dict | None = None, progress=None) ->
     method = params.get("method", "analytic")
     tmax = positive_quantity(params.get("max_time", "200 ns"), "time", "--max-time")
     device = _device(params, overrides, warnings=False)
-    res = run(device, temperature=T, method=method, trials=params.get("trials", 200), max_time=tmax,
-              seed=params.get("seed", 0), progress=progress if method == "simulate" else None)
+    with device_errors(params["device_file"]):
+        res = run(device, temperature=T, method=method, trials=params.get("trials", 200), max_time=tmax,
+                  seed=params.get("seed", 0), progress=progress if method == "simulate" else None)
     return _with_device_name(res.to_json(), device)
 
 
@@ -337,7 +339,8 @@ def run_resonance(params: dict, overrides: dict | None = None, progress=None) ->
     from ..experiments.resonance import resonance as run
 
     device = _device(params, overrides, warnings=False)
-    res = run(device, tilt_deg=params.get("tilt", 2.0))
+    with device_errors(params["device_file"]):
+        res = run(device, tilt_deg=params.get("tilt", 2.0))
     return _with_device_name(res.to_json(), device)
 
 
@@ -416,7 +419,7 @@ def trace(device_file, current_density, pulse_width, duration, sequence, tempera
         p = device.pulse
         width = p.width if w is None else w
         waveform = Waveform.sequence([Waveform.pulse(a, width, p.rise_time, p.fall) for a in amps], gap=5e-9)
-    with drive_errors(device_file, "--current-density" if (j is not None or amps) else None):
+    with device_errors(device_file, "--current-density" if (j is not None or amps) else None):
         res = run(device, current_density=j, pulse_width=w, temperature=T, devices=devices, seed=seed,
                   duration=dur, waveform=waveform, progress=progress_for(as_json))
     t = res.times

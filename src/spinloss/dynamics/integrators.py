@@ -22,6 +22,7 @@ import numba
 import numpy as np
 
 from ..errors import PhysicsError, SpinlossInputError, UnresolvableDriveError
+from ..io import JsonResult
 from ..progress import Counter
 from ..units import GAMMA, KB, MU0
 from . import kernels as K
@@ -364,7 +365,7 @@ def _eval_rows(times, values, t):
 # ---------------------------------------------------------------------------------------------
 
 @dataclass
-class MacrospinResult:
+class MacrospinResult(JsonResult):
     """Outcome of :func:`simulate` / :func:`simulate_deterministic`.
 
     Times are absolute (start_time + elapsed) except ``times``, the elapsed record times.
@@ -388,6 +389,16 @@ class MacrospinResult:
     @property
     def n_devices(self) -> int:
         return self.m_final.shape[0]
+
+    def as_dict(self) -> dict:
+        out = {"m_final": self.m_final, "switched": self.switched, "switching_time": self.switching_time,
+               "end_time": self.end_time, "start_time": self.start_time, "method": self.method,
+               "time_step": self.dt, "seed": self.seed, "steps": self.n_steps,
+               "units": {"m_final": "1", "switching_time": "s", "end_time": "s", "start_time": "s",
+                         "time_step": "s", "times": "s", "m": "1", "current_density": "A/m^2"}}
+        if self.trajectory is not None:
+            out.update({"times": self.times, "m": self.trajectory, "current_density": self.current})
+        return out
 
     def to_xarray(self):
         import xarray as xr

@@ -32,6 +32,7 @@ import numpy as np
 from scipy.linalg import eigvalsh_tridiagonal, solve_banded
 
 from ..errors import PhysicsError, SpinlossInputError
+from ..io import JsonResult
 from ..units import GAMMA, KB, MU0
 
 __all__ = [
@@ -201,7 +202,7 @@ class _AxialOperator:
 # ----------------------------------------------------------------------------- results
 
 @dataclass(frozen=True)
-class FokkerPlanckResult:
+class FokkerPlanckResult(JsonResult):
     """Write error rate from the 1D Fokker-Planck equation.
 
     ``write_error_rate``: probability left in the initial hemisphere at the end of the pulse plus
@@ -226,20 +227,36 @@ class FokkerPlanckResult:
     def switching_probability_vs_time(self):
         return self.times, self.switching_probability
 
-    def to_dict(self) -> dict:
+    def as_dict(self) -> dict:
         return {
             "method": self.method,
             "write_error_rate": float(self.write_error_rate),
             "uncertainty": float(self.uncertainty),
             "write_error_rate_end_of_pulse": float(self.write_error_rate_end_of_pulse),
             "thermal_stability": float(self.thermal_stability),
-            "mean_switching_time_s": float(self.mean_switching_time),
-            "n_cells": int(self.n_cells),
-            "n_steps": int(self.n_steps),
-            "times_s": [float(t) for t in self.times],
-            "switching_probability": [float(p) for p in self.switching_probability],
+            "mean_switching_time": float(self.mean_switching_time),
+            "cells": int(self.n_cells),
+            "steps": int(self.n_steps),
+            "times": self.times,
+            "switching_probability": self.switching_probability,
             "parameters": dict(self.parameters),
+            "units": {"write_error_rate": "1", "uncertainty": "1", "write_error_rate_end_of_pulse": "1",
+                      "thermal_stability": "1", "mean_switching_time": "s", "times": "s",
+                      "switching_probability": "1"},
         }
+
+    def to_xarray(self):
+        """The switching probability against time (dimension ``time``), scalars as variables."""
+        import xarray as xr
+
+        ds = xr.Dataset({"switching_probability": (("time",), np.asarray(self.switching_probability, float),
+                                                   {"units": "1"})},
+                        coords={"time": ("time", np.asarray(self.times, float), {"units": "s"})})
+        for k in ("write_error_rate", "uncertainty", "write_error_rate_end_of_pulse", "thermal_stability"):
+            ds[k] = xr.DataArray(float(getattr(self, k)), attrs={"units": "1"})
+        ds["mean_switching_time"] = xr.DataArray(float(self.mean_switching_time), attrs={"units": "s"})
+        ds.attrs.update({"method": self.method, "cells": int(self.n_cells), "steps": int(self.n_steps)})
+        return ds
 
 
 # ----------------------------------------------------------------------------- public solver

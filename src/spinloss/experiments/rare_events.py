@@ -527,14 +527,14 @@ def splitting_wer(params, m0, waveform, duration, dt, *, target_axis, n_particle
         estimates.append(out["probability"])
         note(progress, "splitting", f"splitting run {r + 1}/{int(n_repetitions)}: {out['n_iterations']} levels, "
                                     f"estimate {out['probability']:.3g}")
-        runs.append({k: out[k] for k in ("n_iterations", "n_segments", "extinct")})
+        runs.append({"iterations": out["n_iterations"], "segments": out["n_segments"], "extinct": out["extinct"]})
         n_seg += out["n_segments"]
     mean, se, ideal = _combine_repetitions(estimates, n_particles)
     return WerResult(write_error_rate=mean, uncertainty=se, method="multilevel_splitting",
                      trajectories=n_seg, steps=paths.n_steps_total,
                      interval=(max(0.0, mean - 1.96 * se), mean + 1.96 * se),
                      estimates=tuple(estimates), wall_time=_time.perf_counter() - t_start,
-                     details={"runs": runs, "n_particles": n_particles,
+                     details={"runs": runs, "particles": n_particles,
                               "kill_fraction": kill_fraction, "idealized_uncertainty": ideal,
                               "record_every": paths.record_every})
 
@@ -617,7 +617,7 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
                                    fp.write_error_rate + 2 * err),
                          wall_time=_time.perf_counter() - t_start,
                          details={"thermal_stability": fp.thermal_stability,
-                                  "n_cells": fp.n_cells})
+                                  "cells": fp.n_cells})
     if method == "monte_carlo":
         return monte_carlo_wer(params, u0, waveform, duration, dt, target_axis=target,
                                trials=trials, seed=seed, progress=progress)
