@@ -1,0 +1,81 @@
+"""Ctrl-C (SIGINT) stops every long command with exit 130, says what finished, marks what it
+prints as partial and never reports an interrupted computation as a result (issue 7, item 6)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EX = ROOT / "examples"
+
+pytestmark = pytest.mark.slow
+
+
+def interrupt(args, *, after: float, cwd=ROOT):
+    """Start ``spinloss ARGS``, send SIGINT after ``after`` seconds, return (code, stdout, stderr)."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env.pop("SPINLOSS_DEBUG", None)
+    proc = subprocess.Popen([sys.executable, "-m", "spinloss", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=cwd, env=env)
+    time.sleep(after)
+    assert proc.poll() is None, "the command finished before it could be interrupted: give it more work"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=600)
+    return proc.returncode, out, err
+
+
+def assert_interrupted(code, err):
+    assert code == 130, err
+    assert "spinloss: interrupted" in err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_wer_monte_carlo_interrupted_reports_nothing():
+    code, out, err = interrupt(["wer", EX / "pt_py_device.toml", "--method", "monte_carlo",
+                                "--trials", "50000000", "-w", "2 ns", "--json"], after=8)
+    assert_interrupted(code, err)
+    assert out == ""  # no "WER = 1 +- 0" from a run that did not finish
+
+
+def test_switch_json_interrupted_exits_130_with_the_partial_result_marked():
+    code, out, err = interrupt(["switch", EX / "pt_py_device.toml", "--trials", "2000000", "-w", "2 ns",
+                                "--json"], after=12)
+    assert_interrupted(code, err)
+    if out:  # a finished block of trials: printed, marked partial
+        data = json.loads(out)
+        assert data["interrupted"] is True and data["trials"] < 2000000
+
+
+def test_design_interrupted_reports_nothing():
+    code, out, err = interrupt(["design", EX / "pt_py_cell.toml", "--json", "--quiet"], after=8)
+    assert_interrupted(code, err)
+    assert out == ""
+
+
+def test_compare_interrupted_prints_only_finished_designs_marked_partial():
+    code, out, err = interrupt(["compare", EX / "compare.toml", "--json", "--quiet"], after=10)
+    assert_interrupted(code, err)
+    data = json.loads(out)
+    assert data["interrupted"] is True
+    assert "designs finished" in err
+
+
+def test_demo_interrupted_leaves_the_old_output_and_a_marked_partial_folder(tmp_path):
+    out_dir = tmp_path / "demo"
+    out_dir.mkdir()
+    (out_dir / "old_result.txt").write_text("from an earlier complete run")
+    code, _, err = interrupt(["demo", "--output", out_dir, "--sections", "torque,energy",
+                              "--examples", EX], after=15)
+    assert_interrupted(code, err)
+    assert sorted(p.name for p in out_dir.iterdir()) == ["old_result.txt"]  # untouched, no mix
+    partial = tmp_path / "demo.partial"
+    assert (partial / "INTERRUPTED").is_file()
+    assert "torque" in (partial / "INTERRUPTED").read_text()
