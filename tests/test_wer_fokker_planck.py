@@ -135,7 +135,7 @@ def test_settle_changes_little_and_result_serializes():
     b = fokker_planck_wer(**kw, settle_time=5e-9)
     assert 1e-9 < a.write_error_rate < 1e-2
     assert b.write_error_rate == pytest.approx(a.write_error_rate, rel=0.05)
-    d = json.loads(json.dumps(b.to_dict()))
+    d = json.loads(json.dumps(b.to_json(), allow_nan=False))
     assert d["method"] == "fokker_planck" and d["thermal_stability"] == pytest.approx(60.0)
     t, p = b.switching_probability_vs_time
     assert np.all(np.diff(p[: len(p) // 2]) >= -1e-9) and p[-1] == pytest.approx(1 - b.write_error_rate)

@@ -45,9 +45,16 @@ import numpy as np
 from .config import check_keys, read_toml, require
 from .errors import ConfigError, PhysicsError
 from .materials import check_value
-from .stack import STACK_KEYS, Stack, parse_direction
+from .stack import MAX_CURRENT_DENSITY, STACK_KEYS, Stack, check_range, parse_direction
 from .transport import torques as transport_torques
 from .units import E_CHARGE, HBAR, KB, MU0, to_si
+
+#: Largest field (A/m) a device file may give (applied field or anisotropy field): mu0 H ~ 126 T,
+#: beyond any laboratory field; larger values are typos (a unit missed).
+MAX_FIELD = 1e8
+#: Longest pulse time (s) of a write pulse (width, rise, fall): beyond it a value is a typo and
+#: could not be integrated in any case (1e12 time steps).
+MAX_PULSE_TIME = 1.0
 
 #: Lateral sizes of a cell (m) that are physical: below 1 nm no magnet, above 1 mm no cell.
 MIN_LATERAL_SIZE = 1e-9
@@ -204,6 +211,7 @@ class Device:
         if has_hk:
             hk = to_si(mag["anisotropy_field"], "field", source=source, key="magnet.anisotropy_field")
             check_value(hk, "nonneg", source=source, key="magnet.anisotropy_field")
+            _check_field(hk, source, "magnet.anisotropy_field")
         else:
             ku = to_si(mag.get("uniaxial_anisotropy", 0.0), "energy_density", source=source,
                        key="magnet.uniaxial_anisotropy")
@@ -214,6 +222,7 @@ class Device:
                 raise ConfigError(source, "magnet.uniaxial_anisotropy",
                                   "K_u + K_s/d < 0: give the easy axis of the resulting anisotropy instead")
             hk = 2 * keff / (MU0 * ms)
+            _check_field(hk, source, "magnet.uniaxial_anisotropy", "the anisotropy field 2 K/(mu0 M_s)")
         init = parse_direction(mag.get("initial_direction", list(-easy)), source=source,
                                key="magnet.initial_direction")
         if abs(float(init @ easy)) < 1e-9:
@@ -230,19 +239,25 @@ class Device:
         if not isinstance(applied, list) or len(applied) != 3:
             raise ConfigError(source, "field.applied", "must be a list of 3 fields (A/m or \"10 mT\")")
         h_app = tuple(to_si(v, "field", source=source, key=f"field.applied[{i}]") for i, v in enumerate(applied))
+        for i, h in enumerate(h_app):
+            _check_field(abs(h), source, f"field.applied[{i}]")
 
         pul = raw.get("pulse", {})
         check_keys(pul, PULSE_KEYS, source=source, prefix="pulse")
         j = to_si(pul.get("current_density", float(np.asarray(stack.current_density))), "current_density",
                   source=source, key="pulse.current_density")
+        check_range(abs(j), 0.0, MAX_CURRENT_DENSITY, "A/m^2", source=source, key="pulse.current_density")
         width_t = to_si(pul.get("width", 1e-9), "time", source=source, key="pulse.width")
         check_value(width_t, "nonneg", source=source, key="pulse.width")
+        _check_pulse_time(width_t, source, "pulse.width")
         rise = to_si(pul.get("rise_time", 0.0), "time", source=source, key="pulse.rise_time")
         check_value(rise, "nonneg", source=source, key="pulse.rise_time")
+        _check_pulse_time(rise, source, "pulse.rise_time")
         fall = None
         if "fall_time" in pul:
             fall = to_si(pul["fall_time"], "time", source=source, key="pulse.fall_time")
             check_value(fall, "nonneg", source=source, key="pulse.fall_time")
+            _check_pulse_time(fall, source, "pulse.fall_time")
 
         override = None
         if "torques" in raw:
@@ -459,6 +474,17 @@ def read_stack(path, overrides: dict | None = None) -> Stack:
                 raise ConfigError("<command line>", k, "a device-table key: this command reads the stack only")
     return Stack.from_dict(raw, source=str(path), overrides=overrides,
                            extra_keys=DEVICE_TABLES if has_device else ())
+
+
+def _check_field(h, source, key, what="the field"):
+    if h > MAX_FIELD:
+        raise ConfigError(source, key, f"{what} {h:.3g} A/m (mu0 H = {h * MU0:.3g} T) is beyond any physical "
+                                       f"field (maximum {MAX_FIELD:g} A/m): a missing unit?")
+
+
+def _check_pulse_time(t, source, key):
+    if t > MAX_PULSE_TIME:
+        raise ConfigError(source, key, f"{t:.3g} s is not a write pulse (maximum {MAX_PULSE_TIME:g} s): a missing unit?")
 
 
 def _pos(table, key, dim, source, prefix):

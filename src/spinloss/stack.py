@@ -141,13 +141,17 @@ class Stack:
             raise ConfigError(source, "name", "must be a string")
         temperature = to_si(raw.get("temperature", 300.0), "temperature", source=source, key="temperature")
         check_value(temperature, "pos", source=source, key="temperature")
+        check_range(temperature, 0.0, MAX_TEMPERATURE, "K", source=source, key="temperature")
         t_ref = to_si(raw.get("reference_temperature", 300.0), "temperature", source=source,
                       key="reference_temperature")
         check_value(t_ref, "pos", source=source, key="reference_temperature")
+        check_range(t_ref, MIN_REFERENCE_TEMPERATURE, MAX_TEMPERATURE, "K", source=source,
+                    key="reference_temperature")
         if np.ndim(t_ref) != 0:
             raise ConfigError(source, "reference_temperature", "must be a single value")
         j = to_si(raw.get("current_density", 1e11), "current_density", source=source, key="current_density")
         check_value(j, "any", source=source, key="current_density")
+        check_range(np.abs(j), 0.0, MAX_CURRENT_DENSITY, "A/m^2", source=source, key="current_density")
         mdir = raw.get("magnetization_direction", [0.0, 0.0, 1.0])
         mvec = parse_direction(mdir, source=source, key="magnetization_direction")
 
@@ -256,6 +260,40 @@ MIN_THICKNESS = 1e-11
 MAX_THICKNESS = 1e-4
 
 
+#: Temperatures (K) of a solid-state device: above 1e4 K nothing is solid (a typo).
+MAX_TEMPERATURE = 1e4
+#: The reference temperature of the temperature laws (K): they are normalized there, so it must be
+#: a temperature where the magnon population is not vanishingly small.
+MIN_REFERENCE_TEMPERATURE = 1.0
+#: Largest current density (A/m^2) any file may give: 1e16 is four orders beyond the
+#: electromigration limit of metal lines (~1e12); larger values are typos.
+MAX_CURRENT_DENSITY = 1e16
+
+
+#: Largest finite interface conductance (Ohm^-1 m^-2): 1e18 is 1000x the Sharvin conductance of
+#: a metal (~1e15); larger values are typos (give "inf" for a transparent interface).
+MAX_INTERFACE_CONDUCTANCE = 1e18
+
+
+def check_conductance(value, *, source, key) -> None:
+    arr = np.abs(np.asarray(value, dtype=float))
+    finite = arr[np.isfinite(arr)]
+    if finite.size and np.any(finite > MAX_INTERFACE_CONDUCTANCE):
+        raise ConfigError(source, key, f"{float(finite.max()):.3g} Ohm^-1 m^-2 is beyond any interface "
+                                       f"(maximum {MAX_INTERFACE_CONDUCTANCE:g}; give inf for a transparent one)")
+
+
+def check_range(value, lo, hi, unit, *, source, key) -> None:
+    """Refuse a value outside the physical range ``(lo, hi]`` (``[lo, hi]`` when lo > 0)."""
+    arr = np.asarray(value, dtype=float)
+    if np.any(arr > hi):
+        raise ConfigError(source, key, f"{float(arr.max()):.3g} {unit} is beyond the physical range "
+                                       f"(maximum {hi:g} {unit}): a missing unit?")
+    if lo > 0 and np.any(arr < lo):
+        raise ConfigError(source, key, f"{float(arr.min()):.3g} {unit} is below the physical range "
+                                       f"(minimum {lo:g} {unit})")
+
+
 def check_thickness(value, *, source, key) -> None:
     """Refuse a layer thickness outside [MIN_THICKNESS, MAX_THICKNESS] (physically absurd)."""
     arr = np.asarray(value, dtype=float)
@@ -273,10 +311,11 @@ def parse_direction(value, *, source, key) -> np.ndarray:
     if not isinstance(value, (list, tuple)) or len(value) != 3:
         raise ConfigError(source, key, "must be a list of 3 numbers")
     vec = np.array([to_si(v, "dimensionless", source=source, key=f"{key}[{i}]") for i, v in enumerate(value)])
-    n = np.linalg.norm(vec)
-    if not n > 0:
+    big = float(np.max(np.abs(vec)))
+    if not big > 0:
         raise ConfigError(source, key, "must not be the zero vector")
-    return vec / n
+    vec = vec / big  # scale first: components near the float limit must not overflow the norm
+    return vec / np.linalg.norm(vec)
 
 
 def layer_names(layers_raw: list, *, source: str) -> list[str]:
@@ -373,12 +412,14 @@ def build_interfaces(layers: list[Layer], interfaces_raw, lib: MaterialLibrary, 
                         raise ConfigError(src, key, "a metal/AFI interface takes magnon_interface_conductance")
                     g = to_si(v, "interface_conductance", source=src, key=key, allow_inf=True)
                     check_value(g, "pos_or_inf", source=src, key=key)
+                    check_conductance(g, source=src, key=key)
                     vals[k] = g
                 elif k == "magnon_interface_conductance":
                     if pair != "metal_antiferromagnetic_insulator":
                         raise ConfigError(src, key, "only for an interface with an antiferromagnetic insulator")
                     g = to_si(v, "interface_conductance", source=src, key=key, allow_inf=True)
                     check_value(g, "nonneg_or_inf", source=src, key=key)
+                    check_conductance(g, source=src, key=key)
                     vals[k] = g
         if pair == "metal_ferromagnet" and kinds[0] != kinds[1] and vals["spin_mixing_conductance"] is None:
             raise ConfigError(source, f"interface {a.name}/{b.name}", "spin_mixing_conductance missing and no library default")
@@ -401,6 +442,8 @@ def _complex_conductance(v, *, source, key):
         im = 0.0
     check_value(re, "nonneg_or_inf", source=source, key=f"{key} (real part)")
     check_value(im, "any", source=source, key=f"{key} (imaginary part)")
+    check_conductance(re, source=source, key=f"{key} (real part)")
+    check_conductance(im, source=source, key=f"{key} (imaginary part)")
     return np.asarray(re) + 1j * np.asarray(im) if (np.ndim(re) or np.ndim(im)) else complex(re, im)
 
 

@@ -226,9 +226,14 @@ def positive_quantity(text, dimension: str, option: str, *, allow_zero: bool = F
 
 
 def temperature_value(text):
+    from ..stack import MAX_TEMPERATURE
+
     t = quantity(text, "temperature", "--temperature")
     if t is not None and (not math.isfinite(t) or t < 0):
         raise ConfigError(CLI_SOURCE, "--temperature", "must be >= 0 K and finite")
+    if t is not None and t > MAX_TEMPERATURE:
+        raise ConfigError(CLI_SOURCE, "--temperature", f"{t:.3g} K is beyond the physical range (maximum "
+                                                       f"{MAX_TEMPERATURE:g} K)")
     return t
 
 

@@ -181,6 +181,8 @@ STEP_ANGLE = 0.02
 #: Bounds of the Heun time step (s): below MIN_TIME_STEP the drive is refused, not resolved.
 MIN_TIME_STEP = 5e-15
 MAX_TIME_STEP = 2e-13
+#: Most time steps one run may take (1e11: days of CPU time for even one device).
+MAX_STEPS = 1e11
 
 
 def largest_field(params: MacrospinParameters, max_current: float = 0.0) -> float:
@@ -531,6 +533,9 @@ def simulate(params: MacrospinParameters, m0, waveform: Waveform | None, duratio
     if stream_ids is None:
         stream_ids = np.arange(n, dtype=np.int64)
     stream_ids = np.broadcast_to(np.asarray(stream_ids, dtype=np.int64), (n,)).copy()
+    if duration / dt > MAX_STEPS:
+        raise PhysicsError(f"{duration:.3g} s in steps of {dt:.3g} s is {duration / dt:.3g} time steps, beyond "
+                           f"the {MAX_STEPS:.0e} a run may take: shorten the pulse or the simulated time")
     n_steps = int(math.ceil(duration / dt * (1.0 - 1e-12)))
     P = pack_parameters(params, n, dt, switch_axis=switch_axis, switch_threshold=switch_threshold,
                         start_time=start_time)

@@ -37,6 +37,22 @@ MATERIAL_KEYS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "magnon_spin_conductivity": ("conductivity", ("antiferromagnetic_insulator",), "pos"),
 }
 
+#: Physical ranges of the material keys (SI; magnitudes for the angles; inf allowed where the rule
+#: allows it). A value outside is a typo (a unit missed), not a material: refused with the range.
+MATERIAL_RANGES: dict[str, tuple[float, float]] = {
+    "resistivity": (1e-9, 1e-2),                 # below Ag (1.6e-8) / 10 .. a poor conductor
+    "spin_hall_angle": (0.0, 10.0),
+    "spin_anomalous_hall_angle": (0.0, 10.0),
+    "spin_diffusion_length": (1e-11, 1e-3),
+    "saturation_magnetization": (1e3, 1e7),      # a weak magnet .. 5x Fe
+    "damping": (1e-6, 10.0),
+    "spin_precession_length": (1e-12, 1e-3),
+    "spin_dephasing_length": (0.0, 1e-3),
+    "neel_temperature": (1.0, 1e4),
+    "magnon_diffusion_length": (1e-11, 1.0),
+    "magnon_spin_conductivity": (1e-6, 1e12),
+}
+
 #: Keys a material of each kind must have.
 REQUIRED = {
     "ferromagnet": ("resistivity", "spin_diffusion_length", "saturation_magnetization", "damping",
@@ -67,6 +83,24 @@ def check_value(value, rule: str, *, source, key) -> None:
         raise ConfigError(source, key, "must be positive (inf allowed)")
     if rule == "nonneg_or_inf" and not np.all(arr >= 0):
         raise ConfigError(source, key, "must be >= 0 (inf allowed)")
+
+
+def check_material_range(name: str, value, *, source, key) -> None:
+    """Refuse a material value outside :data:`MATERIAL_RANGES` (inf passes where allowed)."""
+    lo, hi = MATERIAL_RANGES[name]
+    arr = np.abs(np.asarray(value, dtype=float))
+    finite = arr[np.isfinite(arr)]
+    if finite.size == 0:
+        return
+    from ..units import SI_UNIT
+
+    unit = SI_UNIT.get(MATERIAL_KEYS[name][0], "")
+    if np.any(finite > hi):
+        raise ConfigError(source, key, f"{float(finite.max()):.3g} {unit} is beyond the physical range of "
+                                       f"{name.replace('_', ' ')} (maximum {hi:g} {unit}): a missing unit?")
+    if lo > 0 and np.any((finite < lo) & (finite > 0 if MATERIAL_KEYS[name][2] in ("nonneg", "nonneg_or_inf", "any") else True)):
+        raise ConfigError(source, key, f"{float(finite.min()):.3g} {unit} is below the physical range of "
+                                       f"{name.replace('_', ' ')} (minimum {lo:g} {unit}): a missing unit?")
 
 
 @dataclass(frozen=True)
@@ -149,6 +183,7 @@ def material_from_table(name: str, table: dict, *, source: str, key: str,
             raise ConfigError(source, f"{key}.{k}", f"not a property of a {kind.replace('_', ' ')}")
         val = to_si(v, dim, source=source, key=f"{key}.{k}", allow_inf=rule.endswith("or_inf"))
         check_value(val, rule, source=source, key=f"{key}.{k}")
+        check_material_range(k, val, source=source, key=f"{key}.{k}")
         values[k] = val
         if base is not None and k in refs and k in table:
             refs[k] = f"user value (library: {refs[k]})"
