@@ -144,7 +144,7 @@ class ComparisonResult(JsonResult):
         return {"reference": self.reference, "targets": self.targets, "designs": self.rows,
                 "interrupted": self.interrupted,
                 "seconds": self.seconds,
-                "units": {"energy_per_bit": "J", "write_current": "A", "pulse_width": "s",
+                "units": {"seconds": "s", "energy_per_bit": "J", "write_current": "A", "pulse_width": "s",
                           "write_latency": "s", "cell_area": "m^2", "current_density": "A/m^2",
                           "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J"},
                 "details": [r.to_json() for r in self.results]}

@@ -163,7 +163,7 @@ class DesignResult(JsonResult):
         return out
 
 
-UNITS = {"energy_per_bit": "J", "write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
+UNITS = {"seconds": "s", "energy_per_bit": "J", "write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
          "write_latency": "s", "cell_area": "m^2", "damping_like_field": "A/m", "retention_time": "s",
          "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J", "read_current": "A",
          "temperature": "K"}

@@ -36,14 +36,22 @@ _DEFAULT_OUTPUT = "spinloss-demo"
 # ============================================================================ entry point
 
 
+#: Notes shown by the demo (one line per step of a section, per design of a comparison); the
+#: design search's own notes (every WER evaluation) are left out, bars are always shown.
+DEMO_NOTE_TASKS = {"demo", "torque", "switching", "energy", "compare", "scaling"}
+
+
 def _prefixed(progress, prefix):
-    """A progress callback that prefixes notes with the section's place in the demo."""
+    """A progress callback that prefixes notes with the section's place in the demo and keeps
+    only the notes of :data:`DEMO_NOTE_TASKS`."""
     if progress is None:
         return None
     from dataclasses import replace
 
     def cb(event):
         if event.message is not None:
+            if event.task not in DEMO_NOTE_TASKS:
+                return
             event = replace(event, message=f"{prefix} {event.message}")
         progress(event)
 

@@ -15,6 +15,7 @@ from ..cells.design import FAST, STANDARD, clear_cache
 from ..errors import SpinlossInputError
 from ..io import to_jsonable, write_text_atomic
 from ..plots import cells as cell_plots
+from ..progress import note
 
 #: Maps of the demo: (design, reference, axis 1, axis 2, file stem).
 DEMO_MAPS = (
@@ -48,6 +49,8 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     comp = load_comparison(ex / "compare.toml",
                            target_overrides={"write_error_rate": DEMO_FAST_WER} if fast else None)
     clear_cache()
+    note(progress, "energy", f"design search for {len(comp.designs)} designs at WER {comp.targets.write_error_rate:g}"
+                             + (" (fast demo settings)" if fast else "") + " ...")
     result = compare(comp, settings, progress=progress)
     files = {}
     files["comparison_json"] = out / "comparison.json"
@@ -64,6 +67,7 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     write_text_atomic(files["comparison_csv"], buf.getvalue())
     files["bars"] = cell_plots.plot_bars(result, out / "energy_per_bit.png")
     # maps
+    note(progress, "energy", "energy-ratio maps ...")
     n = 16 if fast else 30
     maps = []
     for name, ref, a1, a2, stem in DEMO_MAPS:
@@ -76,6 +80,7 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
         files[stem] = cell_plots.plot_map(m, out / f"{stem}.png")
         maps.append(m.to_json())
     # scaling
+    note(progress, "energy", "scaling with lateral size ...")
     sizes = (100e-9, 50e-9, 20e-9) if fast else DEFAULT_SIZES
     stt = [r.name for r in result.results if r.torque.get("mechanism") == "stt"]
     sc = scaling(comp, stt, sizes, settings, progress=progress) if stt else {"designs": {}, "sizes": list(sizes)}

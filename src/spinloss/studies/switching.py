@@ -54,7 +54,7 @@ def switching_section(output_dir, examples_dir, *, progress=None, trials: int = 
 
     thresholds = {}
     for key, dev in devices.items():
-        log(f"  threshold (T = 0) of {DEVICES[key][1]}")
+        log(f"threshold (T = 0) of {DEVICES[key][1]}")
         thresholds[key] = critical_current(dev, pulse_width=PULSE_WIDTH, temperature=0.0, relative_tolerance=2e-3)
 
     # probability vs current at 300 K: a common log grid covering both thresholds
@@ -64,7 +64,7 @@ def switching_section(output_dir, examples_dir, *, progress=None, trials: int = 
     grid = np.geomspace(lo, hi, 16)
     curves, rows = {}, []
     for key, dev in devices.items():
-        log(f"  switching probability at 300 K of {DEVICES[key][1]} ({trials} trials x {grid.size} currents)")
+        log(f"switching probability at 300 K of {DEVICES[key][1]} ({trials} trials x {grid.size} currents)")
         sign = np.sign(thresholds[key].critical_current_density or 1.0)
         axis = Axis("pulse.current_density", sign * grid, sign * grid, "A/m^2", "A/m^2")
 

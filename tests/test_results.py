@@ -1,0 +1,121 @@
+"""One result protocol (issue 7, item 4): every result type has ``to_json()`` (plain JSON through
+spinloss.io, units table, complex as {"real", "imag"}) and ``to_xarray()``, with the same keys
+across commands (``trials`` everywhere, no ``n_*``)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import spinloss
+from spinloss.io import JsonResult, flatten_numeric, to_jsonable
+
+EX = Path(__file__).resolve().parents[1] / "examples"
+
+
+def all_result_types() -> set:
+    for m in pkgutil.walk_packages(spinloss.__path__, "spinloss."):
+        if ".cli" in m.name:
+            continue
+        importlib.import_module(m.name)
+    out, todo = set(), [JsonResult]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            out.add(sub)
+            todo.append(sub)
+    return out
+
+
+def build_results() -> dict:
+    from spinloss import Device, Stack, torques
+    from spinloss.cells import cell_report, design
+    from spinloss.cells.compare import ComparisonResult, EnergyMap, comparison_rows
+    from spinloss.cells.design import FAST, Targets
+    from spinloss.dynamics import MacrospinParameters, Waveform, simulate
+    from spinloss.experiments.fokker_planck import fokker_planck_wer
+    from spinloss.experiments.resonance import resonance
+    from spinloss.experiments.retention import retention
+    from spinloss.experiments.switching import critical_current, switching_probability
+    from spinloss.experiments.wer import device_write_error_rate
+
+    dev = Device.from_toml(EX / "pt_py_device.toml")
+    out = {}
+    out["TorqueResult"] = torques(Stack.from_toml(EX / "py_nio.toml"))
+    out["SwitchingResult"] = switching_probability(dev, trials=4, pulse_width=0.1e-9)
+    out["ThresholdResult"] = critical_current(Device.from_toml(EX / "py_sio2_device.toml"))  # no torque: fast
+    out["WerResult"] = device_write_error_rate(dev, method="monte_carlo", trials=100, pulse_width=0.1e-9)
+    out["RetentionResult"] = retention(dev)
+    out["ResonanceResult"] = resonance(dev)
+    p = MacrospinParameters(saturation_magnetization=8e5, damping=0.1, anisotropy_field=1e4)
+    out["MacrospinResult"] = simulate(p, (0, 0.1, 1), Waveform.zero(), 1e-11, 1e-13, record_every=1e-12)
+    out["FokkerPlanckResult"] = fokker_planck_wer(saturation_magnetization=8e5, volume=1e-24, damping=0.1,
+                                                  anisotropy_field=1e5, temperature=300.0,
+                                                  damping_like_field=3e4, pulse_width=1e-9)
+    out["CellReport"] = cell_report(Device.from_toml(EX / "pt_py_cell.toml"))
+    failed = design(Device.from_toml(EX / "py_sio2_cell.toml"), Targets(), FAST)  # no torque: fails fast
+    out["DesignResult"] = failed
+    out["ComparisonResult"] = ComparisonResult("no-sink", failed.targets, [failed],
+                                               comparison_rows([failed], failed.name))
+    out["EnergyMap"] = EnergyMap("a", "b", ("k1", "k2"), (np.arange(2.0), np.arange(3.0)),
+                                 (np.arange(2.0), np.arange(3.0)), ("1", "1"), (False, False),
+                                 np.full((2, 3), 1e-15), np.full((2, 3), 2.0), 2e-15, 2.0, "statement")
+    return out
+
+
+@pytest.fixture(scope="module")
+def results():
+    return build_results()
+
+
+def test_every_result_type_is_covered(results):
+    names = {cls.__name__ for cls in all_result_types()}
+    assert names == set(results), "add the new result type to build_results()"
+
+
+def _keys(obj, prefix=""):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield k
+            yield from _keys(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _keys(v)
+
+
+@pytest.mark.parametrize("name", ["TorqueResult", "SwitchingResult", "ThresholdResult", "WerResult",
+                                  "RetentionResult", "ResonanceResult", "MacrospinResult", "FokkerPlanckResult",
+                                  "CellReport", "DesignResult", "ComparisonResult", "EnergyMap"])
+def test_to_json_and_to_xarray(results, name):
+    r = results[name]
+    data = r.to_json()
+    text = json.dumps(data, allow_nan=False)  # strict JSON: no NaN, no numpy types
+    assert json.loads(text) == data
+    assert to_jsonable(data) == data  # already plain
+    assert isinstance(data.get("units"), dict) and data["units"], f"{name}: a units table"
+    keys = set(_keys(data))
+    assert not {k for k in keys if k.startswith("n_")}, f"{name}: keys without n_ prefixes"
+    assert "n_trials" not in keys
+    ds = r.to_xarray()
+    assert isinstance(ds, xr.Dataset) and ds.data_vars
+    # every variable whose unit the result states carries it
+    with_units = [v for v in ds.data_vars if "units" in ds[v].attrs]
+    assert with_units, f"{name}: units in the dataset attributes"
+    assert len(flatten_numeric(data)) > 0
+
+
+def test_complex_values_are_encoded_the_same_way_everywhere():
+    enc = to_jsonable({"g": 1 + 2j, "arr": np.array([1 + 1j, 2 - 1j])})
+    assert enc == {"g": {"real": 1.0, "imag": 2.0}, "arr": {"real": [1.0, 2.0], "imag": [1.0, -1.0]}}
+    flat = flatten_numeric(enc)
+    assert set(flat) == {"g.real", "g.imag", "arr.real", "arr.imag"}
+
+
+def test_trials_key_is_the_same_in_switch_and_wer(results):
+    assert results["SwitchingResult"].to_json()["trials"] == 4
+    assert "trajectories" in results["WerResult"].to_json()
