@@ -115,19 +115,19 @@ def test_set_overrides(py_nio_json):
                     "--set", "interfaces.0.magnon_interface_conductance=1e15")
     res = torques_api(PY_NIO, {"free.thickness": 3e-9, "free.spin_hall_angle": 0.1,
                                "interfaces.0.magnon_interface_conductance": 1e15})
-    assert data["magnets"][0]["xi_dl"] == pytest.approx(float(res.magnets[0].xi_dl), rel=1e-12)
+    assert data["magnets"][0]["xi_dl"] == pytest.approx(float(res.magnets[0].xi_dl), rel=1e-12, abs=0)
     assert data["magnets"][0]["xi_dl"] != pytest.approx(py_nio_json["magnets"][0]["xi_dl"])
     free = next(l for l in data["layers"] if l["name"] == "free")
-    assert free["thickness"] == pytest.approx(3e-9)
+    assert free["thickness"] == pytest.approx(3e-9, rel=1e-12, abs=0)
 
 
 def test_temperature_option():
     a = run_json("torque", str(EXAMPLES / "cofeb_coo.toml"), "--temperature", "250 K")
     b = run_json("torque", str(EXAMPLES / "cofeb_coo.toml"), "--temperature", "250")
     assert a["temperature"] == b["temperature"] == pytest.approx(250.0)
-    assert a["magnets"][0]["xi_dl"] == pytest.approx(b["magnets"][0]["xi_dl"], rel=1e-12)
+    assert a["magnets"][0]["xi_dl"] == pytest.approx(b["magnets"][0]["xi_dl"], rel=1e-12, abs=0)
     res = torques_api(EXAMPLES / "cofeb_coo.toml", {"temperature": 250.0})
-    assert a["magnets"][0]["xi_dl"] == pytest.approx(float(res.magnets[0].xi_dl), rel=1e-12)
+    assert a["magnets"][0]["xi_dl"] == pytest.approx(float(res.magnets[0].xi_dl), rel=1e-12, abs=0)
 
 
 def test_vary_1d_and_plot(tmp_path):
@@ -136,7 +136,7 @@ def test_vary_1d_and_plot(tmp_path):
     data = parse_one_object(proc.stdout)
     grid = data["grid"]["NiO.thickness"]
     assert len(grid) == 7
-    assert grid[0] == pytest.approx(1e-9) and grid[-1] == pytest.approx(3e-8)  # SI in the JSON
+    assert grid[0] == pytest.approx(1e-9, rel=1e-12, abs=0) and grid[-1] == pytest.approx(3e-8, rel=1e-12, abs=0)  # SI in the JSON
     assert data["grid_units"]["NiO.thickness"] == "m"
     xi = data["magnets"][0]["xi_dl"]
     assert isinstance(xi, list) and len(xi) == 7
@@ -144,7 +144,7 @@ def test_vary_1d_and_plot(tmp_path):
     # thicker sink, more spin loss, more torque (monotonic, PHYSICS.md sec. 3 item 4)
     assert all(abs(b) >= abs(a) for a, b in zip(xi, xi[1:]))
     res = torques_api(PY_NIO, {"NiO.thickness": np.array(grid)})
-    np.testing.assert_allclose(xi, np.asarray(res.magnets[0].xi_dl), rtol=1e-12)
+    np.testing.assert_allclose(xi, np.asarray(res.magnets[0].xi_dl), rtol=1e-12, atol=0)
     assert png.read_bytes()[:8] == PNG_MAGIC
     assert "wrote" in proc.stderr
 
@@ -162,10 +162,10 @@ def test_vary_2d_shapes_and_plot(tmp_path):
     assert np.asarray(data["layers"][1]["current_density"]).shape == (3, 4)
     # axis 0 is the first key (indexing="ij"): compare one row with a 1D API call
     g = data["grid"]["interfaces.0.magnon_interface_conductance"]
-    np.testing.assert_allclose(g, np.geomspace(1e13, 1e15, 4), rtol=1e-12)
+    np.testing.assert_allclose(g, np.geomspace(1e13, 1e15, 4), rtol=1e-12, atol=0)
     res = torques_api(PY_NIO, {"free.thickness": 4e-9,
                                "interfaces.0.magnon_interface_conductance": np.array(g)})
-    np.testing.assert_allclose(xi[1], np.asarray(res.magnets[0].xi_dl), rtol=1e-12)
+    np.testing.assert_allclose(xi[1], np.asarray(res.magnets[0].xi_dl), rtol=1e-12, atol=0)
     assert png.read_bytes()[:8] == PNG_MAGIC
 
 

@@ -100,7 +100,7 @@ def test_issue_example_loads(py_nio_file):
     assert s.layer_names == ["SiO2", "free", "NiO"]
     assert [l.kind for l in s.layers] == ["insulator", "ferromagnet", "antiferromagnetic_insulator"]
     assert s.layer("free").thickness == 5e-9
-    assert s.layer("NiO").thickness == pytest.approx(1e-8, rel=1e-12)
+    assert s.layer("NiO").thickness == pytest.approx(1e-8, rel=1e-12, abs=0)
     assert s.layer("free").material.spin_hall_angle == 0.05  # per-layer override
     assert s.layer("free").material.saturation_magnetization == 8.0e5  # library value
     assert s.temperature == 300.0 and s.current_density == 1e11
@@ -162,7 +162,7 @@ def test_inline_material_and_kind():
     s = build(d)
     m = s.layer("free").material
     assert m.name == "MyFM" and m.kind == "ferromagnet"
-    assert m.resistivity == pytest.approx(4e-7, rel=1e-12)
+    assert m.resistivity == pytest.approx(4e-7, rel=1e-12, abs=0)
     assert m.spin_precession_length == math.inf
     assert m.spin_hall_angle == 0.02
 
@@ -190,10 +190,10 @@ def test_user_library_file():
     free = s.layer("free").material
     assert free.name == "MyPy"
     assert free.saturation_magnetization == pytest.approx(7.2e5)
-    assert free.resistivity == pytest.approx(3.8e-7, rel=1e-12)
+    assert free.resistivity == pytest.approx(3.8e-7, rel=1e-12, abs=0)
     nio = s.layer("NiO").material
     assert nio.neel_temperature == pytest.approx(450.0)     # overridden by the user file
-    assert nio.magnon_diffusion_length == pytest.approx(1e-8)  # kept from the built-in NiO
+    assert nio.magnon_diffusion_length == pytest.approx(1e-8, rel=1e-12, abs=0)  # kept from the built-in NiO
     assert s.interfaces[1].magnon_interface_conductance == 3e14  # user interface default
     lib = load_library(EXAMPLES / "my_materials.toml")
     assert lib.lookup("py-lab", source="x", key="k").name == "MyPy"
@@ -255,7 +255,7 @@ def test_library_file_errors(tmp_path):
 ])
 def test_unit_strings(text, dim, expected):
     got = to_si(text, dim, source="f", key="k", allow_inf=True)
-    assert got == pytest.approx(expected, rel=1e-12)
+    assert got == pytest.approx(expected, rel=1e-12, abs=0)
 
 
 def test_five_nm_exact():
@@ -266,7 +266,7 @@ def test_five_nm_exact():
 def test_field_strings(text, expected_tesla):
     h = to_si(text, "field")  # A/m
     # 1 Oe = 1000/(4 pi) A/m exactly, while CODATA mu0 differs from 4 pi 1e-7 by ~1e-10
-    assert h * MU0 == pytest.approx(expected_tesla, rel=1e-9)
+    assert h * MU0 == pytest.approx(expected_tesla, rel=1e-9, abs=0)
     assert to_si("1000 A/m", "field") == pytest.approx(1000.0)
 
 
@@ -306,7 +306,7 @@ def test_unit_errors(value, dim, fragment):
 
 def test_parse_duration():
     assert parse_duration("10 years") == pytest.approx(10 * 365.25 * 86400)
-    assert parse_duration("5 ns") == pytest.approx(5e-9)
+    assert parse_duration("5 ns") == pytest.approx(5e-9, rel=1e-12, abs=0)
     assert parse_duration(2.0) == 2.0
 
 
@@ -453,7 +453,7 @@ def test_missing_file_and_directory(tmp_path):
 def test_override_layer_key(py_nio_file):
     s = Stack.from_toml(py_nio_file, overrides={"free.thickness": "3 nm", "NiO.thickness": 2e-8,
                                                 "free.spin_hall_angle": 0.1, "temperature": "350 K"})
-    assert s.layer("free").thickness == pytest.approx(3e-9, rel=1e-12)
+    assert s.layer("free").thickness == pytest.approx(3e-9, rel=1e-12, abs=0)
     assert s.layer("NiO").thickness == 2e-8
     assert s.layer("free").material.spin_hall_angle == 0.1
     assert s.temperature == 350.0

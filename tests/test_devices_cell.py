@@ -25,15 +25,15 @@ def test_energy_is_i2rt_from_reported_current_and_resistance():
     rep = cell_report(d, j, w, temperature=358.0)
     t_eff = w + (d.pulse.rise_time + d.pulse.fall) / 3
     # reported current and resistances reproduce every energy term (rounding only)
-    assert rep.channel_energy == pytest.approx(rep.write_current ** 2 * rep.path_resistance * t_eff, rel=1e-12)
+    assert rep.channel_energy == pytest.approx(rep.write_current ** 2 * rep.path_resistance * t_eff, rel=1e-12, abs=0)
     assert rep.transistor_energy == pytest.approx(
-        rep.write_current ** 2 * rep.transistor_on_resistance * t_eff, rel=1e-12)
+        rep.write_current ** 2 * rep.transistor_on_resistance * t_eff, rel=1e-12, abs=0)
     assert rep.energy_per_bit == pytest.approx(rep.channel_energy + rep.transistor_energy + rep.peripheral_energy,
-                                               rel=1e-12)
+                                               rel=1e-12, abs=0)
     # and agree with the device's own Joule energy of the channel (independent code path)
     e = d.write_energy(current_density=j, width=w, temperature=358.0)
-    assert rep.write_current == pytest.approx(float(e["current"]), rel=1e-12)
-    assert rep.channel_energy == pytest.approx(float(e["energy"]), rel=1e-12)
+    assert rep.write_current == pytest.approx(float(e["current"]), rel=1e-12, abs=0)
+    assert rep.channel_energy == pytest.approx(float(e["energy"]), rel=1e-12, abs=0)
     # the transistor is sized so that the path fits in V_dd
     cell = parse_cell(d)
     assert rep.write_current * (rep.path_resistance + rep.transistor_on_resistance) <= cell.supply_voltage * (1 + 1e-12)
@@ -45,7 +45,7 @@ def test_stt_write_path_is_the_mtj():
     p = write_path(d, 358.0)
     area = d.geometry.area
     assert p["kind"] == "mtj"
-    assert p["current_per_density"] == pytest.approx(area)
+    assert p["current_per_density"] == pytest.approx(area, rel=1e-12, abs=0)
     rp = ro.resistance_area / area
     assert p["resistance"] == pytest.approx(0.5 * (rp + rp * (1 + ro.tmr)))
 
@@ -102,7 +102,7 @@ def test_stronger_sink_gives_less_energy():
     assert all(b < a for a, b in zip(ch, ch[1:])), ch
     # energy_at (used by the maps) agrees with cell_energy
     d = Device.from_dict(base.raw, source=base.source, overrides={"interfaces.0.magnon_interface_conductance": 1e16})
-    assert energy_at(d, {w: h}, t)["energy_per_bit"] == pytest.approx(tot[-1], rel=1e-12)
+    assert energy_at(d, {w: h}, t)["energy_per_bit"] == pytest.approx(tot[-1], rel=1e-12, abs=0)
 
 
 def test_read_disturb_is_a_probability():
@@ -118,7 +118,7 @@ def test_usmr_readout_reads_through_the_channel(tmp_path):
     d = Device.from_toml(f)
     rep = cell_report(d, 2e12, 2e-9, temperature=358.0)
     p = write_path(d, 358.0)
-    assert rep.read_current == pytest.approx(1.3e11 * p["current_per_density"])
+    assert rep.read_current == pytest.approx(1.3e11 * p["current_per_density"], rel=1e-12, abs=0)
 
 
 @pytest.mark.parametrize("table,line,key", [

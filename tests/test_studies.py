@@ -93,7 +93,7 @@ def test_figure_of_merit_and_reference(study, rows):
     assert rows["pt_py"]["reference_material"] == "Pt"
     assert rows["w_cofeb"]["reference_material"] == "W"
     assert rows["py_nio"]["reference_layer"] == "free"
-    assert rows["py_nio"]["resistivity"] == pytest.approx(30e-8)  # Py, PHYSICS.md sec. 7
+    assert rows["py_nio"]["resistivity"] == pytest.approx(30e-8, rel=1e-12, abs=0)  # Py, PHYSICS.md sec. 7
 
 
 # ---------------------------------------------------------------------------- physics claims
