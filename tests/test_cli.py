@@ -91,7 +91,7 @@ def test_torque_json_fields_match_api(py_nio_json):
     assert mag["layer"] == "free"
     for key in ("xi_dl", "xi_fl", "sigma_dl", "sigma_fl", "b_dl", "b_fl"):
         assert mag[key] == pytest.approx(float(getattr(m, key)), rel=1e-12, abs=1e-300)
-    assert mag["xi_dl"] < 0  # sink on top of a theta_F > 0 magnet (PHYSICS.md sec. 2)
+    assert mag["xi_dl"] < 0  # sink on top of a theta_F > 0 magnet (docs/physics.md sec. 2)
     names = [l["name"] for l in data["layers"]]
     assert names == ["SiO2", "free", "NiO"]
     for l in data["layers"]:
@@ -141,7 +141,7 @@ def test_vary_1d_and_plot(tmp_path):
     xi = data["magnets"][0]["xi_dl"]
     assert isinstance(xi, list) and len(xi) == 7
     assert len(data["sheet_resistance"]) == 7
-    # thicker sink, more spin loss, more torque (monotonic, PHYSICS.md sec. 3 item 4)
+    # thicker sink, more spin loss, more torque (monotonic, docs/physics.md sec. 3 item 4)
     assert all(abs(b) >= abs(a) for a, b in zip(xi, xi[1:]))
     res = torques_api(PY_NIO, {"NiO.thickness": np.array(grid)})
     np.testing.assert_allclose(xi, np.asarray(res.magnets[0].xi_dl), rtol=1e-12, atol=0)

@@ -197,7 +197,7 @@ def test_threshold_no_sink_control_says_why_and_cli_exits_1():
 
 def test_threshold_type_y_between_sun_onset_and_energy_balance():
     # T = 0 threshold of the Pt/Py type-y device for a long pulse: above Sun's J_c0 (instability
-    # onset) and near the separatrix energy-balance threshold (PHYSICS.md section 4). For a 20 ns
+    # onset) and near the separatrix energy-balance threshold (docs/physics.md section 4). For a 20 ns
     # pulse the finite-pulse overdrive is small; we check J_c0 < J_sw < 1.6 J_c0.
     from spinloss.dynamics.analytic import sun_critical_current
     from spinloss.experiments.switching import critical_current
@@ -214,7 +214,7 @@ def test_threshold_type_y_between_sun_onset_and_energy_balance():
 
 
 def test_pulse_width_law_returns_delta():
-    # Thermally activated regime (PHYSICS.md section 4, Koch et al. 2004) for the axially
+    # Thermally activated regime (docs/physics.md section 4, Koch et al. 2004) for the axially
     # symmetric case (perpendicular magnet, polarization along the axis), where the exponent is
     # n = 2: tau(i) = tau0(i) exp[Delta (1 - i)^2], i = H_DL / (alpha H_K). The escape times come
     # from the Fokker-Planck operator (validated against Monte Carlo and AMS in test_wer_*).

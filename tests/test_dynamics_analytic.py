@@ -8,7 +8,7 @@ from spinloss.units import E_CHARGE, G_LANDE, HBAR, KB, MU0, MU_B
 
 
 def test_type_y_ratio_limits():
-    # PHYSICS.md: -> 4/pi as H_K/M_eff -> 0 (quadrature accuracy 1e-10)
+    # docs/physics.md: -> 4/pi as H_K/M_eff -> 0 (quadrature accuracy 1e-10)
     assert analytic.type_y_switching_ratio(1e-3, 1e6) == pytest.approx(4 / np.pi, rel=1e-5)
     r = [analytic.type_y_switching_ratio(h, 1e6) for h in (1e3, 8.5e3, 5e4)]
     assert r[0] > r[1] > r[2]  # decreases with H_K/M_eff

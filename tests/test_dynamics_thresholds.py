@@ -1,4 +1,4 @@
-"""Spin-torque thresholds at T = 0 against closed forms (PHYSICS.md section 4)."""
+"""Spin-torque thresholds at T = 0 against closed forms (docs/physics.md section 4)."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import pytest
 from spinloss.dynamics import (MacrospinParameters, Waveform, analytic, energy_density,
                                simulate_deterministic, sot_field_per_current)
 
-MS, HK, ALPHA, D, XI = 1e6, 8.5e3, 0.01, 1.5e-9, 0.1  # H_K / M_eff = 0.0085 as in PHYSICS.md
+MS, HK, ALPHA, D, XI = 1e6, 8.5e3, 0.01, 1.5e-9, 0.1  # H_K / M_eff = 0.0085 as in docs/physics.md
 
 
 def _type_y(n=1):
@@ -37,7 +37,7 @@ def test_type_y_switching_threshold_energy_balance():
     jc0 = analytic.sun_critical_current(ALPHA, MS, D, HK, MS, XI)
     ratio = analytic.type_y_switching_ratio(HK, MS)
     assert ratio > 1.0  # switching needs more than the onset
-    assert ratio == pytest.approx(4 / np.pi, rel=0.02)  # PHYSICS.md: -> 4/pi as H_K/M_eff -> 0
+    assert ratio == pytest.approx(4 / np.pi, rel=0.02)  # docs/physics.md: -> 4/pi as H_K/M_eff -> 0
     grid = np.round(np.arange(1.16, 1.365, 0.01), 3)
     p = _type_y()
     r = simulate_deterministic(p, np.array([0.03, -1.0, 0.0]), Waveform.constant(grid * jc0), 150e-9,
@@ -45,7 +45,7 @@ def test_type_y_switching_threshold_energy_balance():
     sw = r.switched
     assert not sw[0] and sw[-1]
     assert np.all(np.diff(sw.astype(int)) >= 0)  # monotonic in current
-    j_sw = grid[np.argmax(sw)]  # first switching ratio on the 1% grid (measured: 1.26; PHYSICS.md's
+    j_sw = grid[np.argmax(sw)]  # first switching ratio on the 1% grid (measured: 1.26; docs/physics.md's
     # independent run: 1.27; energy balance: 1.257)
     # first-order (in alpha and H_DL) energy balance vs full dynamics: one grid step + O(alpha) = 2%
     assert abs(j_sw - ratio) <= 0.02 + 1e-9

@@ -75,6 +75,7 @@ def test_demo_interrupted_leaves_the_old_output_and_a_marked_partial_folder(tmp_
     code, _, err = interrupt(["demo", "--output", out_dir, "--sections", "torque,energy",
                               "--examples", EX], after=15)
     assert_interrupted(code, err)
+    assert "finished sections: torque" in err  # says what finished
     assert sorted(p.name for p in out_dir.iterdir()) == ["old_result.txt"]  # untouched, no mix
     partial = tmp_path / "demo.partial"
     assert (partial / "INTERRUPTED").is_file()

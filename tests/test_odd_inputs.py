@@ -211,3 +211,29 @@ def test_a_failed_resonance_fit_is_a_one_line_error(capsys):
     assert code == 2 and out == ""
     line = error_line(err)
     assert "pt_py_device.toml" in line and "ringdown" in line
+
+
+# ---------------------------------------------------------------------------- found by the docs review
+
+
+def test_a_grid_whose_first_point_switches_nothing(capsys):
+    code, out, err = run(capsys, "switch", EX / "pt_py_device.toml", "--trials", "6", "-w", "2 ns", "--vary",
+                         "pulse.current_density=5e11:2e12:3", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    t = d["mean_switching_time"]
+    assert t[0] is None and t[-1] is not None and t[-1] > 0  # null only where nothing switched
+
+
+def test_threshold_uncertainty_is_a_magnitude(capsys):
+    code, out, err = run(capsys, "threshold", EX / "stt_mtj_cell.toml", "-T", "0", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["critical_current_density"] < 0 and d["uncertainty"] > 0
+
+
+def test_stack_results_takes_each_field_from_the_first_point_that_has_it():
+    from spinloss.io import stack_results
+
+    out = stack_results([{"t": None, "name": "a"}, None, {"t": 2.0, "name": "a"}], (3,))
+    assert np.isnan(out["t"][0]) and np.isnan(out["t"][1]) and out["t"][2] == 2.0 and out["name"] == "a"

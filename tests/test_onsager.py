@@ -1,4 +1,4 @@
-"""Onsager cross-check (PHYSICS.md section 3): the sink conductance G_eff that gives the spin-loss
+"""Onsager cross-check (docs/physics.md section 3): the sink conductance G_eff that gives the spin-loss
 torque also gives spin-pumping damping Delta alpha = g_L mu_B hbar G_eff / (2 e^2 Ms d).
 
 Pumped macrospin: a magnet precessing at angular frequency omega pumps, through the interface

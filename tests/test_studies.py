@@ -1,7 +1,7 @@
 """The headline study (``spinloss demo``): files, table rows, and the physics claims in its data.
 
 The claims are checked on the study's own numbers (not on its ``checks`` flags): Py/NiO has a
-nonzero damping-like torque, negative with the sink on top (PHYSICS.md sec. 2), growing with the
+nonzero damping-like torque, negative with the sink on top (docs/physics.md sec. 2), growing with the
 magnon interface conductance (closed form 4); the no-sink and symmetric controls vanish (closed
 form 2: zero by symmetry, so the solver's round-off ~1e-17 is the only tolerance needed, and
 1e-12 leaves room); the temperature curve peaks near NiO's T_N (the default temperature law
@@ -93,7 +93,7 @@ def test_figure_of_merit_and_reference(study, rows):
     assert rows["pt_py"]["reference_material"] == "Pt"
     assert rows["w_cofeb"]["reference_material"] == "W"
     assert rows["py_nio"]["reference_layer"] == "free"
-    assert rows["py_nio"]["resistivity"] == pytest.approx(30e-8, rel=1e-12, abs=0)  # Py, PHYSICS.md sec. 7
+    assert rows["py_nio"]["resistivity"] == pytest.approx(30e-8, rel=1e-12, abs=0)  # Py, docs/physics.md sec. 7
 
 
 # ---------------------------------------------------------------------------- physics claims
@@ -123,7 +123,7 @@ def test_more_spin_loss_more_torque(study):
     g = np.asarray(curve["x"])
     xi = sink_series(curve)
     assert g[0] == pytest.approx(1e12) and g[-1] == pytest.approx(1e17)
-    assert np.all(np.diff(np.abs(xi)) > 0)          # monotonic (PHYSICS.md closed form 4)
+    assert np.all(np.diff(np.abs(xi)) > 0)          # monotonic (docs/physics.md closed form 4)
     assert abs(xi[-1]) > 10 * abs(xi[0])             # and by a lot over five decades
 
 
@@ -138,7 +138,7 @@ def test_temperature_curve_peaks_near_neel(study):
     T = np.asarray(curve["x"])
     xi = np.abs(sink_series(curve))
     t_neel = curve["neel_temperature"]
-    assert t_neel == pytest.approx(523.0)            # NiO bulk, PHYSICS.md sec. 7
+    assert t_neel == pytest.approx(523.0)            # NiO bulk, docs/physics.md sec. 7
     assert T[0] <= 100 and T[-1] >= 800
     t_peak = T[np.argmax(xi)]
     assert abs(t_peak - t_neel) < 0.1 * t_neel

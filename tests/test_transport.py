@@ -1,10 +1,10 @@
-"""Transport engine against the closed forms and checks of PHYSICS.md section 3 and the sign
+"""Transport engine against the closed forms and checks of docs/physics.md section 3 and the sign
 conventions of section 2.
 
 Tolerances: the closed forms 1 and 3 are exact solutions of the same boundary-value problem the
 solver discretizes without approximation (hyperbolic functions evaluated in double precision and
 a 2L x 2L linear solve with condition number << 1e5), so the relative error is bounded by
-~1e-13; we test at 1e-9 as PHYSICS.md asks.
+~1e-13; we test at 1e-9 as docs/physics.md asks.
 """
 
 import math

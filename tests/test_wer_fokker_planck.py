@@ -1,4 +1,4 @@
-"""Fokker-Planck write error rate: analytic limits (PHYSICS.md section 4, docs/wer.md)."""
+"""Fokker-Planck write error rate: analytic limits (docs/physics.md section 4, docs/wer.md)."""
 
 import json
 import math

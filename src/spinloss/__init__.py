@@ -2,7 +2,7 @@
 
 Pipeline: Stack (TOML) -> torques (spin drift-diffusion) -> device dynamics (stochastic LLG)
 -> switching, write error rate, retention -> energy per bit and comparisons.
-SI units inside; conventions in docs/conventions.md (PHYSICS.md section 2).
+SI units inside; conventions in docs/conventions.md (docs/physics.md section 2).
 """
 
 from .errors import ConfigError, PhysicsError, SpinlossInputError, TargetNotMetError

@@ -22,7 +22,7 @@ A device file is a stack file with these extra tables (names are the public cont
     field_like_efficiency = -0.02
     polarization = [0, -1, 0]
 
-Physics (PHYSICS.md section 4): the demagnetizing tensor comes from the shape and the magnet's
+Physics (docs/physics.md section 4): the demagnetizing tensor comes from the shape and the magnet's
 thickness (an ellipse is an ellipsoid with semi-axes length/2, width/2, thickness/2 (Osborn); a
 rectangle a prism (Aharoni)); ``anisotropy_field`` is H_K = 2 K_u/(mu0 M_s) with
 K_u = K_bulk + K_s/d; shape anisotropy comes on top through the demag tensor.
@@ -346,7 +346,7 @@ class Device:
                           "transport model")
 
     def field_per_current(self, temperature: float | None = None) -> tuple[float, float]:
-        """(H_DL/J, H_FL/J) in A/m per A/m^2: hbar xi / (2 e mu0 M_s d) (PHYSICS.md section 2)."""
+        """(H_DL/J, H_FL/J) in A/m per A/m^2: hbar xi / (2 e mu0 M_s d) (docs/physics.md section 2)."""
         t = self.torque(temperature)
         f = HBAR / (2 * E_CHARGE * MU0 * self.saturation_magnetization * self.geometry.thickness)
         return t.damping_like_efficiency * f, t.field_like_efficiency * f
@@ -399,7 +399,7 @@ class Device:
 
     def write_energy(self, current_density=None, width=None, temperature=None) -> dict:
         """Joule energy of one write pulse in the channel, E = I^2 R t_eff (J), with
-        t_eff = integral (j/j0)^2 dt of the trapezoid (PHYSICS.md section 6)."""
+        t_eff = integral (j/j0)^2 dt of the trapezoid (docs/physics.md section 6)."""
         ch = self.channel(temperature)
         j = self.pulse.current_density if current_density is None else current_density
         p = self.pulse if width is None else replace(self.pulse, width=width)

@@ -304,42 +304,57 @@ def provenance_attrs(prov: dict) -> dict:
 def stack_results(results: list, shape: tuple):
     """Per-point JSON results (flat, C order over ``shape``; None for a failed point) -> one JSON
     result whose numeric leaves are arrays over ``shape`` (NaN where a point failed or lacks the
-    field). The structure (tables, lists of tables, text) is the first successful result's; a
-    numeric leaf that is itself an array gets the grid's dimensions first."""
+    field, e.g. a null switching time). The structure (tables, lists of tables, text) is the
+    first successful result's, completed by the later ones; a numeric leaf that is itself an
+    array gets the grid's dimensions first."""
     good = [r for r in results if r is not None]
     if not good:
         return None
-    template = good[0]
     n = len(results)
 
-    def leaf(path):
-        vals = []
-        for r in results:
-            v = r
-            try:
-                for p in path:
-                    v = v[p]
-            except (KeyError, IndexError, TypeError):
-                v = None
-            vals.append(v)
-        return vals
+    def value_at(r, path):
+        v = r
+        try:
+            for p in path:
+                v = v[p]
+        except (KeyError, IndexError, TypeError):
+            return None
+        return v
 
-    def build(node, path):
+    def template_at(path):
+        """The first result's value at ``path`` that is not null (numbers decide the leaf shape)."""
+        first = None
+        for r in good:
+            v = value_at(r, path)
+            if v is None:
+                continue
+            if first is None:
+                first = v
+            if _numeric_array(v) is not None:
+                return v
+        return first
+
+    def build(path):
+        node = template_at(path)
         if isinstance(node, dict):
-            if set(node) == {"real", "imag"}:
-                return {"real": build(node["real"], path + ("real",)), "imag": build(node["imag"], path + ("imag",))}
-            return {k: build(v, path + (k,)) for k, v in node.items()}
+            keys = []
+            for r in good:  # keys in order of first appearance
+                v = value_at(r, path)
+                if isinstance(v, dict):
+                    keys += [k for k in v if k not in keys]
+            if set(keys) == {"real", "imag"}:
+                return {"real": build(path + ("real",)), "imag": build(path + ("imag",))}
+            return {k: build(path + (k,)) for k in keys}
         if isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
-            return [build(v, path + (i,)) for i, v in enumerate(node)]
+            return [build(path + (i,)) for i in range(len(node))]
         arr = _numeric_array(node)
         if arr is None:
             return node
-        vals = leaf(path)
         out = np.full((n,) + arr.shape, np.nan)
-        for i, v in enumerate(vals):
-            a = _numeric_array(v)
+        for i, r in enumerate(results):
+            a = _numeric_array(value_at(r, path)) if r is not None else None
             if a is not None and a.shape == arr.shape:
                 out[i] = a
         return out.reshape(tuple(shape) + arr.shape)
 
-    return build(template, ())
+    return build(())

@@ -4,7 +4,7 @@ A stack is read from a TOML file (``Stack.from_toml``) or a dict (``Stack.from_d
 are SI numbers or strings with units. Numeric values may also be numpy arrays (all broadcast to
 one shape): that is how sweeps are evaluated in one vectorized pass (``Stack.with_values``).
 
-Conventions (PHYSICS.md section 2): layers are listed bottom (substrate side, z = 0) to top; the
+Conventions (docs/physics.md section 2): layers are listed bottom (substrate side, z = 0) to top; the
 film normal +z points up; the charge current flows along +x.
 """
 

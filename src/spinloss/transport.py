@@ -1,6 +1,6 @@
 """Spin transport through a layer stack: 1D spin drift-diffusion with magnon sinks -> torques.
 
-Model (PHYSICS.md section 3; derivation in docs/transport.md):
+Model (docs/physics.md section 3; derivation in docs/transport.md):
 
 * Charge: layers conduct in parallel with a common field E along +x, J_i = E / rho_i; insulators
   (and AFIs) carry none.
@@ -20,7 +20,7 @@ Model (PHYSICS.md section 3; derivation in docs/transport.md):
   longitudinal Q = G (u_a - u_b) with G = ``spin_conductance`` (inf: continuous u); insulators
   reflect (Q = 0).
 
-Torque efficiencies (PHYSICS.md section 2) are the signed coefficients of
+Torque efficiencies (docs/physics.md section 2) are the signed coefficients of
 T = -gamma mu0 H_DL m x (m x s) - gamma mu0 H_FL m x s with s = +y (current along +x):
 xi_DL = Re(tau)/J_ref and xi_FL = Im(tau)/J_ref, tau being the complex transverse torque (A/m^2,
 charge units) computed for a unit projection of y on the plane transverse to m. They are
@@ -60,7 +60,7 @@ class MagnonTemperatureLaw:
     temperature T_ref is scaled as v(T) = v_ref * f(T/T_N) / f(T_ref/T_N).
 
     The default (documented in docs/transport.md) is a phenomenological law with the features of
-    PHYSICS.md section 3: interface conductance rising with the thermal magnon population
+    docs/physics.md section 3: interface conductance rising with the thermal magnon population
     (tau^(3/2) below T_N), enhanced by spin fluctuations near T_N (a Gaussian peak of height
     ``peak_enhancement`` = 10 and width ``peak_width`` = 0.15 in tau; Lin et al., PRL 116, 186601
     (2016): transmission through NiO/CoO peaks at T_N, up to ~10x) and falling back above T_N;
@@ -114,7 +114,7 @@ DEFAULT_TEMPERATURE_LAW = MagnonTemperatureLaw()
 
 def effective_sink_conductance(interface_conductance, magnon_spin_conductivity,
                                magnon_diffusion_length, thickness):
-    """G_eff of an AFI film on a non-relaxing far side (Ohm^-1 m^-2), PHYSICS.md section 3:
+    """G_eff of an AFI film on a non-relaxing far side (Ohm^-1 m^-2), docs/physics.md section 3:
     1/G_eff = 1/G_int + 1/[(sigma_m/lambda_m) tanh(t/lambda_m)]."""
     bulk = magnon_spin_conductivity / magnon_diffusion_length * np.tanh(thickness / magnon_diffusion_length)
     with np.errstate(divide="ignore"):
@@ -129,7 +129,7 @@ class MagnetTorque:
     """Torque on one ferromagnetic layer.
 
     xi_dl, xi_fl: damping-like / field-like efficiencies per current density in
-        ``reference_layer`` (dimensionless; PHYSICS.md section 2 sign convention, s = +y).
+        ``reference_layer`` (dimensionless; docs/physics.md section 2 sign convention, s = +y).
     sigma_dl, sigma_fl: spin-torque conductivities, torque per electric field in charge units
         (Ohm^-1 m^-1; multiply by hbar/2e for angular momentum).
     b_dl, b_fl: mu0 H_DL, mu0 H_FL in tesla at the stack's current density.
@@ -432,7 +432,7 @@ def reference_layer_index(stack: Stack, magnet_index: int) -> int:
 def torques(stack: Stack, *, temperature=None, profiles: bool = False,
             temperature_law: MagnonTemperatureLaw = DEFAULT_TEMPERATURE_LAW,
             points_per_layer: int = 41) -> TorqueResult:
-    """Spin-orbit torques, current split and resistance of a stack (PHYSICS.md section 3).
+    """Spin-orbit torques, current split and resistance of a stack (docs/physics.md section 3).
 
     Parameters
     ----------
@@ -715,7 +715,7 @@ def spin_pumping_damping(effective_conductance, saturation_magnetization, thickn
     """Damping enhancement by spin pumping into a sink (Onsager partner of the spin-loss torque).
 
     Delta alpha = g_L mu_B hbar G_eff / (2 e^2 M_s d), G_eff in charge units (Ohm^-1 m^-2) as in
-    PHYSICS.md section 3 [M: Tserkovnyak, Brataas, Bauer, PRL 88, 117601 (2002)].
+    docs/physics.md section 3 [M: Tserkovnyak, Brataas, Bauer, PRL 88, 117601 (2002)].
     """
     from .units import G_LANDE, MU_B
 

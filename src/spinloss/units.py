@@ -25,7 +25,7 @@ MU0 = _c.mu_0
 KB = _c.k
 #: Bohr magneton (J/T).
 MU_B = _c.physical_constants["Bohr magneton"][0]
-#: Electron gyromagnetic ratio |gamma_e| (rad s^-1 T^-1), PHYSICS.md section 2.
+#: Electron gyromagnetic ratio |gamma_e| (rad s^-1 T^-1), docs/physics.md section 2.
 GAMMA = 1.76085963e11
 #: Electron g-factor magnitude (Lande), for spin pumping.
 G_LANDE = 2.00231930436

@@ -514,6 +514,11 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
                     f"{targets.write_error_rate:g} after four 8 % current increases", **common)
     if not rep.ok:
         return fail(rep.reason, **common)
+    if rep.read_disturb_probability > targets.write_error_rate:
+        # a cell whose read flips the bit more often than a write fails does not store it [D]
+        return fail(f"a read disturbs the bit with probability {rep.read_disturb_probability:.3g} per read, above "
+                    f"the WER target {targets.write_error_rate:g} (read current {rep.read_current * 1e6:.3g} uA): "
+                    "lower the read voltage or current density in [readout]", **common)
     return DesignResult(
         name=name, meets_targets=True, reason=None, energy_per_bit=rep.energy_per_bit,
         write_current=rep.write_current, current_density=j, pulse_width=w,

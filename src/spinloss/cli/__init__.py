@@ -100,8 +100,11 @@ def main(argv: list[str] | None = None) -> None:
     except Interrupted as exc:
         click.echo(f"spinloss: interrupted: {exc.what or 'nothing finished'}", err=True)
         sys.exit(130)
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("spinloss: interrupted: nothing finished", err=True)
+    except (click.Abort, KeyboardInterrupt) as exc:
+        # click turns a KeyboardInterrupt raised in a command into Abort: the cause says what finished
+        cause = exc.__cause__ if isinstance(exc, click.Abort) else exc
+        what = cause.what if isinstance(cause, Interrupted) and cause.what else "nothing finished"
+        click.echo(f"spinloss: interrupted: {what}", err=True)
         sys.exit(130)
     except BrokenPipeError:  # output piped into head etc.
         try:

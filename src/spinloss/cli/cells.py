@@ -15,7 +15,7 @@ import click
 
 from ..errors import ConfigError, Interrupted
 from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, interrupted_exit,
-                     json_option, load_device, merge_overrides, plot_errors, progress_for, sweepable)
+                     json_option, load_device, merge_overrides, plot_errors, progress_for, sweepable, warn)
 
 
 def _settings(fast: bool, full: bool, widths: str | None, seed: int):
@@ -197,6 +197,10 @@ def compare(compare_file, map_items, map_design, scaling, sizes, only, target_we
                                if target_wer else None)
     for n in only:
         comp.entry(n)
+    for entry in comp.designs:  # the validity warnings of every device, before the work
+        if not only or entry.name in only or entry.name == comp.reference:
+            for w in comp.load_device(entry).validity_warnings():
+                warn(f"{entry.device} ({entry.name}): {w}")
     if map_items:
         for item in map_items:
             cmp.parse_axis(item)

@@ -1,4 +1,4 @@
-"""Retention: thermal stability and the mean dwell time of a stored bit (PHYSICS.md section 4).
+"""Retention: thermal stability and the mean dwell time of a stored bit (docs/physics.md section 4).
 
 ``analytic``: Delta = E_b / (k_B T) from the macrospin energy landscape (anisotropy + demag +
 Zeeman, lowest saddle), and Brown's high-barrier dwell time

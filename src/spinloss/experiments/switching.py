@@ -364,7 +364,7 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
                                details={"first_switching_current": sign * hi,
                                         "switched_at_1.05_1.2_1.5_2x": [bool(x) for x in above]})
     if T <= 0:
-        return ThresholdResult(sign * jc0, sign * (hi - lo) / 2, w, T, "bisection_T0",
+        return ThresholdResult(sign * jc0, (hi - lo) / 2, w, T, "bisection_T0",
                                details={"bracket": [sign * lo, sign * hi]})
     # finite temperature: probability grid around the T = 0 threshold
     grid = jc0 * np.linspace(0.3, 1.5, 13)

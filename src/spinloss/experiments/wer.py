@@ -1,4 +1,4 @@
-"""Write error rate of a device (PHYSICS.md section 4): the device-level entry point.
+"""Write error rate of a device (docs/physics.md section 4): the device-level entry point.
 
 The write error is "the magnet is not in the target well at the end of the pulse plus a settle
 time": m(t_end) . target <= 0 with t_end = rise + width + fall + settle. The settle time lets

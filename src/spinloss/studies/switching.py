@@ -11,7 +11,7 @@ pt_py_device.toml (heavy-metal reference); the same Py ellipse in all three.
   sequences of pulses, read by USMR): alternating (+, -, +, -, ...) and repeated (+, +, -, -, ...)
   pulses on the Py/NiO device at 300 K, the state after each pulse read as the USMR signal,
   which is odd in m_y: R_USMR = dR_USMR (J_read / J_ref) m_y with the paper's read current density
-  J_read = 1.3e11 A/m^2 (PHYSICS.md section 5); shown in units of dR_USMR J_read/J_ref.
+  J_read = 1.3e11 A/m^2 (docs/physics.md section 5); shown in units of dR_USMR J_read/J_ref.
 """
 
 from __future__ import annotations
