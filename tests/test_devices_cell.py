@@ -141,3 +141,24 @@ def test_config_errors_name_the_key(tmp_path, table, line, key):
         parse_cell(d)
         parse_readout(d)
     assert key in str(exc.value)
+
+
+def test_designs_are_classified_by_their_physics_not_their_names(tmp_path):
+    from spinloss.cells import classify
+
+    expected = {"py_nio_cell.toml": "spin_loss", "cofeb_nio_cell.toml": "spin_loss",
+                "py_sio2_cell.toml": "no_sink_control", "cofeb_mgo_cell.toml": "no_sink_control",
+                "pt_py_cell.toml": "heavy_metal_sot", "w_cofeb_cell.toml": "heavy_metal_sot",
+                "stt_mtj_cell.toml": "stt"}
+    for name, category in expected.items():
+        text = (EX / name).read_text()
+        renamed = tmp_path / name
+        # a misleading display name (the file's top-level name) must not change the class
+        head, sep, rest = text.partition("\n[")
+        head = "\n".join(l for l in head.splitlines() if not l.startswith("name = "))
+        renamed.write_text('name = "spin loss with a sink (not really)"\n' + head + sep + rest)
+        assert classify(Device.from_toml(EX / name))["category"] == category, name
+        assert classify(Device.from_toml(renamed))["category"] == category, name
+    # the sink is the physics: a zero magnon conductance makes the spin-loss cell a no-sink control
+    d = Device.from_toml(EX / "py_nio_cell.toml", overrides={"interfaces.0.magnon_interface_conductance": 0.0})
+    assert classify(d) == {"mechanism": "sot", "torque_source": "self", "sink": False, "category": "no_sink_control"}
