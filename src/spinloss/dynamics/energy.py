@@ -1,7 +1,7 @@
 """The macrospin's energy landscape on the sphere: wells, the saddle between them, the curvatures
 at a minimum, the thermal states of a well, and :class:`StartingWell`, the well a device starts in.
 
-Everything here works on :class:`~spinloss.dynamics.integrators.MacrospinParameters` (energy
+Everything here works on :class:`~spinloss.dynamics.terms.MacrospinParameters` (energy
 density in J/m^3, fields in A/m). The device layer (:meth:`spinloss.device.Device.starting_well`)
 builds a :class:`StartingWell` from its file; every experiment (switching, WER, retention,
 resonance, the cell's sizing) uses that one object.
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PhysicsError
-from ..units import KB
+from ..units import KB, MU0
 from ..vectors import orthonormal_frame
 from .integrators import MacrospinParameters, effective_field, energy_density, largest_field
 from .terms import ENERGY_PARAMETERS
@@ -273,6 +273,13 @@ class StartingWell:
         if (m_min @ easy) * sgn <= 0:
             raise PhysicsError("the initial direction relaxes into the other well: check the applied field")
         return cls(params, easy, sgn * easy, -sgn * easy, land["saddle"], land["barrier"], m_min)
+
+    @property
+    def effective_anisotropy_field(self) -> float:
+        """The anisotropy field of the barrier, 2 barrier / (mu0 M_s) (A/m): the H_K,eff of the
+        uniaxial magnet with the same barrier (exact for one; Brown's formula and the sizing use it)."""
+        ms = float(np.asarray(self.params.saturation_magnetization, dtype=float).reshape(-1)[0])
+        return 2 * self.barrier / (MU0 * ms)
 
     def curvatures(self):
         """(E11, E22, E12, e1, e2) at the minimum (:func:`energy_curvatures`, at T = 0)."""

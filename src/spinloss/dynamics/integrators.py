@@ -28,7 +28,8 @@ from ..progress import Counter
 from ..units import KB, MU0
 from . import kernels as K
 from .rng import stream_keys
-from .terms import FieldTerm, MacrospinParameters, SpinTorque, field_scale, make_terms, pack_spin_torques
+from .terms import (FieldTerm, MacrospinParameters, SpinTorque, field_scale, make_terms, pack_spin_torques,
+                    total_energy_density, total_field)
 
 __all__ = [
     "MacrospinParameters",
@@ -65,30 +66,20 @@ def _batch_of_states(params: MacrospinParameters, m):
 
 def effective_field(params: MacrospinParameters, m):
     """Deterministic H_eff (A/m), shape like m (..., 3): the sum of the field terms'
-    fields (:mod:`.terms`), applied - Ms N m + H_K (m.u) u."""
+    fields (:func:`.terms.total_field`), applied - Ms N m + H_K (m.u) u."""
     m, terms, n = _batch_of_states(params, m)
-    h = None
-    for t in terms:
-        if isinstance(t, FieldTerm):
-            f = t.field(m)
-            h = f if h is None else h + f
-    h = np.zeros((n, 3)) if h is None else h
+    h = total_field(terms, m)
     return h if m.ndim == 2 else h.reshape(m.shape if n == 1 else (n, 3))
 
 
 def energy_density(params: MacrospinParameters, m):
     """Energy density (J/m^3) of state m (..., 3): the sum of the field terms' energies
-    (:mod:`.terms`), Zeeman + uniaxial anisotropy + demag,
+    (:func:`.terms.total_energy_density`), Zeeman + uniaxial anisotropy + demag,
 
     e = -mu0 Ms H.m - (mu0 Ms H_K / 2)(m.u)^2 + (mu0 Ms^2 / 2) sum_i N_ii m_i^2.
     """
     m, terms, n = _batch_of_states(params, m)
-    e = None
-    for t in terms:
-        if isinstance(t, FieldTerm):
-            v = t.energy_density(m)
-            e = v if e is None else e + v
-    e = np.zeros(n) if e is None else e
+    e = total_energy_density(terms, m)
     return e if m.ndim == 2 or n > 1 else e[0]
 
 

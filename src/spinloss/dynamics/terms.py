@@ -41,6 +41,7 @@ from . import kernels as K
 
 __all__ = [
     "MacrospinParameters",
+    "Term",
     "FieldTerm",
     "SpinTorque",
     "Zeeman",
@@ -52,6 +53,8 @@ __all__ = [
     "TERMS",
     "ENERGY_PARAMETERS",
     "make_terms",
+    "total_field",
+    "total_energy_density",
     "field_scale",
     "pack_spin_torques",
     "uniaxial_anisotropy_field",
@@ -170,17 +173,28 @@ def _rows(m, n):
     return np.broadcast_to(np.asarray(m, dtype=float), (n, 3))
 
 
-class FieldTerm:
+class Term:
+    """What every term has: ``name``, ``parameters`` (the fields of :class:`MacrospinParameters`
+    it is built from, in the order of its constructor's arguments), ``kernel_rows`` (its rows in
+    :mod:`.kernels`), ``size`` (N) and ``field_scale(max_current)``."""
+
+    name: ClassVar[str]
+    parameters: ClassVar[tuple]
+    kernel_rows: ClassVar[tuple]
+
+    @classmethod
+    def from_parameters(cls, values: dict) -> "Term":
+        """The term of broadcast parameter values (:meth:`MacrospinParameters.broadcast`)."""
+        return cls(*(values[name] for name in cls.parameters))
+
+
+class FieldTerm(Term):
     """A conservative term: ``field(m)`` (A/m, (N, 3)) = -(1/(mu0 M_s)) d energy_density/dm,
     ``energy_density(m)`` (J/m^3, (N,)), ``field_scale()`` (A/m, (N,): the largest field it
     exerts, which bounds the precession rate) and ``pack(P, rate)`` (its rows of the kernels'
     coefficient matrix, fields times ``rate`` = gamma mu0/(1 + alpha^2)). ``m``: unit vectors
     (N, 3), or one direction (3,) for the whole batch. ``parameters`` names the fields of
     :class:`MacrospinParameters` it depends on; ``kernel_rows`` its rows in :mod:`.kernels`."""
-
-    name: ClassVar[str]
-    parameters: ClassVar[tuple]
-    kernel_rows: ClassVar[tuple]
 
     @property
     def size(self) -> int:
@@ -210,9 +224,6 @@ class Zeeman(FieldTerm):
     parameters: ClassVar[tuple] = ("applied_field", "saturation_magnetization")
     kernel_rows: ClassVar[tuple] = (K.R_HAX, K.R_HAY, K.R_HAZ)
 
-    @classmethod
-    def from_parameters(cls, b: dict) -> "Zeeman":
-        return cls(b["applied_field"], b["saturation_magnetization"])
 
     def field(self, m):
         return np.array(np.broadcast_to(self.applied_field, _rows(m, self.size).shape))
@@ -242,9 +253,6 @@ class UniaxialAnisotropy(FieldTerm):
     parameters: ClassVar[tuple] = ("anisotropy_field", "anisotropy_axis", "saturation_magnetization")
     kernel_rows: ClassVar[tuple] = (K.R_HK, K.R_UX, K.R_UY, K.R_UZ)
 
-    @classmethod
-    def from_parameters(cls, b: dict) -> "UniaxialAnisotropy":
-        return cls(b["anisotropy_field"], b["anisotropy_axis"], b["saturation_magnetization"])
 
     def field(self, m):
         u = self.anisotropy_axis
@@ -276,9 +284,6 @@ class Demagnetization(FieldTerm):
     parameters: ClassVar[tuple] = ("demag_factors", "saturation_magnetization")
     kernel_rows: ClassVar[tuple] = (K.R_DXX, K.R_DYY, K.R_DZZ)
 
-    @classmethod
-    def from_parameters(cls, b: dict) -> "Demagnetization":
-        return cls(b["demag_factors"], b["saturation_magnetization"])
 
     def field(self, m):
         return -(self.saturation_magnetization[:, None] * self.demag_factors * _rows(m, self.size))
@@ -300,7 +305,7 @@ class Demagnetization(FieldTerm):
 
 
 @dataclass(frozen=True, eq=False)
-class SpinTorque:
+class SpinTorque(Term):
     """A current-driven torque along the polarization s, in Gilbert form (PHYSICS.md section 2)::
 
         T = -gamma mu0 [H_DL m x (m x s) + H_FL m x s],   H_DL, H_FL = (field per current) j(t)
@@ -311,8 +316,6 @@ class SpinTorque:
     field_per_current: np.ndarray  # (N,) A/m per A/m^2
     polarization: np.ndarray       # (N, 3) unit (or zero) vectors
 
-    name: ClassVar[str]
-    parameters: ClassVar[tuple]
     damping_like: ClassVar[bool]
     kernel_rows: ClassVar[tuple] = (K.R_SX, K.R_SY, K.R_SZ, K.R_TA, K.R_TB)
 
@@ -364,9 +367,6 @@ class DampingLikeTorque(SpinTorque):
     parameters: ClassVar[tuple] = ("damping_like_field_per_current", "polarization")
     damping_like: ClassVar[bool] = True
 
-    @classmethod
-    def from_parameters(cls, b: dict) -> "DampingLikeTorque":
-        return cls(b["damping_like_field_per_current"], b["polarization"])
 
 
 @dataclass(frozen=True, eq=False)
@@ -377,9 +377,6 @@ class FieldLikeTorque(SpinTorque):
     parameters: ClassVar[tuple] = ("field_like_field_per_current", "polarization")
     damping_like: ClassVar[bool] = False
 
-    @classmethod
-    def from_parameters(cls, b: dict) -> "FieldLikeTorque":
-        return cls(b["field_like_field_per_current"], b["polarization"])
 
 
 @dataclass(frozen=True, eq=False)
@@ -393,9 +390,6 @@ class SpinTransferTorque(SpinTorque):
     parameters: ClassVar[tuple] = ("spin_transfer_field_per_current", "polarization")
     damping_like: ClassVar[bool] = True
 
-    @classmethod
-    def from_parameters(cls, b: dict) -> "SpinTransferTorque":
-        return cls(b["spin_transfer_field_per_current"], b["polarization"])
 
 
 # ----------------------------------------------------------------------------- the list of terms
@@ -414,14 +408,32 @@ def make_terms(values: dict) -> tuple:
     return tuple(t.from_parameters(values) for t in TERMS)
 
 
-def field_scale(terms, max_current: float = 0.0):
-    """Sum of the terms' field scales (A/m, (N,)): the largest field, and so the fastest
-    precession (gamma mu0 |H|), the dynamics can reach at current densities up to ``max_current``."""
+def _sum(parts, empty):
+    """parts[0] + parts[1] + ... in order (no leading 0 + ...), ``empty()`` for no parts."""
     total = None
-    for t in terms:
-        s = t.field_scale(max_current)
-        total = s if total is None else total + s
-    return total
+    for v in parts:
+        total = v if total is None else total + v
+    return empty() if total is None else total
+
+
+def total_field(terms, m):
+    """H_eff (A/m, (N, 3)): the sum of the field terms' fields at m ((N, 3), or (3,) for all)."""
+    return _sum([t.field(m) for t in terms if isinstance(t, FieldTerm)],
+                lambda: np.zeros(_rows(m, terms[0].size).shape))
+
+
+def total_energy_density(terms, m):
+    """Energy density (J/m^3, (N,)): the sum of the field terms' energy densities at m."""
+    return _sum([t.energy_density(m) for t in terms if isinstance(t, FieldTerm)], lambda: np.zeros(terms[0].size))
+
+
+def field_scale(terms, max_current: float = 0.0):
+    """The largest field (A/m, (N,)), and so the fastest precession gamma mu0 |H|, the dynamics can
+    reach at current densities up to ``max_current``: the field terms' field scales plus
+    |j_max| times the torque terms' |H/j| summed (the current-induced field)."""
+    fixed = _sum([t.field_scale() for t in terms if isinstance(t, FieldTerm)], lambda: np.zeros(terms[0].size))
+    per_current = [np.abs(t.field_per_current) for t in terms if isinstance(t, SpinTorque)]
+    return fixed + abs(max_current) * _sum(per_current, lambda: np.zeros(terms[0].size)) if per_current else fixed
 
 
 def pack_spin_torques(torques, P, damping, rate) -> None:
