@@ -171,10 +171,12 @@ def test_torque_terms_must_share_the_polarization():
     torques = [T.DampingLikeTorque(np.array([1e-8]), s1), T.SpinTransferTorque(np.array([1e-8]), s2)]
     with pytest.raises(SpinlossInputError, match="share one polarization"):
         T.pack_spin_torques(torques, P, np.array([0.01]), np.array([1.0]))
-    # a torque with zero field does not constrain s
-    T.pack_spin_torques([torques[0], T.SpinTransferTorque(np.array([0.0]), s2)], P, np.array([0.01]),
-                        np.array([1.0]))
-    assert P[K.R_SY, 0] == 1.0 and P[K.R_TB, 0] == 1e-8
+    # a torque with zero field does not constrain s, in either order
+    for pair in ([torques[0], T.SpinTransferTorque(np.array([0.0]), s2)],
+                 [T.DampingLikeTorque(np.array([0.0]), s2), T.SpinTransferTorque(np.array([1e-8]), s1)]):
+        P = np.zeros((K.NPAR, 1))
+        T.pack_spin_torques(pair, P, np.array([0.01]), np.array([1.0]))
+        assert P[K.R_SY, 0] == 1.0 and P[K.R_SZ, 0] == 0.0 and P[K.R_TB, 0] == 1e-8
 
 
 def energy_bound(term):

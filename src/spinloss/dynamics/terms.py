@@ -224,7 +224,6 @@ class Zeeman(FieldTerm):
     parameters: ClassVar[tuple] = ("applied_field", "saturation_magnetization")
     kernel_rows: ClassVar[tuple] = (K.R_HAX, K.R_HAY, K.R_HAZ)
 
-
     def field(self, m):
         return np.array(np.broadcast_to(self.applied_field, _rows(m, self.size).shape))
 
@@ -252,7 +251,6 @@ class UniaxialAnisotropy(FieldTerm):
     name: ClassVar[str] = "uniaxial_anisotropy"
     parameters: ClassVar[tuple] = ("anisotropy_field", "anisotropy_axis", "saturation_magnetization")
     kernel_rows: ClassVar[tuple] = (K.R_HK, K.R_UX, K.R_UY, K.R_UZ)
-
 
     def field(self, m):
         u = self.anisotropy_axis
@@ -283,7 +281,6 @@ class Demagnetization(FieldTerm):
     name: ClassVar[str] = "demagnetization"
     parameters: ClassVar[tuple] = ("demag_factors", "saturation_magnetization")
     kernel_rows: ClassVar[tuple] = (K.R_DXX, K.R_DYY, K.R_DZZ)
-
 
     def field(self, m):
         return -(self.saturation_magnetization[:, None] * self.demag_factors * _rows(m, self.size))
@@ -368,7 +365,6 @@ class DampingLikeTorque(SpinTorque):
     damping_like: ClassVar[bool] = True
 
 
-
 @dataclass(frozen=True, eq=False)
 class FieldLikeTorque(SpinTorque):
     """Field-like spin-orbit torque, T = -gamma mu0 H_FL m x s: a precession about the field H_FL s."""
@@ -376,7 +372,6 @@ class FieldLikeTorque(SpinTorque):
     name: ClassVar[str] = "field_like_torque"
     parameters: ClassVar[tuple] = ("field_like_field_per_current", "polarization")
     damping_like: ClassVar[bool] = False
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -389,7 +384,6 @@ class SpinTransferTorque(SpinTorque):
     name: ClassVar[str] = "spin_transfer_torque"
     parameters: ClassVar[tuple] = ("spin_transfer_field_per_current", "polarization")
     damping_like: ClassVar[bool] = True
-
 
 
 # ----------------------------------------------------------------------------- the list of terms
@@ -447,10 +441,13 @@ def pack_spin_torques(torques, P, damping, rate) -> None:
     for t in torques:
         active = t.field_per_current != 0
         if s is None:
-            s = t.polarization
-        elif np.any(active & np.any(t.polarization != s, axis=1)):
-            raise _bad("polarization", f"{t.name}: the torque terms must share one polarization "
-                                       "(the kernels have one torque channel)")
+            s, taken = t.polarization.copy(), active
+        else:
+            if np.any(active & taken & np.any(t.polarization != s, axis=1)):
+                raise _bad("polarization", f"{t.name}: the torque terms must share one polarization "
+                                           "(the kernels have one torque channel)")
+            s[active & ~taken] = t.polarization[active & ~taken]
+            taken = taken | active
         dl = dl + t.damping_like_field_per_current
         fl = fl + t.field_like_field_per_current
     if s is not None:
