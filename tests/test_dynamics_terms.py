@@ -276,3 +276,15 @@ def test_anisotropy_constant_and_field():
     p = MacrospinParameters(saturation_magnetization=ms, damping=0.01, anisotropy_field=hk)
     term = p.terms()[1]
     assert term.energy_density(np.array([[0.0, 0.6, 0.8]]))[0] == pytest.approx(-k_u * 0.64, rel=4 * EPS, abs=0)
+
+
+def test_terms_of_one_device_evaluate_many_states():
+    rng = np.random.default_rng(9)
+    one = device(random_parameters(rng), 0)
+    m = unit(rng, 200)
+    terms = one.terms()
+    assert all(t.size == 1 for t in terms)
+    # the same arithmetic as the terms built for 200 copies of the device: the same bits
+    assert np.array_equal(T.total_energy_density(terms, m), energy_density(one, m))
+    assert np.array_equal(T.total_field(terms, m), effective_field(one, m))
+    assert T.total_field(terms, m).shape == (200, 3)

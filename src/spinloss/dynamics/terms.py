@@ -169,8 +169,12 @@ class MacrospinParameters:
 
 
 def _rows(m, n):
-    """m as (n, 3) (a single direction is broadcast over the batch)."""
-    return np.broadcast_to(np.asarray(m, dtype=float), (n, 3))
+    """m as (n, 3) (a single direction is broadcast over the batch); the terms of one device
+    (n = 1) evaluate any number of states (k, 3)."""
+    m = np.asarray(m, dtype=float)
+    if n == 1 and m.ndim == 2:
+        return m
+    return np.broadcast_to(m, (n, 3))
 
 
 class Term:
@@ -193,7 +197,8 @@ class FieldTerm(Term):
     ``energy_density(m)`` (J/m^3, (N,)), ``field_scale()`` (A/m, (N,): the largest field it
     exerts, which bounds the precession rate) and ``pack(P, rate)`` (its rows of the kernels'
     coefficient matrix, fields times ``rate`` = gamma mu0/(1 + alpha^2)). ``m``: unit vectors
-    (N, 3), or one direction (3,) for the whole batch. ``parameters`` names the fields of
+    (N, 3), or one direction (3,) for the whole batch; for one device (N = 1), any number of
+    states (k, 3). ``parameters`` names the fields of
     :class:`MacrospinParameters` it depends on; ``kernel_rows`` its rows in :mod:`.kernels`."""
 
     @property
@@ -418,7 +423,8 @@ def total_field(terms, m):
 
 def total_energy_density(terms, m):
     """Energy density (J/m^3, (N,)): the sum of the field terms' energy densities at m."""
-    return _sum([t.energy_density(m) for t in terms if isinstance(t, FieldTerm)], lambda: np.zeros(terms[0].size))
+    return _sum([t.energy_density(m) for t in terms if isinstance(t, FieldTerm)],
+                lambda: np.zeros(_rows(m, terms[0].size).shape[0]))
 
 
 def field_scale(terms, max_current: float = 0.0):

@@ -299,8 +299,7 @@ def sample_boltzmann_well(params, axis, n, *, seed=0, sweeps=400):
     the sphere with a symmetric proposal m' = (m + s g)/|m + s g|, started at the energy minimum
     reached by relaxing from ``axis``). E = V e(m), e the energy density of the macrospin's terms
     (:func:`spinloss.dynamics.terms.total_energy_density`)."""
-    from ..dynamics import effective_field
-    from ..dynamics.terms import field_scale, total_energy_density
+    from ..dynamics.terms import field_scale, total_energy_density, total_field
 
     rng = np.random.default_rng(seed)
     axis = _unit(axis, "initial_axis")
@@ -309,7 +308,7 @@ def sample_boltzmann_well(params, axis, n, *, seed=0, sweeps=400):
         raise PhysicsError("Boltzmann sampling needs a temperature > 0")
     beta = one.volume / (KB * one.temperature)   # per J/m^3
 
-    terms = one.terms(n)
+    terms = one.terms()   # one device, evaluated on the n states
 
     def energy(m):
         return total_energy_density(terms, m)
@@ -317,7 +316,7 @@ def sample_boltzmann_well(params, axis, n, *, seed=0, sweeps=400):
     # crude relaxation to the well minimum (descent on the sphere along H_eff = -de/dm / (mu0 Ms))
     m = np.tile(axis, (1, 1))
     for _ in range(2000):
-        h = effective_field(one, m).reshape(3)
+        h = total_field(terms, m).reshape(3)
         step = h - (m[0] @ h) * m[0]
         scale = float(np.abs(h).max()) + 1e-30
         m = m + 0.05 * step / scale
@@ -328,7 +327,7 @@ def sample_boltzmann_well(params, axis, n, *, seed=0, sweeps=400):
     m = np.tile(m, (n, 1))
     e = energy(m)
     # proposal width from the curvature scale: beta mu0 Ms H s^2 ~ 1 (H the field scale)
-    hscale = float(field_scale(one.terms())[0])
+    hscale = float(field_scale(terms)[0])
     s = min(0.5, 1.0 / math.sqrt(max(beta * MU0 * one.saturation_magnetization * hscale, 1e-30)))
     for _ in range(sweeps):
         prop = m + s * rng.standard_normal(m.shape)
