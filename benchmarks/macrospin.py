@@ -39,11 +39,18 @@ TEMP = 300.0
 HDL = 0.1 * HKEFF
 
 
+def _anisotropy_field(nd):
+    """H_K (A/m) that gives the effective anisotropy HKEFF with the disk's demag tensor ``nd``."""
+    from spinloss.dynamics.analytic import effective_anisotropy_field
+
+    return HKEFF - effective_anisotropy_field(0.0, MS, nd, 2)
+
+
 def _spinloss_params(n):
     from spinloss.dynamics import MacrospinParameters, demag
 
     nd = demag.elliptical_film(2 * RADIUS, 2 * RADIUS, THICK)
-    hk = HKEFF + MS * (nd[2] - nd[0])
+    hk = _anisotropy_field(nd)
     return MacrospinParameters(
         saturation_magnetization=MS, damping=ALPHA, volume=VOLUME, temperature=TEMP,
         demag_factors=nd, anisotropy_axis=(0, 0, 1), anisotropy_field=hk,
@@ -104,8 +111,8 @@ def _cmtj_junction():
     layer = cmtj.Layer.createSOTLayer("free", cmtj.CVector(0, 0, 1), cmtj.CVector(0, 0, 1),
                                       mu0 * MS, THICK, AREA, tensor, ALPHA, 0.0, HDL)
     j = cmtj.Junction([layer])
-    hk = HKEFF + MS * (nd[2] - nd[0])
-    k_u = 0.5 * mu0 * MS * hk  # J/m^3
+    hk = _anisotropy_field(nd)
+    k_u = 0.5 * mu0 * MS * hk  # J/m^3 (cmtj's mu0 = 4e-7 pi)
     j.setLayerAnisotropyDriver("free", cmtj.constantDriver(k_u))
     j.setLayerTemperatureDriver("free", cmtj.constantDriver(TEMP))
     j.setLayerReferenceLayer("free", cmtj.CVector(0, 1, 0))

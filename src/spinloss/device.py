@@ -46,8 +46,8 @@ from .config import check_keys, read_toml, require
 from .errors import ConfigError, PhysicsError
 from .materials import check_value
 from .stack import MAX_CURRENT_DENSITY, STACK_KEYS, Stack, check_range, parse_direction
-from .transport import torques as transport_torques
-from .units import E_CHARGE, HBAR, KB, MU0, to_si
+from .transport import sot_field_per_current, torques as transport_torques
+from .units import MU0, to_si
 
 #: Largest field (A/m) a device file may give (applied field or anisotropy field): mu0 H ~ 126 T,
 #: beyond any laboratory field; larger values are typos (a unit missed).
@@ -120,6 +120,12 @@ class Pulse:
         energy I^2 R t_eff of the pulse."""
         w = self.width if width is None else width
         return w + (self.rise_time + self.fall) / 3.0
+
+    def duration(self, width=None):
+        """Total duration rise + width + fall (s) of the trapezoid with flat top ``width`` (default
+        the pulse's; arrays allowed): the time from the start of the pulse until j = 0 again."""
+        w = self.width if width is None else width
+        return self.rise_time + w + self.fall
 
     @property
     def squared_duration(self) -> float:
@@ -221,7 +227,9 @@ class Device:
             if keff < 0:
                 raise ConfigError(source, "magnet.uniaxial_anisotropy",
                                   "K_u + K_s/d < 0: give the easy axis of the resulting anisotropy instead")
-            hk = 2 * keff / (MU0 * ms)
+            from .dynamics.terms import uniaxial_anisotropy_field
+
+            hk = float(uniaxial_anisotropy_field(keff, ms))
             _check_field(hk, source, "magnet.uniaxial_anisotropy", "the anisotropy field 2 K/(mu0 M_s)")
         init = parse_direction(mag.get("initial_direction", list(-easy)), source=source,
                                key="magnet.initial_direction")
@@ -348,8 +356,9 @@ class Device:
     def field_per_current(self, temperature: float | None = None) -> tuple[float, float]:
         """(H_DL/J, H_FL/J) in A/m per A/m^2: hbar xi / (2 e mu0 M_s d) (docs/physics.md section 2)."""
         t = self.torque(temperature)
-        f = HBAR / (2 * E_CHARGE * MU0 * self.saturation_magnetization * self.geometry.thickness)
-        return t.damping_like_efficiency * f, t.field_like_efficiency * f
+        ms, d = self.saturation_magnetization, self.geometry.thickness
+        return (float(sot_field_per_current(t.damping_like_efficiency, ms, d)),
+                float(sot_field_per_current(t.field_like_efficiency, ms, d)))
 
     def macrospin_parameters(self, *, temperature: float | None = None, n: int | None = None):
         """:class:`spinloss.dynamics.MacrospinParameters` for this device (scalars)."""
@@ -429,9 +438,11 @@ class Device:
         return energy_landscape(params, np.asarray(self.easy_axis))["barrier"] * self.geometry.volume
 
     def thermal_stability(self, temperature: float | None = None) -> float:
-        """Delta = E_b / (k_B T)."""
+        """Delta = E_b / (k_B T) (:func:`spinloss.dynamics.analytic.thermal_stability_of_barrier`)."""
+        from .dynamics.analytic import thermal_stability_of_barrier
+
         T = self.temperature if temperature is None else float(temperature)
-        return self.energy_barrier(T) / (KB * T)
+        return thermal_stability_of_barrier(self.energy_barrier(T), T)
 
 
 #: Anisotropy keys of [magnet] that replace one another when one is overridden.

@@ -42,7 +42,7 @@ import numpy as np
 from .errors import PhysicsError
 from .io import JsonResult
 from .stack import Stack
-from .units import HBAR, E_CHARGE
+from .units import HBAR, E_CHARGE, MU0
 
 # Reference conductance for equation scaling (Ohm^-1 m^-2); any value of the order of the
 # interface conductances keeps the linear systems well conditioned.
@@ -581,14 +581,15 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
         ref = reference_layer_index(stack, i)
         j_ref = J[ref]
         ms = flat(mat.saturation_magnetization).astype(float)
-        # b = mu0 H = hbar xi J / (2 e Ms d) with xi J = tau (J: current density in the reference layer)
+        # b = mu0 H = hbar xi J / (2 e Ms d) with xi J = tau (J: current density in the reference layer);
+        # H/J is linear in xi, so H = sot_field_per_current(tau) directly
         tau_file = tau_c * ratio  # at the file's current density
         magnets.append(MagnetTorque(
             layer=layers[i].name, reference_layer=layers[ref].name,
             xi_dl=(tau_c.real / j_ref).reshape(shape), xi_fl=(tau_c.imag / j_ref).reshape(shape),
             sigma_dl=(tau_c.real / E).reshape(shape), sigma_fl=(tau_c.imag / E).reshape(shape),
-            b_dl=(HBAR * tau_file.real / (2 * E_CHARGE * ms * d[i])).reshape(shape),
-            b_fl=(HBAR * tau_file.imag / (2 * E_CHARGE * ms * d[i])).reshape(shape),
+            b_dl=(MU0 * sot_field_per_current(tau_file.real, ms, d[i])).reshape(shape),
+            b_fl=(MU0 * sot_field_per_current(tau_file.imag, ms, d[i])).reshape(shape),
             torque=tau_file.reshape(shape), thickness=d[i].reshape(shape),
             saturation_magnetization=ms.reshape(shape)))
 
@@ -722,3 +723,16 @@ def spin_pumping_damping(effective_conductance, saturation_magnetization, thickn
     g = G_LANDE if g_lande is None else g_lande
     return g * MU_B * HBAR * np.asarray(effective_conductance, dtype=float) / (
         2 * E_CHARGE**2 * np.asarray(saturation_magnetization, dtype=float) * np.asarray(thickness, dtype=float))
+
+
+def sot_field_per_current(efficiency, saturation_magnetization, thickness):
+    """Torque field per current density, H / J = hbar xi / (2 e mu0 M_s d) (A/m per A/m^2)
+    (PHYSICS.md section 2), for a magnet of saturation magnetization M_s (A/m) and thickness d (m)
+    and a torque efficiency xi (the damping-like xi_DL for H_DL, the field-like xi_FL for H_FL;
+    the Slonczewski efficiency eta for STT). Linear in xi: given xi J (A/m^2) it returns H (A/m).
+    Arrays broadcast. The one home of this conversion: the dynamics re-export it
+    (:func:`spinloss.dynamics.llg.sot_field_per_current`), devices and cells call it."""
+    xi = np.asarray(efficiency, dtype=float)
+    ms = np.asarray(saturation_magnetization, dtype=float)
+    d = np.asarray(thickness, dtype=float)
+    return xi * (HBAR / (2 * E_CHARGE * MU0 * ms * d))

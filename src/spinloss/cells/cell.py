@@ -59,7 +59,7 @@ import numpy as np
 from ..config import check_keys
 from ..errors import ConfigError, PhysicsError
 from ..io import JsonResult
-from ..units import E_CHARGE, HBAR, KB, MU0, to_si
+from ..units import MU0, to_si
 
 #: Transistor technology defaults. Values are [D]: chosen from typical published figures for a
 #: planar high-k metal-gate bulk node, with the reasoning in each entry's "sources"; override
@@ -165,7 +165,7 @@ class ReadoutSpec:
     tmr: float | None = None
     resistance_area: float | None = None
     read_voltage: float | None = None
-    read_time: float = 5e-9
+    read_time: float = READOUT_DEFAULTS["mtj"]["read_time"]
     polarization: float | None = None
     max_voltage: float | None = None
     read_current_density: float | None = None
@@ -285,7 +285,16 @@ def curvature_field(device, temperature=None) -> dict:
     k1, k2, _, _, _ = well.curvatures()
     ms = device.saturation_magnetization
     return {"h1": k1 / (MU0 * ms), "h2": k2 / (MU0 * ms), "collinear": 0.5 * (k1 + k2) / (MU0 * ms),
-            "effective_anisotropy": 2 * well.barrier / (MU0 * ms), "well": well}
+            "effective_anisotropy": well.effective_anisotropy_field, "well": well}
+
+
+def instability_field(curvature: dict, damping: float, polarization, easy_axis) -> float:
+    """Damping-like field (A/m) at which the starting state turns unstable at T = 0 (module
+    docstring): alpha (h1 + h2)/2 for a polarization along the easy axis (collinear, Sun), half the
+    barrier's anisotropy field H_K,eff/2 for one perpendicular to it (type z, Lee 2013).
+    ``curvature``: :func:`curvature_field`."""
+    collinear = abs(float(np.asarray(polarization, dtype=float) @ np.asarray(easy_axis, dtype=float))) > 0.5
+    return damping * curvature["collinear"] if collinear else 0.5 * curvature["effective_anisotropy"]
 
 
 def mechanism(device) -> str:
@@ -379,6 +388,8 @@ def cell_area(device, cell: CellSpec, transistor_width) -> float:
 def read_disturb(device, readout: ReadoutSpec, path: dict, delta: float, temperature=None) -> dict:
     """Read current (A), the instability current of the read torque (A) and the read-disturb
     probability per read (module docstring)."""
+    from ..dynamics.llg import stt_field_per_current
+
     T = device.temperature if temperature is None else float(temperature)
     ms = device.saturation_magnetization
     d = device.geometry.thickness
@@ -389,8 +400,8 @@ def read_disturb(device, readout: ReadoutSpec, path: dict, delta: float, tempera
         rp = readout.resistance_area / device.geometry.area
         i_read = readout.read_voltage / rp
         eta = readout.stt_efficiency
-        field_per_current = HBAR * eta / (2 * E_CHARGE * MU0 * ms * d) / device.geometry.area  # A/m per A
-        h_c = alpha * cf["collinear"]                 # reference layer along the easy axis
+        field_per_current = float(stt_field_per_current(eta, ms, d)) / device.geometry.area  # A/m per A
+        h_c = instability_field(cf, alpha, easy, easy)  # reference layer along the easy axis
         signal = readout.read_voltage * readout.tmr / (2 + readout.tmr)  # V across a divider (D)
     else:
         i_read = readout.read_current_density * path["current_per_density"]
@@ -398,8 +409,7 @@ def read_disturb(device, readout: ReadoutSpec, path: dict, delta: float, tempera
         tq = device.torque(T)
         s = np.asarray(tq.polarization, dtype=float)
         field_per_current = abs(a_dl) / path["current_per_density"]
-        collinear = abs(float(s @ easy)) > 0.5
-        h_c = alpha * cf["collinear"] if collinear else 0.5 * cf["effective_anisotropy"]
+        h_c = instability_field(cf, alpha, s, easy)
         signal = readout.usmr_ratio * i_read * path["resistance"]
     i_c0 = h_c / field_per_current if field_per_current > 0 else math.inf
     x = min(i_read / i_c0, 1.0) if math.isfinite(i_c0) else 0.0
@@ -434,6 +444,8 @@ def size_for_delta(device, delta_target: float, temperature: float, cell: CellSp
     """
     from scipy.optimize import brentq
 
+    from ..dynamics.analytic import effective_anisotropy_field
+    from ..dynamics.terms import uniaxial_anisotropy_constant, uniaxial_anisotropy_field
     from ..errors import TargetNotMetError
 
     cell = cell or parse_cell(device)
@@ -449,14 +461,12 @@ def size_for_delta(device, delta_target: float, temperature: float, cell: CellSp
     # field of a perpendicular film): the effective anisotropy H_K + M_s (N_perp,min - N_easy)
     # vanishes there, and Delta rises monotonically above it
     nd = np.asarray(device.geometry.demag_factors(), dtype=float)
-    easy = np.abs(np.asarray(device.easy_axis, dtype=float))
-    k = int(np.argmax(easy))
-    n_perp = min(nd[i] for i in range(3) if i != k)
-    hk_lo = max(0.0, ms * (nd[k] - n_perp)) * (1 + 1e-9)
+    k = int(np.argmax(np.abs(np.asarray(device.easy_axis, dtype=float))))
+    hk_lo = max(0.0, -effective_anisotropy_field(0.0, ms, nd, k)) * (1 + 1e-9)
     d0 = delta_of(with_hk(hk_lo)) if _safe_delta(with_hk, hk_lo, temperature) else 0.0
     if hk_lo > 0 and d0 > delta_target:
         d0 = 0.0  # barrier of the wrong states at the edge: Delta -> 0 as H_K,eff -> 0
-    hk_max = 2 * cell.max_uniaxial_anisotropy / (MU0 * ms)
+    hk_max = float(uniaxial_anisotropy_field(cell.max_uniaxial_anisotropy, ms))
     if d0 <= delta_target:
         dmax = delta_of(with_hk(hk_max))
         if dmax < delta_target:
@@ -472,7 +482,8 @@ def size_for_delta(device, delta_target: float, temperature: float, cell: CellSp
         hk = brentq(f, lo, hk_max, xtol=1e-6 * hk_max, rtol=1e-9)
         dev = with_hk(hk)
         return dev, {"method": "anisotropy_field", "anisotropy_field": hk,
-                     "uniaxial_anisotropy": 0.5 * MU0 * ms * hk, "thermal_stability": delta_of(dev)}
+                     "uniaxial_anisotropy": float(uniaxial_anisotropy_constant(hk, ms)),
+                     "thermal_stability": delta_of(dev)}
     g = device.geometry
     if abs(device.easy_axis[2]) > 0.5 or g.length == g.width:
         raise TargetNotMetError(f"retention: Delta = {d0:.1f} > {delta_target:.1f} already without "
@@ -555,10 +566,19 @@ class CellReport(JsonResult):
 
 def cell_energy(device, current_density, pulse_width, *, temperature=None, cell: CellSpec | None = None,
                 readout: ReadoutSpec | None = None, path: dict | None = None) -> dict:
-    """Write energy of one pulse (J) and its parts; vectorized over ``current_density`` (A/m^2)
-    and ``pulse_width`` (s) only through a Python loop-free formula for the channel, the
-    transistor being sized per point. Returns a dict of arrays: current, energy, channel,
-    transistor, peripheral, ok."""
+    """Write energy of one pulse (J) and its parts (module docstring): the one computation of
+    the cell energy (:func:`cell_report` reports it). Broadcast over ``current_density`` (A/m^2)
+    and ``pulse_width`` (s); the channel term is one array formula, the access transistor is
+    sized per point. Returns a dict of arrays:
+
+    ``current`` (A), ``t_eff`` (s), ``resistance`` (Ohm, the write path), ``channel``
+    I^2 R_path t_eff, ``peripheral`` E_peripheral, ``drivable`` (a transistor can drive the
+    current within V_dd), ``transistor_width`` (m) and ``transistor_on_resistance`` (Ohm) (NaN
+    where not drivable), ``driven_transistor_energy`` I^2 R_on t_eff and ``driven_energy``
+    channel + transistor + peripheral (the write as the sized transistor drives it, NaN where not
+    drivable), ``ok`` (drivable and, for an MTJ path, within the barrier's voltage limit),
+    ``reason`` (None where ok), and ``transistor`` and ``energy``: the driven values where ok,
+    NaN elsewhere."""
     cell = cell or parse_cell(device)
     path = path or write_path(device, temperature, readout)
     j = np.abs(np.asarray(current_density, dtype=float))
@@ -570,22 +590,35 @@ def cell_energy(device, current_density, pulse_width, *, temperature=None, cell:
     r = path["resistance"]
     e_ch = current ** 2 * r * t_eff
     e_tr = np.full(current.shape, np.nan)
+    width = np.full(current.shape, np.nan)
+    r_on = np.full(current.shape, np.nan)
+    drivable = np.zeros(current.shape, dtype=bool)
     ok = np.zeros(current.shape, dtype=bool)
+    reason = np.full(current.shape, None, dtype=object)
     v_max = None
     if path["kind"] == "mtj":
         ro = readout or parse_readout(device)
         v_max = ro.max_voltage
     for idx in np.ndindex(current.shape):
         tr = transistor(current[idx], r, cell)
-        if v_max is not None and current[idx] * path["resistance_antiparallel"] > v_max:
-            continue  # MTJ barrier limit (module docstring)
-        if tr["ok"]:
+        if not tr["ok"]:
+            reason[idx] = tr["reason"]
+            continue
+        drivable[idx] = True
+        width[idx], r_on[idx] = tr["width"], tr["on_resistance"]
+        e_tr[idx] = current[idx] ** 2 * tr["on_resistance"] * t_eff[idx]
+        v = current[idx] * path["resistance_antiparallel"] if v_max is not None else None
+        if v is not None and v > v_max:
+            reason[idx] = (f"MTJ write voltage {v:.3g} V (AP state) exceeds the barrier limit "
+                           f"{v_max:.3g} V")  # MTJ barrier limit (module docstring)
+        else:
             ok[idx] = True
-            e_tr[idx] = current[idx] ** 2 * tr["on_resistance"] * t_eff[idx]
-    energy = e_ch + e_tr + cell.peripheral_energy
-    return {"current": current, "energy": np.where(ok, energy, np.nan), "channel": e_ch,
-            "transistor": e_tr, "peripheral": cell.peripheral_energy, "ok": ok, "t_eff": t_eff,
-            "resistance": r}
+    driven = e_ch + e_tr + cell.peripheral_energy
+    return {"current": current, "energy": np.where(ok, driven, np.nan), "channel": e_ch,
+            "transistor": np.where(ok, e_tr, np.nan), "peripheral": cell.peripheral_energy, "ok": ok,
+            "t_eff": t_eff, "resistance": r, "drivable": drivable, "transistor_width": width,
+            "transistor_on_resistance": r_on, "driven_transistor_energy": e_tr, "driven_energy": driven,
+            "reason": reason}
 
 
 def cell_report(device, current_density=None, pulse_width=None, *, temperature=None,
@@ -603,30 +636,23 @@ def cell_report(device, current_density=None, pulse_width=None, *, temperature=N
     j = device.pulse.current_density if current_density is None else float(current_density)
     w = device.pulse.width if pulse_width is None else float(pulse_width)
     p = device.pulse
-    t_eff = p.effective_duration(w)
-    current = abs(j) * path["current_per_density"]
-    tr = transistor(current, path["resistance"], cell)
+    e = cell_energy(device, j, w, temperature=T, cell=cell, readout=readout, path=path)
+    current, t_eff = float(e["current"]), float(e["t_eff"])
+    drivable = bool(e["drivable"])
     ret = retention(device, temperature=T)
     delta = float(ret.thermal_stability)
     rd = read_disturb(device, readout, path, delta, T)
-    e_ch = current ** 2 * path["resistance"] * t_eff
-    ok, reason = tr["ok"], tr["reason"]
-    if ok and path["kind"] == "mtj" and readout.max_voltage is not None:
-        v = current * path["resistance_antiparallel"]
-        if v > readout.max_voltage:
-            ok, reason = False, (f"MTJ write voltage {v:.3g} V (AP state) exceeds the barrier limit "
-                                 f"{readout.max_voltage:.3g} V")
-    e_tr = current ** 2 * tr["on_resistance"] * t_eff if tr["ok"] else float("nan")
-    energy = e_ch + e_tr + cell.peripheral_energy if tr["ok"] else float("nan")
+    width = float(e["transistor_width"]) if drivable else None
     return CellReport(
         write_current=current, current_density=abs(j), pulse_width=w, effective_duration=t_eff,
-        write_latency=p.rise_time + w + p.fall + settle_time, path_resistance=path["resistance"],
-        transistor_on_resistance=tr["on_resistance"], transistor_width=tr["width"],
-        channel_energy=e_ch, transistor_energy=e_tr, peripheral_energy=cell.peripheral_energy,
-        energy_per_bit=energy, read_current=rd["read_current"],
+        write_latency=p.duration(w) + settle_time, path_resistance=path["resistance"],
+        transistor_on_resistance=float(e["transistor_on_resistance"]) if drivable else None,
+        transistor_width=width, channel_energy=float(e["channel"]),
+        transistor_energy=float(e["driven_transistor_energy"]), peripheral_energy=cell.peripheral_energy,
+        energy_per_bit=float(e["driven_energy"]), read_current=rd["read_current"],
         read_disturb_probability=rd["read_disturb_probability"], thermal_stability=delta,
-        retention_time=ret.mean_dwell_time, cell_area=cell_area(device, cell, tr["width"]),
-        ok=ok, reason=reason,
+        retention_time=ret.mean_dwell_time, cell_area=cell_area(device, cell, width),
+        ok=bool(e["ok"]), reason=e["reason"][()],
         details={"write_path": {k: v for k, v in path.items()}, "readout": asdict(readout),
                  "cell": {k: v for k, v in asdict(cell).items() if k != "sources"},
                  "sources": {**cell.sources, **{k: READOUT_SOURCES[k] for k in READOUT_SOURCES}},

@@ -42,8 +42,8 @@ from ..errors import PhysicsError, TargetNotMetError
 from ..io import JsonResult
 from ..progress import note
 from ..units import to_si
-from .cell import (CellSpec, cell_energy, classify, cell_report, curvature_field, delta_for_retention, parse_cell,
-                   parse_readout, size_for_delta, write_path)
+from .cell import (CellSpec, cell_energy, classify, cell_report, curvature_field, delta_for_retention, instability_field,
+                   parse_cell, parse_readout, size_for_delta, write_path)
 
 
 @dataclass(frozen=True)
@@ -209,14 +209,10 @@ class _Magnet:
                             field_like_field_per_current=self.ratio)
         self.search = replace(self.full, field_like_field_per_current=fl)
         self.settle = settle_time(device, self.T, well=well, relaxation_times=settle_relaxation_times)
-        pulse = device.pulse
-        self.rise, self.fall = pulse.rise_time, pulse.fall
+        self.pulse = device.pulse
+        self.rise, self.fall = self.pulse.rise_time, self.pulse.fall
         cf = curvature_field(device, self.T)
-        easy = np.asarray(device.easy_axis, dtype=float)
-        collinear = abs(float(pol @ easy)) > 0.5
-        alpha = device.gilbert_damping
-        self.h_guess = alpha * cf["collinear"] if collinear else 0.5 * cf["effective_anisotropy"]
-        self.h_guess = max(self.h_guess, 1.0)
+        self.h_guess = max(instability_field(cf, device.gilbert_damping, pol, device.easy_axis), 1.0)
 
     def key(self, params) -> tuple:
         from dataclasses import fields
@@ -233,7 +229,7 @@ class _Magnet:
         from ..dynamics import Waveform, heun_time_step, time_grid
 
         wave = Waveform.pulse(self.sign * h, width, self.rise, self.fall)
-        duration = self.rise + width + self.fall + self.settle
+        duration = self.pulse.duration(width) + self.settle
         dt = time_grid(duration, heun_time_step(params, h))
         n_p = settings.check_particles if check else settings.n_particles
         n_r = settings.check_repetitions if check else settings.n_repetitions

@@ -3,6 +3,9 @@
 See ``docs/dynamics.md``. Public names:
 
 * :class:`MacrospinParameters`, :class:`Waveform`, :class:`MacrospinResult`
+* :mod:`terms`: one object per field or torque term (:class:`Zeeman`, :class:`UniaxialAnisotropy`,
+  :class:`Demagnetization`, :class:`DampingLikeTorque`, :class:`FieldLikeTorque`,
+  :class:`SpinTransferTorque`); ``params.terms()`` gives them
 * :func:`simulate` (stochastic Heun), :func:`simulate_deterministic` (Dormand-Prince 5(4))
 * :func:`energy_density`, :func:`effective_field`, :func:`thermal_field_std`
 * :func:`heun_time_step`, :func:`time_grid` (the time-step choice)
@@ -10,7 +13,7 @@ See ``docs/dynamics.md``. Public names:
   :mod:`analytic` (closed forms), :mod:`llg` (the explicit form and the field-per-current helpers)
 """
 
-from . import analytic, demag
+from . import analytic, demag, terms
 from .integrators import (
     MacrospinParameters,
     MacrospinResult,
@@ -24,6 +27,8 @@ from .integrators import (
     time_grid,
 )
 from .llg import sot_field_per_current, stt_field_per_current
+from .terms import (DampingLikeTorque, Demagnetization, FieldLikeTorque, SpinTransferTorque, UniaxialAnisotropy,
+                    Zeeman)
 from .energy import (StartingWell, energy_curvatures, energy_landscape, relax_to_minimum,
                      thermal_initial_states)
 
@@ -45,6 +50,13 @@ __all__ = [
     "energy_landscape",
     "relax_to_minimum",
     "thermal_initial_states",
+    "Zeeman",
+    "UniaxialAnisotropy",
+    "Demagnetization",
+    "DampingLikeTorque",
+    "FieldLikeTorque",
+    "SpinTransferTorque",
     "analytic",
     "demag",
+    "terms",
 ]

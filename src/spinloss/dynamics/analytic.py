@@ -5,6 +5,8 @@ Each function cites its source; the validation tests compare the engine against 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import integrate
 
@@ -17,9 +19,15 @@ __all__ = [
     "kittel_perpendicular",
     "sun_critical_current",
     "lee_critical_current",
+    "brown_attempt_time",
     "brown_dwell_time",
+    "log10_brown_dwell_time",
+    "brown_dwell_time_or_inf",
     "boltzmann_mz2",
     "thermal_stability",
+    "thermal_stability_of_barrier",
+    "uniaxial_energy_barrier",
+    "effective_anisotropy_field",
     "koch_switching_current",
     "koch_switching_probability",
     "type_y_switching_ratio",
@@ -59,12 +67,29 @@ def lee_critical_current(saturation_magnetization, thickness, effective_anisotro
         damping_like_efficiency * (effective_anisotropy_field / 2 - np.abs(field_x) / np.sqrt(2))
 
 
+def brown_attempt_time(damping, anisotropy_field, delta, gamma=GAMMA):
+    """The prefactor tau_0 (s) of Brown's dwell time tau = tau_0 exp(Delta):
+    tau_0 = (1 + alpha^2)/(alpha gamma mu0 H_K) sqrt(pi/Delta) (:func:`brown_dwell_time`)."""
+    return (1 + damping**2) / (damping * gamma * MU0 * anisotropy_field) * np.sqrt(np.pi / delta)
+
+
 def brown_dwell_time(damping, anisotropy_field, delta, gamma=GAMMA):
     """Mean dwell time in one well of a uniaxial macrospin, high barrier, no field
     [from W. F. Brown, Phys. Rev. 130, 1677 (1963); his relaxation time of <m_z> is half this]:
     tau = (1 + alpha^2)/(alpha gamma mu0 H_K) sqrt(pi/Delta) exp(Delta), O(1/Delta) corrections."""
-    return (1 + damping**2) / (damping * gamma * MU0 * anisotropy_field) * np.sqrt(np.pi / delta) \
-        * np.exp(delta)
+    return brown_attempt_time(damping, anisotropy_field, delta, gamma) * np.exp(delta)
+
+
+def log10_brown_dwell_time(delta, damping, anisotropy_field, gamma=GAMMA):
+    """log10 of Brown's mean dwell time (log10 s), finite for any barrier:
+    log10(tau_0) + Delta / ln 10 (:func:`brown_attempt_time`)."""
+    return math.log10(brown_attempt_time(damping, anisotropy_field, delta, gamma)) + delta / math.log(10)
+
+
+def brown_dwell_time_or_inf(delta, damping, anisotropy_field, gamma=GAMMA):
+    """Brown's dwell time (s), inf where it exceeds the float range."""
+    log10 = log10_brown_dwell_time(delta, damping, anisotropy_field, gamma)
+    return 10.0 ** log10 if log10 < 300 else math.inf
 
 
 def boltzmann_mz2(delta):
@@ -75,10 +100,33 @@ def boltzmann_mz2(delta):
     return num / den
 
 
+def thermal_stability_of_barrier(energy_barrier, temperature):
+    """Thermal stability Delta = E_b / (k_B T) of an energy barrier E_b (J) at T (K)."""
+    return energy_barrier / (KB * temperature)
+
+
+def uniaxial_energy_barrier(effective_anisotropy_field, saturation_magnetization, volume):
+    """Energy barrier (J) of a uniaxial macrospin in zero field, E_b = K_eff V,
+    K_eff = mu0 M_s H_K,eff / 2."""
+    return MU0 * saturation_magnetization * effective_anisotropy_field * volume / 2
+
+
 def thermal_stability(effective_anisotropy_field, saturation_magnetization, volume, temperature):
-    """Delta = K_eff V / (k_B T), K_eff = mu0 M_s H_K,eff / 2."""
-    return MU0 * saturation_magnetization * effective_anisotropy_field * volume / (
-        2 * KB * temperature)
+    """Delta = K_eff V / (k_B T), K_eff = mu0 M_s H_K,eff / 2 (uniaxial, zero field):
+    :func:`thermal_stability_of_barrier` of :func:`uniaxial_energy_barrier`."""
+    return thermal_stability_of_barrier(
+        uniaxial_energy_barrier(effective_anisotropy_field, saturation_magnetization, volume), temperature)
+
+
+def effective_anisotropy_field(anisotropy_field, saturation_magnetization, demag_factors, axis):
+    """H_K,eff = H_K + M_s (N_perp - N_axis) (A/m): the uniaxial anisotropy field of an easy axis
+    along principal axis ``axis`` (0, 1, 2 = x, y, z) of the demagnetizing tensor
+    ``demag_factors`` (Nxx, Nyy, Nzz), shape anisotropy included; N_perp is the smaller transverse
+    factor (the softer way out of the easy axis). A perpendicular thin film (N = (0, 0, 1),
+    axis z): H_K - M_s. The easy axis is an energy minimum for H_K,eff > 0."""
+    nd = np.asarray(demag_factors, dtype=float)
+    n_perp = min(nd[i] for i in range(3) if i != axis)
+    return anisotropy_field + saturation_magnetization * (n_perp - nd[axis])
 
 
 def koch_switching_current(pulse_width, attempt_time, delta, critical_current):

@@ -1,7 +1,7 @@
 """The macrospin's energy landscape on the sphere: wells, the saddle between them, the curvatures
 at a minimum, the thermal states of a well, and :class:`StartingWell`, the well a device starts in.
 
-Everything here works on :class:`~spinloss.dynamics.integrators.MacrospinParameters` (energy
+Everything here works on :class:`~spinloss.dynamics.terms.MacrospinParameters` (energy
 density in J/m^3, fields in A/m). The device layer (:meth:`spinloss.device.Device.starting_well`)
 builds a :class:`StartingWell` from its file; every experiment (switching, WER, retention,
 resonance, the cell's sizing) uses that one object.
@@ -10,15 +10,16 @@ resonance, the cell's sizing) uses that one object.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from ..errors import PhysicsError
-from ..units import KB
+from ..units import KB, MU0
 from ..vectors import orthonormal_frame
-from .integrators import MacrospinParameters, effective_field, energy_density
+from .integrators import MacrospinParameters, effective_field, energy_density, largest_field
+from .terms import ENERGY_PARAMETERS
 
 
 # ----------------------------------------------------------------------------- landscape
@@ -26,12 +27,9 @@ from .integrators import MacrospinParameters, effective_field, energy_density
 
 def _landscape_key(params: MacrospinParameters, easy_axis, n_theta, n_phi) -> tuple:
     vals = []
-    for f in fields(params):
-        if f.name in ("temperature", "damping_like_field_per_current", "field_like_field_per_current",
-                      "polarization", "volume", "damping"):
-            continue  # the energy does not depend on them
-        v = np.atleast_1d(np.asarray(getattr(params, f.name), dtype=float))
-        vals.append((f.name, v.shape, v.tobytes()))
+    for name in ENERGY_PARAMETERS:  # the energy depends on these only
+        v = np.atleast_1d(np.asarray(getattr(params, name), dtype=float))
+        vals.append((name, v.shape, v.tobytes()))
     return (tuple(vals), np.asarray(easy_axis, dtype=float).tobytes(), n_theta, n_phi)
 
 
@@ -185,10 +183,8 @@ def relax_to_minimum(params: MacrospinParameters, m0, max_iter: int = 20000) -> 
     # removed) is left instead of being returned as a "minimum"; a true minimum is regained
     m = m + 1e-5 * np.array([[0.5773, 0.5774, 0.5775]])
     m = m / np.linalg.norm(m)
-    b = params.broadcast(1)
     # the largest stiffness of the energy (A/m) bounds a stable step of the descent
-    scale = float(np.abs(b["anisotropy_field"][0]) + b["saturation_magnetization"][0] * np.ptp(b["demag_factors"][0])
-                  + np.linalg.norm(b["applied_field"][0]) + 1.0)
+    scale = largest_field(params)
     step = 0.5 / scale
     for _ in range(max_iter):
         h = effective_field(params, m)
@@ -277,6 +273,13 @@ class StartingWell:
         if (m_min @ easy) * sgn <= 0:
             raise PhysicsError("the initial direction relaxes into the other well: check the applied field")
         return cls(params, easy, sgn * easy, -sgn * easy, land["saddle"], land["barrier"], m_min)
+
+    @property
+    def effective_anisotropy_field(self) -> float:
+        """The anisotropy field of the barrier, 2 barrier / (mu0 M_s) (A/m): the H_K,eff of the
+        uniaxial magnet with the same barrier (exact for one; Brown's formula and the sizing use it)."""
+        ms = float(np.asarray(self.params.saturation_magnetization, dtype=float).reshape(-1)[0])
+        return 2 * self.barrier / (MU0 * ms)
 
     def curvatures(self):
         """(E11, E22, E12, e1, e2) at the minimum (:func:`energy_curvatures`, at T = 0)."""

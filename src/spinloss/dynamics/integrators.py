@@ -1,10 +1,12 @@
 """Public drivers of the batched macrospin engine: parameters, current waveforms, integrators.
 
-Equation (PHYSICS.md sections 2 and 4; explicit form derived in :mod:`spinloss.dynamics.llg`)::
+Equation (PHYSICS.md sections 2 and 4; explicit form derived in :mod:`spinloss.dynamics.llg`;
+the terms, one object each, in :mod:`spinloss.dynamics.terms`)::
 
     dm/dt = -gamma mu0 m x H_eff + alpha m x dm/dt - gamma mu0 H_DL m x (m x s) - gamma mu0 H_FL m x s
     H_eff = H_applied - M_s N m + H_K (m.u) u + H_thermal
-    H_DL = damping_like_field_per_current * j(t),   H_FL = field_like_field_per_current * j(t)
+    H_DL = (damping_like_ + spin_transfer_field_per_current) * j(t),
+    H_FL = field_like_field_per_current * j(t)
 
 Thermal field (Brown): each component Gaussian with variance 2 alpha k_B T / (gamma mu0^2 M_s V dt)
 per step. Stochastic Heun (Stratonovich), |m| renormalized each step.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import math
 import sys
 import time as _time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numba
@@ -24,9 +26,11 @@ import numpy as np
 from ..errors import PhysicsError, SpinlossInputError, UnresolvableDriveError
 from ..io import JsonResult
 from ..progress import Counter
-from ..units import GAMMA, KB, MU0
+from ..units import KB, MU0
 from . import kernels as K
 from .rng import stream_keys
+from .terms import (FieldTerm, MacrospinParameters, SpinTorque, field_scale, make_terms, pack_spin_torques,
+                    total_energy_density, total_field)
 
 __all__ = [
     "MacrospinParameters",
@@ -40,97 +44,8 @@ __all__ = [
     "pack_parameters",
 ]
 
-_VECTOR_FIELDS = ("demag_factors", "anisotropy_axis", "applied_field", "polarization")
-
-
 def _bad(key, rule):
     return SpinlossInputError("<api>", key, rule)
-
-
-@dataclass(frozen=True)
-class MacrospinParameters:
-    """Macrospin parameters; every field is a scalar or an array of shape (N,) ((N,3) or (3,) for
-    vectors), broadcast over the batch.
-
-    Fields (SI):
-        saturation_magnetization  M_s, A/m
-        damping                   Gilbert alpha
-        volume                    m^3 (thermal field; unused at T = 0)
-        temperature               K
-        demag_factors             (Nxx, Nyy, Nzz), principal axes along x, y, z (see ``demag``)
-        anisotropy_axis           uniaxial easy axis u (normalized here)
-        anisotropy_field          H_K = 2 K_u,eff / (mu0 M_s), A/m (magnetocrystalline +
-                                  interface; shape anisotropy comes from ``demag_factors``)
-        applied_field             A/m
-        polarization              s, spin polarization entering the magnet (normalized; a zero
-                                  vector means no torque). For STT: the reference layer p.
-        damping_like_field_per_current  H_DL / j, A/m per A/m^2 (``llg.sot_field_per_current``)
-        field_like_field_per_current    H_FL / j, A/m per A/m^2
-        gamma                     rad s^-1 T^-1
-    """
-
-    saturation_magnetization: object
-    damping: object
-    volume: object = 1e-24
-    temperature: object = 0.0
-    demag_factors: object = (0.0, 0.0, 0.0)
-    anisotropy_axis: object = (0.0, 0.0, 1.0)
-    anisotropy_field: object = 0.0
-    applied_field: object = (0.0, 0.0, 0.0)
-    polarization: object = (0.0, 1.0, 0.0)
-    damping_like_field_per_current: object = 0.0
-    field_like_field_per_current: object = 0.0
-    gamma: object = GAMMA
-
-    def batch_size(self) -> int:
-        """N implied by the fields (1 if all are scalars / single vectors)."""
-        n = 1
-        for f in fields(self):
-            a = np.asarray(getattr(self, f.name), dtype=float)
-            lead = a.shape[:-1] if f.name in _VECTOR_FIELDS else a.shape
-            if len(lead) > 1:
-                raise _bad(f.name, f"shape {a.shape} not broadcastable to a batch")
-            if len(lead) == 1 and lead[0] != 1:
-                if n not in (1, lead[0]):
-                    raise _bad(f.name, f"batch size {lead[0]} conflicts with {n}")
-                n = lead[0]
-        return n
-
-    def broadcast(self, n: int) -> dict:
-        """Dict of arrays: scalars -> (n,), vectors -> (n, 3). Validates values."""
-        out = {}
-        for f in fields(self):
-            a = np.asarray(getattr(self, f.name), dtype=float)
-            try:
-                if f.name in _VECTOR_FIELDS:
-                    if a.shape[-1:] != (3,):
-                        raise ValueError
-                    a = np.broadcast_to(a, (n, 3))
-                else:
-                    a = np.broadcast_to(a, (n,))
-            except ValueError:
-                raise _bad(f.name, f"shape {np.shape(getattr(self, f.name))} does not broadcast "
-                                   f"to batch size {n}") from None
-            if not np.all(np.isfinite(a)):
-                raise _bad(f.name, "must be finite")
-            out[f.name] = np.array(a, dtype=float)
-        if np.any(out["saturation_magnetization"] <= 0):
-            raise _bad("saturation_magnetization", "must be > 0")
-        if np.any(out["damping"] < 0):
-            raise _bad("damping", "must be >= 0")
-        if np.any(out["temperature"] < 0):
-            raise _bad("temperature", "must be >= 0 K")
-        if np.any((out["temperature"] > 0) & ((out["volume"] <= 0) | (out["damping"] <= 0))):
-            raise _bad("volume", "temperature > 0 needs volume > 0 and damping > 0")
-        if np.any(out["gamma"] <= 0):
-            raise _bad("gamma", "must be > 0")
-        for name in ("anisotropy_axis", "polarization"):
-            v = out[name]
-            nrm = np.linalg.norm(v, axis=1)
-            if name == "anisotropy_axis" and np.any((nrm == 0) & (out["anisotropy_field"] != 0)):
-                raise _bad(name, "zero vector with nonzero anisotropy_field")
-            out[name] = v / np.where(nrm > 0, nrm, 1.0)[:, None]
-        return out
 
 
 def thermal_field_std(params: MacrospinParameters, dt: float, n: int | None = None):
@@ -142,33 +57,30 @@ def thermal_field_std(params: MacrospinParameters, dt: float, n: int | None = No
                    / (p["gamma"] * MU0**2 * p["saturation_magnetization"] * vol * dt))
 
 
-def effective_field(params: MacrospinParameters, m):
-    """Deterministic H_eff (A/m), shape like m (..., 3): applied - Ms N m + H_K (m.u) u."""
+def _batch_of_states(params: MacrospinParameters, m):
+    """(m as (n, 3), the terms for n devices, n): a batch of states (N, 3) sets n; a single state
+    (3,) is evaluated for every device of the parameters."""
     m = np.asarray(m, dtype=float)
     n = m.shape[0] if m.ndim == 2 else params.batch_size()
-    p = params.broadcast(n)
-    mm = np.broadcast_to(m, (n, 3))
-    u = p["anisotropy_axis"]
-    mu = np.sum(mm * u, axis=1)
-    h = (p["applied_field"] - p["saturation_magnetization"][:, None] * p["demag_factors"] * mm
-         + (p["anisotropy_field"] * mu)[:, None] * u)
+    return m, params.terms(n), n
+
+
+def effective_field(params: MacrospinParameters, m):
+    """Deterministic H_eff (A/m), shape like m (..., 3): the sum of the field terms'
+    fields (:func:`.terms.total_field`), applied - Ms N m + H_K (m.u) u."""
+    m, terms, n = _batch_of_states(params, m)
+    h = total_field(terms, m)
     return h if m.ndim == 2 else h.reshape(m.shape if n == 1 else (n, 3))
 
 
 def energy_density(params: MacrospinParameters, m):
-    """Energy density (J/m^3) of state m (..., 3): Zeeman + uniaxial anisotropy + demag.
+    """Energy density (J/m^3) of state m (..., 3): the sum of the field terms' energies
+    (:func:`.terms.total_energy_density`), Zeeman + uniaxial anisotropy + demag,
 
     e = -mu0 Ms H.m - (mu0 Ms H_K / 2)(m.u)^2 + (mu0 Ms^2 / 2) sum_i N_ii m_i^2.
     """
-    m = np.asarray(m, dtype=float)
-    n = m.shape[0] if m.ndim == 2 else params.batch_size()
-    p = params.broadcast(n)
-    mm = np.broadcast_to(m, (n, 3))
-    ms = p["saturation_magnetization"]
-    mu = np.sum(mm * p["anisotropy_axis"], axis=1)
-    e = (-MU0 * ms * np.sum(p["applied_field"] * mm, axis=1)
-         - 0.5 * MU0 * ms * p["anisotropy_field"] * mu**2
-         + 0.5 * MU0 * ms**2 * np.sum(p["demag_factors"] * mm**2, axis=1))
+    m, terms, n = _batch_of_states(params, m)
+    e = total_energy_density(terms, m)
     return e if m.ndim == 2 or n > 1 else e[0]
 
 
@@ -186,15 +98,10 @@ MAX_STEPS = 1e11
 
 
 def largest_field(params: MacrospinParameters, max_current: float = 0.0) -> float:
-    """The largest field scale of the dynamics (A/m): anisotropy + demag spread + applied +
-    current-induced (damping- and field-like at ``max_current``)."""
-    b = params.broadcast(params.batch_size())
-    ms = b["saturation_magnetization"]
-    nd = b["demag_factors"]
-    h = (np.abs(b["anisotropy_field"]) + ms * (nd.max(axis=1) - nd.min(axis=1))
-         + np.linalg.norm(b["applied_field"], axis=1)
-         + abs(max_current) * (np.abs(b["damping_like_field_per_current"]) + np.abs(b["field_like_field_per_current"])))
-    return float(np.max(h)) + 1.0
+    """The largest field scale of the dynamics (A/m), + 1 A/m: the sum of the terms' field scales
+    (:func:`.terms.field_scale`: applied + anisotropy + demag spread + the torques' fields at
+    ``max_current``), maximized over the batch."""
+    return float(np.max(field_scale(params.terms(), max_current))) + 1.0
 
 
 def heun_time_step(params: MacrospinParameters, max_current: float = 0.0) -> float:
@@ -454,24 +361,22 @@ def _batch(params, m0, waveform, vectors=(), per_device=()):
 
 def pack_parameters(params: MacrospinParameters, n: int, dt: float = 0.0, *, switch_axis=None,
                     switch_threshold=None, start_time=None):
-    """The (NPAR, N) coefficient matrix of :mod:`kernels` (fields scaled by gamma mu0/(1+alpha^2))."""
+    """The (NPAR, N) coefficient matrix of :mod:`kernels`: alpha, then each term's rows
+    (:meth:`.terms.FieldTerm.pack`; the torque terms together, :func:`.terms.pack_spin_torques`),
+    fields scaled by rate = gamma mu0/(1+alpha^2); the thermal field's std, the switching axis and
+    threshold, the start times."""
     p = params.broadcast(n)
     alpha = p["damping"]
-    c = p["gamma"] * MU0 / (1.0 + alpha**2)
+    rate = p["gamma"] * MU0 / (1.0 + alpha**2)
     P = np.zeros((K.NPAR, n))
-    ms = p["saturation_magnetization"]
     P[K.R_ALPHA] = alpha
-    P[K.R_DXX:K.R_DZZ + 1] = (c * ms)[None, :] * p["demag_factors"].T
-    P[K.R_HK] = c * p["anisotropy_field"]
-    P[K.R_UX:K.R_UZ + 1] = p["anisotropy_axis"].T
-    P[K.R_HAX:K.R_HAZ + 1] = c[None, :] * p["applied_field"].T
-    P[K.R_SX:K.R_SZ + 1] = p["polarization"].T
-    dl = p["damping_like_field_per_current"]
-    fl = p["field_like_field_per_current"]
-    P[K.R_TA] = c * (fl - alpha * dl)
-    P[K.R_TB] = c * (dl + alpha * fl)
+    terms = make_terms(p)
+    for t in terms:
+        if isinstance(t, FieldTerm):
+            t.pack(P, rate)
+    pack_spin_torques([t for t in terms if isinstance(t, SpinTorque)], P, alpha, rate)
     if dt > 0:
-        P[K.R_SIG] = c * thermal_field_std(params, dt, n)
+        P[K.R_SIG] = rate * thermal_field_std(params, dt, n)
     if switch_axis is not None:
         a = np.broadcast_to(np.asarray(switch_axis, dtype=float), (n, 3))
         nrm = np.linalg.norm(a, axis=1)

@@ -5,8 +5,11 @@ Layout
 * ``m``: (3, N) magnetization, rows mx, my, mz.
 * ``P``: (NPAR, N) per-device coefficients, rows given by the ``R_*`` constants below. Fields are
   pre-multiplied by ``c = gamma mu0 / (1 + alpha^2)`` (so they are rates, 1/s) by
-  :func:`spinloss.dynamics.integrators.pack_parameters`; the equation is the explicit form of
-  :mod:`spinloss.dynamics.llg`.
+  :func:`spinloss.dynamics.integrators.pack_parameters`, each term packing its own rows
+  (:mod:`spinloss.dynamics.terms`); the equation is the explicit form of
+  :mod:`spinloss.dynamics.llg`. ``_field`` / ``_wfield`` fuse the field terms (Zeeman R_HA*,
+  demagnetization R_D*, uniaxial anisotropy R_HK, R_U*) and ``llg_rhs`` the torque terms (one
+  channel: R_S*, R_TA, R_TB); a new term adds its rows here and its arithmetic to both.
 * Waveform: ``wt``, ``wv`` of shape (Nw, K), Nw = 1 (shared) or N; piecewise linear, zero
   outside [wt[0], wt[-1]], right-continuous at repeated times (jumps).
 
@@ -460,6 +463,16 @@ def _rhs_dev(P, i, mx, my, mz, j):
     hx, hy, hz = _field(P, i, mx, my, mz)
     return llg_rhs(mx, my, mz, hx, hy, hz, P[R_ALPHA, i], j * P[R_TA, i], j * P[R_TB, i],
                    P[R_SX, i], P[R_SY, i], P[R_SZ, i])
+
+
+@nb.njit(**_JIT)
+def deterministic_rhs(m, P, j, out):
+    """out[:, i] = dm/dt (1/s) of device i at state m[:, i] (m, out: (3, N)) and current density
+    j[i] (A/m^2), without the thermal field: the fused field (``_field``) and torque
+    (``llg_rhs``) exactly as the Dormand-Prince stages evaluate them. For tests (the fused kernel
+    against the sum of the terms, :mod:`spinloss.dynamics.terms`) and tools."""
+    for i in range(m.shape[1]):
+        out[0, i], out[1, i], out[2, i] = _rhs_dev(P, i, m[0, i], m[1, i], m[2, i], j[i])
 
 
 @nb.njit(**_JIT)

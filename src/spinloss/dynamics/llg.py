@@ -54,25 +54,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..units import E_CHARGE, HBAR, MU0
+from ..transport import sot_field_per_current  # the conversion lives with the torques
+from ..units import MU0
 
 __all__ = [
     "sot_field_per_current",
     "stt_field_per_current",
     "llg_rhs_numpy",
 ]
-
-
-def sot_field_per_current(efficiency, saturation_magnetization, thickness):
-    """H_DL / J (A/m per A/m^2) = hbar xi / (2 e mu0 M_s d) (PHYSICS.md section 2).
-
-    Use the damping-like efficiency xi_DL for ``damping_like_field_per_current`` and xi_FL for
-    ``field_like_field_per_current``. Arrays broadcast.
-    """
-    xi = np.asarray(efficiency, dtype=float)
-    ms = np.asarray(saturation_magnetization, dtype=float)
-    d = np.asarray(thickness, dtype=float)
-    return HBAR * xi / (2.0 * E_CHARGE * MU0 * ms * d)
 
 
 def stt_field_per_current(polarization_efficiency, saturation_magnetization, thickness):

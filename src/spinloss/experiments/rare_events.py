@@ -43,6 +43,7 @@ import numpy as np
 from ..errors import PhysicsError, SpinlossInputError
 from ..io import JsonResult
 from ..progress import Counter, note
+from ..units import KB, MU0
 from .statistics import clopper_pearson_interval, wilson_interval
 
 __all__ = [
@@ -281,44 +282,43 @@ def _vector(params, name):
     return v.reshape(3)
 
 
-def _reduced_energy(params):
-    """Returns (beta, energy(m (..., 3)) in A/m): E / k_B T = beta * e(m), with
-    e = -H_app.m + (M_s/2) sum N_ii m_i^2 - (H_K/2) (m.u)^2 (PHYSICS.md section 4 fields)."""
-    from ..units import KB, MU0
+def _one_device(params):
+    """The parameters as one device (scalars and 3-vectors; a batch of identical devices is
+    accepted), for the energy of the WER estimators' single magnet."""
+    from dataclasses import fields as dc_fields
 
-    ms = _scalar(params, "saturation_magnetization")
-    vol = _scalar(params, "volume")
-    temp = _scalar(params, "temperature")
-    hk = _scalar(params, "anisotropy_field")
-    nd = _vector(params, "demag_factors")
-    u = _unit(_vector(params, "anisotropy_axis"), "anisotropy_axis")
-    ha = _vector(params, "applied_field")
-    if temp <= 0:
-        raise PhysicsError("Boltzmann sampling needs a temperature > 0")
-    beta = MU0 * ms * vol / (KB * temp)
+    from ..dynamics import MacrospinParameters
 
-    def energy(m):
-        mu = m @ u
-        return -(m @ ha) + 0.5 * ms * np.sum(nd * m * m, axis=-1) - 0.5 * hk * mu * mu
-
-    return beta, energy
+    vectors = ("demag_factors", "anisotropy_axis", "applied_field", "polarization")
+    return MacrospinParameters(**{f.name: _vector(params, f.name) if f.name in vectors else _scalar(params, f.name)
+                                  for f in dc_fields(params)})
 
 
 def sample_boltzmann_well(params, axis, n, *, seed=0, sweeps=400):
     """n samples of m from exp(-E/k_B T) restricted to the hemisphere m.axis > 0 (Metropolis on
     the sphere with a symmetric proposal m' = (m + s g)/|m + s g|, started at the energy minimum
-    reached by relaxing from ``axis``)."""
+    reached by relaxing from ``axis``). E = V e(m), e the energy density of the macrospin's terms
+    (:func:`spinloss.dynamics.terms.total_energy_density`)."""
+    from ..dynamics.terms import field_scale, total_energy_density, total_field
+
     rng = np.random.default_rng(seed)
     axis = _unit(axis, "initial_axis")
-    beta, energy = _reduced_energy(params)
-    # crude relaxation to the well minimum (gradient descent on the sphere)
+    one = _one_device(params)
+    if one.temperature <= 0:
+        raise PhysicsError("Boltzmann sampling needs a temperature > 0")
+    beta = one.volume / (KB * one.temperature)   # per J/m^3
+
+    terms = one.terms()   # one device, evaluated on the n states
+
+    def energy(m):
+        return total_energy_density(terms, m)
+
+    # crude relaxation to the well minimum (descent on the sphere along H_eff = -de/dm / (mu0 Ms))
     m = np.tile(axis, (1, 1))
     for _ in range(2000):
-        eps = 1e-6
-        g = np.array([(energy(m + eps * e) - energy(m - eps * e)) / (2 * eps) for e in np.eye(3)])
-        g = g.reshape(3)
-        step = -g - (m[0] @ -g) * m[0]
-        scale = float(np.abs(g).max()) + 1e-30
+        h = total_field(terms, m).reshape(3)
+        step = h - (m[0] @ h) * m[0]
+        scale = float(np.abs(h).max()) + 1e-30
         m = m + 0.05 * step / scale
         m /= np.linalg.norm(m)
         if m[0] @ axis <= 0:
@@ -326,11 +326,9 @@ def sample_boltzmann_well(params, axis, n, *, seed=0, sweeps=400):
             break
     m = np.tile(m, (n, 1))
     e = energy(m)
-    # proposal width from the curvature scale: beta * H * s^2 ~ 1
-    hscale = abs(_scalar(params, "anisotropy_field")) + _scalar(params, "saturation_magnetization") \
-        * float(np.ptp(_vector(params, "demag_factors"))) + float(np.linalg.norm(
-            _vector(params, "applied_field")))
-    s = min(0.5, 1.0 / math.sqrt(max(beta * hscale, 1e-30)))
+    # proposal width from the curvature scale: beta mu0 Ms H s^2 ~ 1 (H the field scale)
+    hscale = float(field_scale(terms)[0])
+    s = min(0.5, 1.0 / math.sqrt(max(beta * MU0 * one.saturation_magnetization * hscale, 1e-30)))
     for _ in range(sweeps):
         prop = m + s * rng.standard_normal(m.shape)
         prop /= np.linalg.norm(prop, axis=1, keepdims=True)
@@ -543,6 +541,7 @@ def splitting_wer(params, m0, waveform, duration, dt, *, target_axis, n_particle
 
 def _fokker_planck_from_params(params, waveform, duration, u0, axis_index, **fp_options):
     """Map axially symmetric MacrospinParameters + waveform onto :func:`fokker_planck_wer`."""
+    from ..dynamics.analytic import effective_anisotropy_field
     from .fokker_planck import fokker_planck_wer
 
     e = np.zeros(3)
@@ -550,9 +549,8 @@ def _fokker_planck_from_params(params, waveform, duration, u0, axis_index, **fp_
     if abs(abs(u0 @ e) - 1.0) > 1e-9:
         raise PhysicsError("Fokker-Planck needs the initial state along the symmetry axis")
     ms = _scalar(params, "saturation_magnetization")
-    nd = _vector(params, "demag_factors")
-    perp = [j for j in range(3) if j != axis_index]
-    hk_eff = _scalar(params, "anisotropy_field") + ms * (nd[perp[0]] - nd[axis_index])
+    hk_eff = effective_anisotropy_field(_scalar(params, "anisotropy_field"), ms, _vector(params, "demag_factors"),
+                                        axis_index)
     h_along = float(_vector(params, "applied_field") @ u0)
     s = _vector(params, "polarization")
     s_norm = float(np.linalg.norm(s))

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..dynamics.analytic import brown_dwell_time_or_inf, log10_brown_dwell_time, thermal_stability_of_barrier
 from ..errors import PhysicsError
 from ..io import JsonResult
-from ..units import KB, MU0
 
 
 #: Below this Delta Brown's high-barrier formula is not used (its O(1/Delta) corrections exceed
@@ -54,19 +54,6 @@ class RetentionResult(JsonResult):
                           "lower_bound": "s", "brown": "s"}}
 
 
-def log10_brown_dwell_time(delta, damping, anisotropy_field, gamma):
-    """log10 of Brown's mean dwell time (s) (:func:`spinloss.dynamics.analytic.brown_dwell_time`),
-    finite for any barrier."""
-    pref = (1 + damping**2) / (damping * gamma * MU0 * anisotropy_field) * math.sqrt(math.pi / delta)
-    return math.log10(pref) + delta / math.log(10)
-
-
-def brown_dwell_time_or_inf(delta, damping, anisotropy_field, gamma):
-    """Brown's dwell time (s), inf where it exceeds the float range."""
-    log10 = log10_brown_dwell_time(delta, damping, anisotropy_field, gamma)
-    return 10.0 ** log10 if log10 < 300 else math.inf
-
-
 def retention(device, *, temperature=None, method: str = "analytic", trials: int = 200,
               max_time: float = 200e-9, seed: int = 0, dt: float | None = None, progress=None) -> RetentionResult:
     """Thermal stability Delta and mean dwell time of ``device`` at ``temperature`` (K).
@@ -85,9 +72,9 @@ def retention(device, *, temperature=None, method: str = "analytic", trials: int
     well = device.starting_well(T)
     V = device.geometry.volume
     eb = well.barrier * V
-    delta = eb / (KB * T)
+    delta = thermal_stability_of_barrier(eb, T)
     ms = device.saturation_magnetization
-    hk_eff = 2 * well.barrier / (MU0 * ms)
+    hk_eff = well.effective_anisotropy_field
     alpha = device.gilbert_damping
     gamma = float(np.asarray(well.params.gamma))
     axial = _axial(well.params)

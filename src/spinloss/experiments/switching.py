@@ -198,7 +198,7 @@ def switching_probability(device, *, current_density=None, pulse_width=None, tem
                     pts = np.flatnonzero(wf == wv)
                     sel = np.tile(trial_ids, pts.size)
                     jj = np.repeat(jf[pts], cols)
-                    duration = float(wv) + p.rise_time + p.fall
+                    duration = p.duration(float(wv))
                     n_steps = int(math.ceil(duration / dt)) + 1
                     wave = dyn.Waveform.pulse(jj, float(wv), p.rise_time, p.fall)
                     m0 = np.tile(m_trial[sl], (pts.size, 1))
@@ -284,7 +284,7 @@ def deterministic_switches(device, current_density, pulse_width=None, *, initial
     p = device.pulse
     w = p.width if pulse_width is None else float(pulse_width)
     wave = dyn.Waveform.pulse(js, w, p.rise_time, p.fall)
-    duration = w + p.rise_time + p.fall
+    duration = p.duration(w)
     r = dyn.simulate_deterministic(params, m0, wave, duration, rtol=rtol, atol=rtol * 1e-2)
     m = r.m_final
     t = 0.0

@@ -47,7 +47,7 @@ def device_write_error_rate(device, *, current_density=None, pulse_width=None, t
     p = device.pulse
     if settle is None:
         settle = settle_time(device, T, well=well)
-    duration = p.rise_time + w + p.fall + settle
+    duration = p.duration(w) + settle
     # the path engines need a whole number of steps, in whole records of a 400-point record
     # grid (splitting): shrink dt slightly to fit the duration
     dt = time_grid(duration, heun_time_step(params, abs(j)) if dt is None else dt)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cells.cell import READOUT_DEFAULTS
 from ..io import to_jsonable, write_text_atomic
 from ..plots import switching as switching_plots
 from ..progress import note
@@ -30,7 +31,8 @@ DEVICES = {"py_nio": ("py_nio_device.toml", "Py/NiO (spin loss)"),
            "py_sio2": ("py_sio2_device.toml", "Py/SiO2 (no sink)"),
            "pt_py": ("pt_py_device.toml", "Pt/Py (heavy metal)")}
 PULSE_WIDTH = 5e-9
-READ_CURRENT_DENSITY = 1.3e11  # A/m^2, Choi et al. Fig. 5 (docs/physics.md section 1)
+#: A/m^2: the USMR readout's default read current density (Choi et al. Fig. 5, docs/physics.md section 1)
+READ_CURRENT_DENSITY = READOUT_DEFAULTS["usmr"]["read_current_density"]
 
 
 def switching_section(output_dir, examples_dir, *, progress=None, trials: int = 48, seed: int = 0) -> dict:
@@ -130,7 +132,7 @@ def pulse_sequences(device, current_density, *, seed=0, gap=10e-9, progress=Fals
     for name, signs in patterns.items():
         pieces = [Waveform.pulse(s * current_density, PULSE_WIDTH, p.rise_time, p.fall) for s in signs]
         wave = Waveform.sequence(pieces, gap=gap)
-        period = PULSE_WIDTH + p.rise_time + p.fall + gap
+        period = p.duration(PULSE_WIDTH) + gap
         res = trace(device, waveform=wave, devices=devices, seed=seed, duration=len(signs) * period + gap,
                     record_every=0.05e-9, temperature=300.0)
         t = res.times
