@@ -38,14 +38,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from .config import check_keys, read_toml, require
 from .errors import ConfigError, PhysicsError
 from .materials import check_value
-from .stack import MAX_CURRENT_DENSITY, STACK_KEYS, Stack, check_range, parse_direction
+from .stack import MAX_CURRENT_DENSITY, Stack, check_range, parse_direction
 from .transport import sot_field_per_current, torques as transport_torques
 from .units import MU0, to_si
 

@@ -153,7 +153,7 @@ def _to_si_checked(magnitude: float, unit: str | None, dimension: str | None, so
         raise ConfigError(source, key, f"this key takes plain numbers (its unit is not known here), got a unit {unit!r}")
     try:
         return float(to_si(f"{magnitude!r} {unit}", dimension, source=source, key=key))
-    except ConfigError as exc:
+    except ConfigError:
         if typed is None:
             raise
         expected = dimension.replace("_", " ")

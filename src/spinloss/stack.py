@@ -10,7 +10,7 @@ film normal +z points up; the charge current flows along +x.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 

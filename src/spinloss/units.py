@@ -149,8 +149,6 @@ def _parse_string(text: str, dimension: str, source, key) -> float:
 
 
 def _parse_string_raw(text: str, dimension: str, source, key) -> float:
-    import pint
-
     ureg = unit_registry()
     try:
         q = ureg.Quantity(text)

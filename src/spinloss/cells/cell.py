@@ -52,7 +52,7 @@ transistors (count), max_uniaxial_anisotropy (J/m^3).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 

@@ -31,9 +31,8 @@ retention or WER target cannot be met the result says so (no extrapolation).
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

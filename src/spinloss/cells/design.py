@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from ..errors import PhysicsError, TargetNotMetError
+from ..errors import TargetNotMetError
 from ..io import JsonResult
 from ..progress import note
 from ..units import to_si

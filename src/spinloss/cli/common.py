@@ -27,7 +27,7 @@ from typing import Any
 import click
 import numpy as np
 
-from ..errors import ConfigError, Interrupted, PhysicsError, SpinlossInputError, UnresolvableDriveError
+from ..errors import ConfigError, PhysicsError, SpinlossInputError, UnresolvableDriveError
 from ..io import check_output_path, provenance, to_jsonable
 
 CLI_SOURCE = "<command line>"

@@ -7,7 +7,6 @@ have a runner ``run_<command>(params, overrides, progress)`` that ``spinloss swe
 
 from __future__ import annotations
 
-import math
 import sys
 from functools import partial
 

@@ -10,7 +10,7 @@ from typing import Any
 import click
 import numpy as np
 
-from ..errors import ConfigError, Interrupted
+from ..errors import ConfigError
 from ..grids import Grid, parse_vary_items
 from .common import (CLI_SOURCE, blame_override, check_plot_path, echo_table, emit_json, fmt, info,
                      json_option, merge_overrides, plot_errors, plot_option, progress_for, set_option,

@@ -15,7 +15,6 @@ per step. Stochastic Heun (Stratonovich), |m| renormalized each step.
 from __future__ import annotations
 
 import math
-import sys
 import time as _time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from scipy.linalg import eigvalsh_tridiagonal, solve_banded
 
 from ..errors import PhysicsError, SpinlossInputError
 from ..io import JsonResult
-from ..units import GAMMA, KB, MU0
+from ..units import GAMMA, MU0
 
 __all__ = [
     "FokkerPlanckResult",

@@ -360,11 +360,6 @@ def is_axially_symmetric(params, *, rtol=1e-9):
 # ----------------------------------------------------------------------------- dynamics adapter
 
 def _simulate_api():
-    try:
-        from ..dynamics import simulate  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - depends on the dynamics package
-        raise PhysicsError("spinloss.dynamics.simulate is not available: "
-                           f"{exc}") from None
     from .. import dynamics
 
     return dynamics

@@ -18,7 +18,6 @@ import numpy as np
 
 from ..errors import PhysicsError
 from ..io import JsonResult
-from ..units import MU0
 
 
 @dataclass

@@ -351,7 +351,7 @@ def torque_checks(table: list[dict], curves: dict) -> dict:
 
 def table_markdown(table: list[dict], reference: str) -> str:
     ref_label = next(r["stack"] for r in table if r["key"] == reference)
-    lines = [f"# Spin-orbit torque efficiencies of the example stacks", "",
+    lines = ["# Spin-orbit torque efficiencies of the example stacks", "",
              f"Ratios relative to {ref_label}.", "",
              "| " + " | ".join(TORQUE_COLUMNS.values()) + " |",
              "|" + "|".join("---" if k in ("stack", "role", "reference_material") else "---:"

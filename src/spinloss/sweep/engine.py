@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -111,7 +111,7 @@ def evaluate_grid(axes, evaluate=None, evaluate_block=None, *, block_size: int |
                     hi = min(n, lo + step)
                     try:
                         out = evaluate_block(points[lo:hi])
-                    except POINT_ERRORS as exc:
+                    except POINT_ERRORS:
                         if errors == "raise":
                             raise
                         out = None
