@@ -168,7 +168,13 @@ def _compute_landscape(params, easy_axis, n_theta, n_phi) -> dict:
                 saddle = refined
     except (ValueError, FloatingPointError):
         pass
-    return {"barrier": float(saddle - max(e_top, e_bot)), "saddle": float(saddle),
+    barrier = float(saddle - max(e_top, e_bot))
+    if barrier <= 1e-12 * (float(e.max()) - float(e.min())):
+        # a "well" whose barrier is round-off of the energy range is a flat shoulder, not a well
+        higher = "positive" if e_top >= e_bot else "negative"
+        return {"barrier": 0.0, "saddle": float(saddle), "minimum_positive": e_top, "minimum_negative": e_bot,
+                "missing_well": higher}
+    return {"barrier": barrier, "saddle": float(saddle),
             "minimum_positive": e_top, "minimum_negative": e_bot, "missing_well": None}
 
 
