@@ -117,3 +117,13 @@ def assert_same_store(a, b, *, ignore_attrs=RUN_ATTRS):
     kb = {k: v for k, v in db.attrs.items() if k not in ignore_attrs}
     assert ka == kb
     return da, db
+
+
+def numba_threads(point: dict) -> dict:
+    """The numba thread count and the SIGINT disposition of the process evaluating the point."""
+    import signal
+
+    import numba
+
+    return {"threads": float(numba.get_num_threads()),
+            "ignores_sigint": float(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)}

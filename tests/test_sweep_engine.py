@@ -91,6 +91,14 @@ def test_pool_and_in_process_give_the_same_store(tmp_path):
     h.assert_same_store(tmp_path / "one.zarr", tmp_path / "two.zarr")
 
 
+def test_pool_workers_run_one_numba_thread_and_ignore_sigint(tmp_path):
+    d = design(axes={"a": [1.0, 2.0, 3.0]})
+    run_sweep(d, h.numba_threads, store=tmp_path / "t.zarr", workers=2)
+    ds = h.load(tmp_path / "t.zarr")
+    assert ds["threads"].values.tolist() == [1.0, 1.0, 1.0]
+    assert ds["ignores_sigint"].values.tolist() == [1.0, 1.0, 1.0]
+
+
 def test_failing_points_are_recorded_and_the_others_finish(tmp_path):
     d = design(axes={"a": [-1.0, 0.0, 1.0, 2.0]})
     s = run_sweep(d, h.with_failures, store=tmp_path / "f.zarr", workers=1)

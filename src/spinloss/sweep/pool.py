@@ -46,6 +46,37 @@ class Task:
     points: list
 
 
+class TaskQueue:
+    """The tasks of a sweep, made when taken: ``popleft`` gives the next task (a task put back
+    with ``appendleft`` first, then the next ``size`` pending indices with their points from
+    ``point_of``), so a sweep of millions of points holds only its index array."""
+
+    def __init__(self, indices, point_of, size: int = 1):
+        self.indices = list(indices) if not hasattr(indices, "tolist") else indices.tolist()
+        self.point_of = point_of
+        self.size = max(1, int(size))
+        self.next = 0
+        self.returned: deque = deque()
+
+    def __len__(self) -> int:
+        return len(self.returned) + -(-(len(self.indices) - self.next) // self.size)
+
+    def __bool__(self) -> bool:
+        return bool(self.returned) or self.next < len(self.indices)
+
+    def popleft(self) -> Task:
+        if self.returned:
+            return self.returned.popleft()
+        if self.next >= len(self.indices):
+            raise IndexError("no task left")
+        chunk = self.indices[self.next:self.next + self.size]
+        self.next += len(chunk)
+        return Task(chunk, [self.point_of(i) for i in chunk])
+
+    def appendleft(self, task: Task) -> None:
+        self.returned.appendleft(task)
+
+
 def run_task(evaluate, evaluate_block, indices, points) -> list:
     """Evaluate one task's points (in a worker): records without the tries (module docstring).
     Bad input and model-domain failures, and unexpected exceptions, fail their point only."""
@@ -116,9 +147,9 @@ class InterruptGuard:
 
 
 class Backend:
-    """Runs tasks: ``run(tasks, deliver, guard)`` takes tasks from the deque ``tasks`` (putting
-    back what it did not finish when interrupted) and calls ``deliver(records)`` in this thread,
-    ``deliver([])`` now and then while waiting."""
+    """Runs tasks: ``run(tasks, deliver, guard)`` takes tasks from the :class:`TaskQueue`
+    ``tasks`` (putting back what it did not finish when interrupted) and calls
+    ``deliver(records)`` in this thread, ``deliver([])`` now and then while waiting."""
 
     name = "backend"
     workers = 1
@@ -142,7 +173,7 @@ class InProcess(Backend):
     name = "in process"
     raise_when_safe = True
 
-    def run(self, tasks: deque, deliver, guard: InterruptGuard) -> None:
+    def run(self, tasks: TaskQueue, deliver, guard: InterruptGuard) -> None:
         while tasks:
             guard.check()
             task = tasks.popleft()
@@ -234,7 +265,7 @@ class LocalPool(Backend):
         child.close()
         return Worker(proc, parent)
 
-    def run(self, tasks: deque, deliver, guard: InterruptGuard) -> None:
+    def run(self, tasks: TaskQueue, deliver, guard: InterruptGuard) -> None:
         import multiprocessing as mp
         import pickle
         from multiprocessing.connection import wait
@@ -296,7 +327,7 @@ class LocalPool(Backend):
         finally:
             self._stop(pool, hard=interrupted)
 
-    def _bury(self, w: Worker, tasks: deque, deliver) -> None:
+    def _bury(self, w: Worker, tasks: TaskQueue, deliver) -> None:
         """A worker died: charge its running task, requeue the rest, record points out of tries."""
         w.process.join(5)
         how = describe_exit(w.process.exitcode)
@@ -370,7 +401,7 @@ class DaskCluster(Backend):
         self.workers = max(1, sum(self.client.nthreads().values()))
         return self.client
 
-    def run(self, tasks: deque, deliver, guard: InterruptGuard) -> None:
+    def run(self, tasks: TaskQueue, deliver, guard: InterruptGuard) -> None:
         import queue
 
         client = self.client or self.connect()

@@ -15,11 +15,11 @@ for bit (the bookkeeping variables ``sweep_*`` and the run records aside).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import math
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from ..errors import Interrupted, SpinlossInputError
 from ..io import provenance, provenance_attrs, to_jsonable
 from ..progress import Counter, note
 from .engine import DONE, FAILED, PENDING
-from .pool import MAX_TRIES, DaskCluster, InProcess, InterruptGuard, LocalPool, Task, usable_cores
+from .pool import MAX_TRIES, DaskCluster, InProcess, InterruptGuard, LocalPool, TaskQueue, usable_cores
 from .spec import SweepDesign, first_difference, fingerprint
 from .store import ERROR, STATUS, StoreLock, SweepStore
 
@@ -168,16 +168,13 @@ def _backend(workers, dask, evaluate, evaluate_block, max_tries, notes, n_tasks)
     return LocalPool(n, evaluate, evaluate_block, max_tries=max_tries, note=notes)
 
 
-def _tasks(pending: np.ndarray, design: SweepDesign, block: bool, block_size, workers_hint: int) -> deque:
-    idx = [int(i) for i in pending]
+def _tasks(pending: np.ndarray, design: SweepDesign, block: bool, block_size, workers_hint: int) -> TaskQueue:
+    """One point per task, or blocks of ``block_size`` (default: a quarter of each worker's share,
+    at most 256) for a block evaluator."""
     if not block:
-        return deque(Task([i], [design.point(i)]) for i in idx)
-    size = block_size or max(1, min(256, math.ceil(len(idx) / (4 * max(1, workers_hint)))))
-    out = deque()
-    for lo in range(0, len(idx), size):
-        chunk = idx[lo:lo + size]
-        out.append(Task(chunk, design.points(chunk)))
-    return out
+        return TaskQueue(pending, design.point, 1)
+    size = block_size or max(1, min(256, math.ceil(len(pending) / (4 * max(1, workers_hint)))))
+    return TaskQueue(pending, design.point, size)
 
 
 def _run(st: SweepStore, design, evaluate, evaluate_block, workers, dask, block_size, max_tries, progress,
@@ -192,6 +189,7 @@ def _run(st: SweepStore, design, evaluate, evaluate_block, workers, dask, block_
     hint = (usable_cores() if workers is None else max(1, int(workers))) if dask is None else dask.workers
     tasks = _tasks(pending, design, evaluate_block is not None, block_size, hint)
     failures: list = []
+    seen: set = set()
 
     def notes(message):
         note(progress, "sweep", message)
@@ -225,7 +223,11 @@ def _run(st: SweepStore, design, evaluate, evaluate_block, workers, dask, block_
         with Counter(progress, "points", total=int(pending.size), unit="point") as counter:
             def deliver(records):
                 with guard.critical():
+                    before = len(buffer)
                     for r in records:
+                        if r[0] in seen:  # a point is written once, whatever a backend reports
+                            continue
+                        seen.add(r[0])
                         buffer.append(r)
                         if r[1] == FAILED:
                             failures.append((r[0], r[4]))
@@ -233,8 +235,9 @@ def _run(st: SweepStore, design, evaluate, evaluate_block, workers, dask, block_
                                 notes(f"point {r[0]} ({describe_point(design.point(r[0]))}) failed: {r[4]}")
                             elif len(failures) == FAILURE_NOTES + 1:
                                 notes("further failures are recorded in the store only")
-                    if records:
-                        counter.add(len(records))
+                    fresh = len(buffer) - before
+                    if fresh:
+                        counter.add(fresh)
                 if buffer and (time.monotonic() - last_flush[0] >= flush_interval or len(buffer) >= FLUSH_RECORDS):
                     flush()
 
@@ -249,6 +252,12 @@ def _run(st: SweepStore, design, evaluate, evaluate_block, workers, dask, block_
                 interrupted = True
                 guard.raise_when_safe = False  # from here on a further Ctrl-C only waits
                 flush(raise_after=False)
+            except Exception:
+                # a failure of the engine itself (not of a point): keep what finished, then report it
+                guard.raise_when_safe = False
+                with contextlib.suppress(Exception):
+                    flush(raise_after=False)
+                raise
         with guard.critical(raise_after=False):
             status = st.status()
             done, failed = int(np.sum(status == DONE)), int(np.sum(status == FAILED))
@@ -260,9 +269,10 @@ def _run(st: SweepStore, design, evaluate, evaluate_block, workers, dask, block_
             st.update_attrs({"runs": json.dumps(runs), "points_done": done, "points_failed": failed,
                              "complete": int(done + failed == status.size), "interrupted": int(interrupted),
                              "updated": record["finished"]})
-    summary = SweepSummary(st.path, int(status.size), done, failed, counts["computed"], skipped,
-                           time.perf_counter() - t_start, time.perf_counter() - t_compute, record["backend"], record["workers"], run_index,
-                           interrupted, first_error, failures)
+    now = time.perf_counter()
+    summary = SweepSummary(st.path, int(status.size), done, failed, counts["computed"], skipped, now - t_start,
+                           now - t_compute, record["backend"], record["workers"], run_index, interrupted,
+                           first_error, failures)
     if interrupted:
         raise Interrupted(summary, summary.what())
     return summary
