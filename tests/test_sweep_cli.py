@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -290,6 +291,8 @@ def test_ctrl_c_exits_130_and_the_store_resumes(reference, tmp_path):
     out, err = proc.communicate(timeout=HANG)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    # progress on stderr: points done of the total, the rate and the time left
+    assert re.search(r"points: .*\d+(\.\d+)?/24(\.0)? \[\d\d:\d\d<\d\d:\d\d, *\d+(\.\d+)?(s/point|point/s)\]", err), err
     last = err.replace("\r", "\n").strip().splitlines()[-1]
     n = int((status_now(store) != 0).sum())
     assert last.startswith(f"spinloss: interrupted: {n} of 24 points finished"), last
@@ -335,3 +338,15 @@ def test_a_point_equals_the_one_point_command_with_set(reference):
         assert np.array_equal(value, fields[field]), name
         compared += 1
     assert compared >= 8 and float(point["switching_probability"]) == fields["switching_probability"]
+
+
+def test_the_example_sweep_runs(tmp_path, capsys):
+    code, out, err = run_in_process(["sweep", EXAMPLES / "sweep_switch.toml", "--output", tmp_path / "ex.zarr"], capsys)
+    assert code == 0, err
+    ds = h.load(tmp_path / "ex.zarr")
+    p = ds["switching_probability"]
+    assert p.dims == ("pulse.current_density", "pulse.width") and p.shape == (5, 2)
+    assert (ds["status"].values == DONE).all() and json.loads(ds.attrs["seeds"]) == {"seed": 1}
+    # more current, or a longer pulse, does not lower the probability beyond the Monte Carlo noise
+    # of 32 trials (3 standard errors of a difference of two binomial estimates at p = 0.5: 0.375)
+    assert (np.diff(p.values, axis=0) > -0.375).all() and (p.values[:, 1] - p.values[:, 0] > -0.375).all()
