@@ -78,8 +78,10 @@ def collide(point: dict) -> dict:
 
 
 def by_shape(point: dict) -> dict:
-    """A field whose length depends on the point (a store variable has one shape)."""
-    return {"v": list(range(int(point["a"]) + 1)) if float(point["a"]) >= 2 else [0.0, 1.0, 2.0]}
+    """A field ``v`` whose length depends on the point (a store variable has one shape), next to
+    fields of one shape."""
+    a = float(point["a"])
+    return {"v": list(range(int(a) + 1)) if a >= 2 else [0.0, 1.0, 2.0], "w": [a, -a], "value": a}
 
 
 #: Attributes that describe a run, not the results (they differ between two runs of one sweep).

@@ -37,7 +37,8 @@ STACK = EXAMPLES / "py_nio.toml"
 #: A guard against a hung subprocess only (never a performance limit).
 HANG = 1800
 
-#: The sweep of the kill / Ctrl-C / Dask tests: seeded Monte Carlo points of ``switch``.
+#: The sweep of the kill / Ctrl-C / Dask tests: seeded Monte Carlo points of ``switch``, enough
+#: of them (about 0.1 s each here) that a run lasts several store writes (one a second).
 SWITCH_SWEEP = f'''command = "switch"
 input = "{DEVICE}"
 [options]
@@ -45,9 +46,10 @@ trials = 24
 pulse-width = "1 ns"
 seed = 3
 [axes]
-"pulse.current_density" = "1e12 A/m^2:4e12 A/m^2:12"
-"free.thickness" = ["3 nm", "3.5 nm"]
+"pulse.current_density" = "1e12 A/m^2:4e12 A/m^2:16"
+"free.thickness" = ["3 nm", "3.5 nm", "4 nm"]
 '''
+N_POINTS = 48
 
 
 def env():
@@ -292,10 +294,10 @@ def test_ctrl_c_exits_130_and_the_store_resumes(reference, tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     # progress on stderr: points done of the total, the rate and the time left
-    assert re.search(r"points: .*\d+(\.\d+)?/24(\.0)? \[\d\d:\d\d<\d\d:\d\d, *\d+(\.\d+)?(s/point|point/s)\]", err), err
+    assert re.search(rf"points: .*\d+(\.\d+)?/{N_POINTS}(\.0)? \[\d\d:\d\d<\d\d:\d\d, *\d+(\.\d+)?(s/point|point/s)\]", err), err
     last = err.replace("\r", "\n").strip().splitlines()[-1]
     n = int((status_now(store) != 0).sum())
-    assert last.startswith(f"spinloss: interrupted: {n} of 24 points finished"), last
+    assert last.startswith(f"spinloss: interrupted: {n} of {N_POINTS} points finished"), last
     assert "--resume" in last
     assert h.load(store).attrs["interrupted"] == 1
     done = spinloss("sweep", sweep, "--resume", "--workers", 1, "--output", store)

@@ -9,7 +9,8 @@ Layout (docs/sweeps.md):
   (nested keys joined with ``.``; a field that is itself an array adds dimensions
   ``<name>_dim<i>``), NaN where a point failed, ``units`` from the result's units table. A field
   whose name is taken (a dimension, a coordinate, or a variable below) is stored as
-  ``result.<name>``;
+  ``result.<name>``; a field whose shape differs between points (a list of varying length) has
+  no variable and is named in the attribute ``ragged_fields``;
 - ``status`` (int8: 0 pending, 1 done, 2 failed) and ``error`` (the one-line error of a failed
   point, "" otherwise) per point;
 - run bookkeeping, which differs from run to run and is not a result: ``sweep_seconds``
@@ -131,6 +132,7 @@ class SweepStore:
         self.chunks = grid_chunks(self.shape)
         self.arrays: dict = {}
         self.names: dict = {}  # result field -> variable name
+        self.ragged = set(attrs.get("ragged_fields", []))
         self.taken = set(self.dims) | set(attrs.get("sweep_coordinates", [])) | set(RESERVED)
         for name, arr in group.arrays():
             self.taken.add(name)
@@ -139,6 +141,8 @@ class SweepStore:
             if field is not None:
                 self.names[field] = name
                 self.arrays[name] = arr
+        if self.ragged and not group.read_only:
+            self._remove_ragged_variables()
 
     # ------------------------------------------------------------------ create / open
     @classmethod
@@ -197,16 +201,38 @@ class SweepStore:
             raise SpinlossInputError(str(path), "output", "not a spinloss sweep store (not a Zarr group)") from None
         if group.attrs.get("sweep_store") != STORE_KIND:
             raise SpinlossInputError(str(path), "output", "not a spinloss sweep store")
-        store = cls(path, group)
-        store.remove_partial_files()
-        return store
+        removed = cls.remove_leftovers(path)
+        if removed:  # reopen: the group's view of its members changed
+            group = zarr.open_group(str(path), mode="r+", zarr_format=2, use_consolidated=False)
+        return cls(path, group)
 
-    def remove_partial_files(self) -> int:
-        """Delete the temporary files of chunk writes that a killed run left (never read)."""
+    @staticmethod
+    def remove_leftovers(path: Path) -> int:
+        """What a killed run can leave: temporary files of chunk writes, and a variable whose
+        creation was cut (metadata without attributes, or attributes without metadata). Removed,
+        so that the resumed run creates the variable again under the same name."""
+        import shutil
+
         n = 0
-        for p in self.path.rglob("*.partial"):
+        for p in path.rglob("*.partial"):
             with contextlib.suppress(OSError):
                 p.unlink()
+                n += 1
+        known = set()
+        try:
+            attrs = json.loads((path / ".zattrs").read_text())
+            known = set(attrs.get("sweep_dims", [])) | set(attrs.get("sweep_coordinates", [])) | set(RESERVED)
+        except (OSError, ValueError):
+            return n
+        for d in path.iterdir():
+            if not d.is_dir() or d.name in known:
+                continue
+            try:
+                ok = (d / ".zarray").is_file() and "result_field" in json.loads((d / ".zattrs").read_text())
+            except (OSError, ValueError):
+                ok = False
+            if not ok:
+                shutil.rmtree(d, ignore_errors=True)
                 n += 1
         return n
 
@@ -257,13 +283,13 @@ class SweepStore:
     def write(self, records: list, run: int) -> list:
         """Write finished points: ``records`` are (index, status, fields, units, error, seconds,
         attempts). Result variables first (new ones created), then error and bookkeeping, then
-        status (module docstring). A point whose field has another shape than the store's
-        variable is recorded as failed. Returns the records as written."""
+        status (module docstring). A field whose shape differs between points is left out
+        (:meth:`_drop_ragged`). Returns the records as written."""
         import zarr
 
         if not records:
             return []
-        records = self._check_shapes(records)
+        records = self._drop_ragged(records)
         created = False
         for rec in records:
             _, st, fields, units, _, _, _ = rec
@@ -313,23 +339,44 @@ class SweepStore:
         full = tuple(np.broadcast_to(x, (n,) + extra) for x in idx)
         arr.set_coordinate_selection(full, values)
 
-    def _check_shapes(self, records: list) -> list:
-        out = []
+    def _drop_ragged(self, records: list) -> list:
+        """Leave out the fields whose shape differs between points (a list of varying length):
+        such a field has no variable in the store (a variable has one shape), whichever point came
+        first, and is named in the attribute ``ragged_fields``. Records without those fields."""
         shapes = {f: tuple(self._array(n).shape[len(self.dims):]) for f, n in self.names.items()}
+        new = set()
         for rec in records:
-            index, st, fields, units, err, secs, tries = rec
-            if st == DONE:
-                bad = None
-                for f, arr in fields.items():
-                    s = tuple(np.shape(arr))
-                    if f in shapes and shapes[f] != s:
-                        bad = f"result field {f!r} has shape {s}, the store's variable {shapes[f]}"
-                        break
-                    shapes.setdefault(f, s)
-                if bad is not None:
-                    rec = (index, FAILED, {}, {}, bad, secs, tries)
-            out.append(rec)
-        return out
+            if rec[1] != DONE:
+                continue
+            for f, arr in rec[2].items():
+                if f in self.ragged:
+                    continue
+                s = tuple(np.shape(arr))
+                if shapes.setdefault(f, s) != s:
+                    new.add(f)
+        if new:
+            self.ragged |= new
+            # the attribute first: a run killed between the two steps finishes the removal on resume
+            self.group.attrs["ragged_fields"] = sorted(self.ragged)
+            self._remove_ragged_variables()
+        if not self.ragged:
+            return records
+        return [(r[0], r[1], {f: a for f, a in r[2].items() if f not in self.ragged}, r[3], *r[4:])
+                for r in records]
+
+    def _remove_ragged_variables(self) -> None:
+        import zarr
+
+        removed = False
+        for f in list(self.names):
+            if f in self.ragged:
+                name = self.names.pop(f)
+                self.arrays.pop(name, None)
+                if name in self.group:
+                    del self.group[name]
+                removed = True
+        if removed:
+            zarr.consolidate_metadata(str(self.path), zarr_format=2)
 
     def update_attrs(self, attrs: dict) -> None:
         """Set attributes and refresh the consolidated metadata (what xarray reads)."""
