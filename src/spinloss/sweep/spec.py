@@ -103,9 +103,6 @@ class SweepDesign:
                 out[a.key] = v.item() if hasattr(v, "item") else v
         return out
 
-    def points(self, indices) -> list[dict]:
-        return [self.point(i) for i in indices]
-
     def first_point(self) -> dict:
         return self.point(0)
 

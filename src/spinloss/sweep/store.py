@@ -386,14 +386,4 @@ class SweepStore:
         zarr.consolidate_metadata(str(self.path), zarr_format=2)
 
 
-def coordinate_dims(design) -> dict:
-    """Which dimension each key's coordinate runs along (for the docs and tests)."""
-    out = {}
-    for d in design.dims:
-        for a in d.axes:
-            out[a.key] = d.name
-    return out
-
-
-__all__ = ["SweepStore", "StoreLock", "grid_chunks", "coordinate_dims", "STATUS", "ERROR", "BOOKKEEPING",
-           "ZIP_DIM", "RANDOM_DIM"]
+__all__ = ["SweepStore", "StoreLock", "grid_chunks", "STATUS", "ERROR", "BOOKKEEPING", "ZIP_DIM", "RANDOM_DIM"]
