@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-bench.lock
 	$(PY) benchmarks/transport.py
 	$(PY) benchmarks/macrospin.py
+	$(PY) benchmarks/sweep.py
 
 clean:
 	rm -rf $(VENV) spinloss-demo build src/*.egg-info

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, UnknownKeyError
 
 
 def read_toml(path: str | Path) -> dict:
@@ -37,7 +37,7 @@ def check_keys(table: dict, allowed, *, source: str, prefix: str) -> None:
     for k in table:
         if k not in allowed:
             where = f"{prefix}.{k}" if prefix else k
-            raise ConfigError(source, where, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+            raise UnknownKeyError(source, where, f"unknown key (allowed: {', '.join(sorted(allowed))})")
 
 
 def require(table: dict, key: str, *, source: str, prefix: str = ""):

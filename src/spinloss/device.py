@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import check_keys, read_toml, require
-from .errors import ConfigError, PhysicsError
+from .errors import ConfigError, PhysicsError, UnknownKeyError
 from .materials import check_value
 from .stack import MAX_CURRENT_DENSITY, Stack, check_range, parse_direction
 from .transport import sot_field_per_current, torques as transport_torques
@@ -473,7 +473,7 @@ def apply_device_override(raw: dict, key: str, value, *, source: str) -> None:
         return
     parts = key.split(".")
     if len(parts) != 2:
-        raise ConfigError("<command line>", key, "expected TABLE.KEY for a device table")
+        raise UnknownKeyError("<command line>", key, "expected TABLE.KEY for a device table")
     table = raw.setdefault(parts[0], {})
     if not isinstance(table, dict):
         raise ConfigError(source, parts[0], "must be a table")
@@ -493,7 +493,7 @@ def read_stack(path, overrides: dict | None = None) -> Stack:
     if has_device:
         for k in (overrides or {}):
             if k.split(".")[0] in DEVICE_TABLES:
-                raise ConfigError("<command line>", k, "a device-table key: this command reads the stack only")
+                raise UnknownKeyError("<command line>", k, "a device-table key: this command reads the stack only")
     return Stack.from_dict(raw, source=str(path), overrides=overrides,
                            extra_keys=DEVICE_TABLES if has_device else ())
 

@@ -36,6 +36,12 @@ class ConfigError(SpinlossInputError):
     """Error in a TOML configuration file (stack, device, comparison)."""
 
 
+class UnknownKeyError(ConfigError):
+    """A key that the file format does not have (a typo, a layer that does not exist), as opposed
+    to a known key with a bad value. ``spinloss sweep`` refuses a sweep whose axis key is unknown
+    before computing, while a bad value fails only its own points."""
+
+
 class PhysicsError(RuntimeError):
     """A model was asked for something outside its domain (not a user typo)."""
 

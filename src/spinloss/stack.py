@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .config import check_keys, deep_copy, read_toml, require
-from .errors import ConfigError
+from .errors import ConfigError, UnknownKeyError
 from .materials import (MATERIAL_KEYS, Material, MaterialLibrary, check_value, default_library,
                         load_library, material_from_table)
 from .units import to_si
@@ -460,16 +460,16 @@ def apply_override(raw: dict, key: str, value, *, source: str) -> None:
         return
     if parts[0] == "interfaces":
         if len(parts) != 3:
-            raise ConfigError(cli, key, "expected interfaces.N.KEY")
+            raise UnknownKeyError(cli, key, "expected interfaces.N.KEY")
         try:
             n = int(parts[1])
         except ValueError:
-            raise ConfigError(cli, key, "N in interfaces.N.KEY must be an integer") from None
+            raise UnknownKeyError(cli, key, "N in interfaces.N.KEY must be an integer") from None
         lst = raw.get("interfaces", [])
         if not (0 <= n < len(lst)):
-            raise ConfigError(cli, key, f"{source} has {len(lst)} [[interfaces]] entries")
+            raise UnknownKeyError(cli, key, f"{source} has {len(lst)} [[interfaces]] entries")
         if parts[2] not in INTERFACE_KEYS - {"between"}:
-            raise ConfigError(cli, key, f"unknown interface key (allowed: {', '.join(sorted(INTERFACE_KEYS - {'between'}))})")
+            raise UnknownKeyError(cli, key, f"unknown interface key (allowed: {', '.join(sorted(INTERFACE_KEYS - {'between'}))})")
         if parts[2] == "spin_mixing_conductance" and not isinstance(value, (list, tuple)):
             old = lst[n].get("spin_mixing_conductance")
             imag = old[1] if isinstance(old, list) and len(old) == 2 else 0.0
@@ -477,14 +477,14 @@ def apply_override(raw: dict, key: str, value, *, source: str) -> None:
         lst[n][parts[2]] = value
         return
     if len(parts) != 2:
-        raise ConfigError(cli, key, "expected LAYER.KEY, interfaces.N.KEY or a top-level key")
+        raise UnknownKeyError(cli, key, "expected LAYER.KEY, interfaces.N.KEY or a top-level key")
     lname, lkey = parts
     layers = raw.get("layers")
     if not isinstance(layers, list):
         raise ConfigError(source, "layers", "missing")
     names = layer_names(layers, source=source)
     if lname not in names:
-        raise ConfigError(cli, key, f"no layer named {lname!r} (layers: {', '.join(names)})")
+        raise UnknownKeyError(cli, key, f"no layer named {lname!r} (layers: {', '.join(names)})")
     if lkey not in LAYER_KEYS - {"name"}:
-        raise ConfigError(cli, key, f"unknown layer key {lkey!r}")
+        raise UnknownKeyError(cli, key, f"unknown layer key {lkey!r}")
     layers[names.index(lname)][lkey] = value

@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "design": "spinloss.cli.cells:design",
     "compare": "spinloss.cli.cells:compare",
     "demo": "spinloss.cli.demo:demo",
+    "sweep": "spinloss.cli.sweep:sweep",
 }
 
 

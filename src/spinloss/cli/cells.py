@@ -71,6 +71,19 @@ def _target_options(f):
     return f
 
 
+def check_design(params: dict, keys=(), overrides=None) -> None:
+    """The pre-flight of ``design`` (the sweep protocol's ``check``): targets and search options
+    parse, the device loads with ``overrides``. The file's temperature is not swept: the design
+    holds at its --temperature option."""
+    if "temperature" in keys:
+        raise ConfigError(CLI_SOURCE, "temperature", "design works at its --temperature option (the operating "
+                                                     "temperature), not the file's: it cannot be swept")
+    _targets(params.get("target_wer", "1e-9"), params.get("retention", "10 years"),
+             params.get("temperature", "358 K"), params.get("thermal_stability"))
+    _settings(params.get("fast", False), params.get("full", False), params.get("widths"), params.get("seed", 0))
+    load_device(params["device_file"], merge_overrides(params.get("set_items"), overrides), warnings=False)
+
+
 def run_design(params: dict, overrides: dict | None = None, progress=None) -> dict:
     """One point of ``design``: the least-energy write pulse at the targets (JSON; with
     ``meets_targets`` false and the reason when they cannot be met)."""
@@ -85,7 +98,7 @@ def run_design(params: dict, overrides: dict | None = None, progress=None) -> di
         return run(dev, targets, settings, progress=progress).to_json()
 
 
-@sweepable(run_design, input_param="device_file")
+@sweepable(run_design, input_param="device_file", check=check_design)
 @click.command()
 @click.argument("device_file", metavar="DEVICE.toml")
 @_target_options
@@ -110,8 +123,7 @@ def design(device_file, target_wer, retention, temperature, thermal_stability, q
     params = {"device_file": device_file, "target_wer": target_wer, "retention": retention,
               "temperature": temperature, "thermal_stability": thermal_stability, "fast": fast, "full": full,
               "widths": widths, "seed": seed, "set_items": set_items}
-    _targets(target_wer, retention, temperature, thermal_stability)
-    _settings(fast, full, widths, seed)
+    check_design(params)
     load_device(device_file, merge_overrides(set_items, None))
     res = run_design(params, None, progress_for(as_json, quiet))
     if as_json:

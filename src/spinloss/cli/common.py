@@ -12,6 +12,8 @@ parameters (the input file and every option), ``overrides`` file keys -> values 
 (merged with ``--set``); it returns the command's JSON result for that point and never prints.
 A *block runner* ``block_runner(params, [overrides, ...], progress=None) -> [dict, ...]`` may be
 given too, for commands that evaluate many points in one vectorized call (``torque``).
+A *check* ``check(params, keys=(), overrides=None)`` validates the options and loads the input
+before any point is computed (``--vary`` and ``spinloss sweep`` call it first).
 """
 
 from __future__ import annotations
@@ -250,6 +252,13 @@ def parse_set_items(items) -> dict:
     return out
 
 
+def refuse_option_with_keys(params: dict, keys, pairs) -> None:
+    """Refuse an option that sets what a swept key sets: ``pairs`` are (param name, option, key)."""
+    for name, option, key in pairs:
+        if params.get(name) is not None and key in keys:
+            raise ConfigError(CLI_SOURCE, option, f"given together with a sweep of {key}: drop one of them")
+
+
 def merge_overrides(set_items, point: dict | None) -> dict:
     """``--set`` overrides plus a sweep point's (a key in both is an error)."""
     over = parse_set_items(set_items)
@@ -298,13 +307,18 @@ def output_suffix(path, suffixes, option: str = "--output") -> None:
 # ============================================================================ sweeps
 
 
-def sweepable(runner, block_runner=None, *, input_param: str):
-    """Mark a click command as runnable by ``spinloss sweep`` (module docstring)."""
+def sweepable(runner, block_runner=None, *, input_param: str, check=None):
+    """Mark a click command as runnable by ``spinloss sweep`` (module docstring). ``check``, if
+    given, is the command's pre-flight ``check(params, keys=(), overrides=None)``: it validates
+    the options, refuses an option that contradicts a swept key (``--current-density`` with a
+    sweep of ``pulse.current_density``) and loads the input file with ``overrides``, raising
+    :class:`~spinloss.errors.SpinlossInputError` before any computation."""
 
     def deco(cmd):
         cmd.sweep_runner = runner
         cmd.sweep_block_runner = block_runner
         cmd.sweep_input_param = input_param
+        cmd.sweep_check = check
         return cmd
 
     return deco
@@ -356,4 +370,5 @@ def blame_override(exc: ConfigError, path, overrides: dict, vary_keys=(), temper
     else:
         option = "--set"
     where = option if option == "--temperature" else f"{option} {candidate}"
-    return ConfigError(CLI_SOURCE, where, f"{exc.rule} ({path}: {key})")
+    # the same class: an unknown key stays an UnknownKeyError (``spinloss sweep`` tells them apart)
+    return type(exc)(CLI_SOURCE, where, f"{exc.rule} ({path}: {key})")

@@ -16,8 +16,9 @@ import numpy as np
 from ..errors import ConfigError, Interrupted
 from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info,
                      interrupted_exit, json_option, load_device, merge_overrides, output_suffix,
-                     plot_errors, plot_option, positive_quantity, progress_for, quantity, set_option,
-                     sweepable, temperature_option, temperature_value, vary_option)
+                     plot_errors, plot_option, positive_quantity, progress_for, quantity,
+                     refuse_option_with_keys, set_option, sweepable, temperature_option, temperature_value,
+                     vary_option)
 
 
 def _device(params, overrides=None, warnings=True):
@@ -32,6 +33,35 @@ def _with_device_name(out: dict, device) -> dict:
 
 def _seeds(params) -> dict:
     return {"seed": params.get("seed", 0)}
+
+
+#: Options that set what a swept key sets (param name, option, key): never both.
+DRIVE_KEYS = (("current_density", "--current-density", "pulse.current_density"),
+              ("pulse_width", "--pulse-width", "pulse.width"),
+              ("temperature", "--temperature", "temperature"))
+
+
+def check_device_command(params: dict, keys=(), overrides=None) -> None:
+    """The pre-flight of the device commands (the sweep protocol's ``check``): every option that
+    a command has is parsed (units, ranges), an option that sets a swept key is refused, and the
+    device file loads with ``overrides``."""
+    temperature_value(params.get("temperature"))
+    if "current_density" in params:
+        quantity(params.get("current_density"), "current_density", "--current-density")
+    if "pulse_width" in params:
+        positive_quantity(params.get("pulse_width"), "time", "--pulse-width", allow_zero=True)
+    if "max_time" in params:
+        positive_quantity(params.get("max_time", "200 ns"), "time", "--max-time")
+    refuse_option_with_keys(params, keys, DRIVE_KEYS)
+    _device(params, overrides, warnings=False)
+
+
+def check_retention(params: dict, keys=(), overrides=None) -> None:
+    """The pre-flight of ``retention``: the device commands' one, and T > 0."""
+    T = temperature_value(params.get("temperature"))
+    if T is not None and T <= 0:
+        raise ConfigError(CLI_SOURCE, "--temperature", "retention needs T > 0")
+    check_device_command(params, keys, overrides)
 
 
 # ---------------------------------------------------------------------------- switch
@@ -52,7 +82,7 @@ def run_switch(params: dict, overrides: dict | None = None, progress=None) -> di
     return _with_device_name(res.to_json(), device)
 
 
-@sweepable(run_switch, input_param="device_file")
+@sweepable(run_switch, input_param="device_file", check=check_device_command)
 @click.command()
 @click.argument("device_file", metavar="DEVICE.toml")
 @click.option("--current-density", "-j", default=None, metavar="J",
@@ -81,14 +111,8 @@ def switch(device_file, current_density, pulse_width, temperature, trials, seed,
     params = {"device_file": device_file, "current_density": current_density, "pulse_width": pulse_width,
               "temperature": temperature, "trials": trials, "seed": seed, "set_items": set_items}
     # check every option before the work starts
-    temperature_value(temperature)
-    quantity(current_density, "current_density", "--current-density")
-    positive_quantity(pulse_width, "time", "--pulse-width", allow_zero=True)
     grid = parse_vary_items(vary_items, set_keys=tuple(merge_overrides(set_items, None)), max_keys=2)
-    for key, opt, value in (("pulse.current_density", "--current-density", current_density),
-                            ("pulse.width", "--pulse-width", pulse_width)):
-        if key in grid.keys and value is not None:
-            raise ConfigError(CLI_SOURCE, opt, f"given together with --vary {key}")
+    check_device_command(params, grid.keys)
     device = _device(params)
     progress = progress_for(as_json)
     if grid:
@@ -188,7 +212,7 @@ def run_threshold(params: dict, overrides: dict | None = None, progress=None) ->
     return _with_device_name(res.to_json(), device)
 
 
-@sweepable(run_threshold, input_param="device_file")
+@sweepable(run_threshold, input_param="device_file", check=check_device_command)
 @click.command()
 @click.argument("device_file", metavar="DEVICE.toml")
 @click.option("--pulse-width", "-w", default=None, metavar="t", help='Pulse width, e.g. "2 ns".')
@@ -210,8 +234,7 @@ def threshold(device_file, pulse_width, temperature, trials, seed, initial_tilt,
     """
     params = {"device_file": device_file, "pulse_width": pulse_width, "temperature": temperature,
               "trials": trials, "seed": seed, "initial_tilt": initial_tilt, "set_items": set_items}
-    temperature_value(temperature)
-    positive_quantity(pulse_width, "time", "--pulse-width", allow_zero=True)
+    check_device_command(params)
     _device(params)
     out = run_threshold(params, None, progress_for(as_json))
     if as_json:
@@ -245,7 +268,7 @@ def run_wer(params: dict, overrides: dict | None = None, progress=None) -> dict:
     return _with_device_name(res.to_json(), device)
 
 
-@sweepable(run_wer, input_param="device_file")
+@sweepable(run_wer, input_param="device_file", check=check_device_command)
 @click.command()
 @click.argument("device_file", metavar="DEVICE.toml")
 @click.option("--current-density", "-j", default=None, metavar="J",
@@ -265,9 +288,7 @@ def wer(device_file, current_density, pulse_width, temperature, method, trials, 
     params = {"device_file": device_file, "current_density": current_density, "pulse_width": pulse_width,
               "temperature": temperature, "method": method, "trials": trials, "seed": seed,
               "set_items": set_items}
-    temperature_value(temperature)
-    quantity(current_density, "current_density", "--current-density")
-    positive_quantity(pulse_width, "time", "--pulse-width", allow_zero=True)
+    check_device_command(params)
     _device(params)
     out = run_wer(params, None, progress_for(as_json))
     if as_json:
@@ -296,7 +317,7 @@ def run_retention(params: dict, overrides: dict | None = None, progress=None) ->
     return _with_device_name(res.to_json(), device)
 
 
-@sweepable(run_retention, input_param="device_file")
+@sweepable(run_retention, input_param="device_file", check=check_retention)
 @click.command()
 @click.argument("device_file", metavar="DEVICE.toml")
 @temperature_option
@@ -312,8 +333,7 @@ def retention(device_file, temperature, method, trials, max_time, seed, set_item
     """Thermal stability Delta and mean dwell time (retention) of the stored bit."""
     params = {"device_file": device_file, "temperature": temperature, "method": method, "trials": trials,
               "max_time": max_time, "seed": seed, "set_items": set_items}
-    temperature_value(temperature)
-    positive_quantity(max_time, "time", "--max-time")
+    check_retention(params)
     _device(params)
     out = run_retention(params, None, progress_for(as_json))
     if as_json:
@@ -343,7 +363,7 @@ def run_resonance(params: dict, overrides: dict | None = None, progress=None) ->
     return _with_device_name(res.to_json(), device)
 
 
-@sweepable(run_resonance, input_param="device_file")
+@sweepable(run_resonance, input_param="device_file", check=check_device_command)
 @click.command()
 @click.argument("device_file", metavar="DEVICE.toml")
 @click.option("--tilt", default=2.0, show_default=True, type=click.FloatRange(0.01, 20.0),

@@ -13,8 +13,8 @@ import numpy as np
 from ..errors import ConfigError
 from ..grids import Grid, parse_vary_items
 from .common import (CLI_SOURCE, blame_override, check_plot_path, echo_table, emit_json, fmt, info,
-                     json_option, merge_overrides, plot_errors, plot_option, progress_for, set_option,
-                     sweepable, temperature_option, vary_option)
+                     json_option, merge_overrides, plot_errors, plot_option, progress_for,
+                     refuse_option_with_keys, set_option, sweepable, temperature_option, vary_option)
 
 
 def load_stack(path, overrides: dict, temperature=None, vary_keys=()):
@@ -31,6 +31,14 @@ def load_stack(path, overrides: dict, temperature=None, vary_keys=()):
         return read_stack(path, overrides=over or None)
     except ConfigError as exc:
         raise blame_override(exc, path, over, vary_keys, temperature is not None) from None
+
+
+def check_torque(params: dict, keys=(), overrides=None) -> None:
+    """The pre-flight of ``torque`` (the sweep protocol's ``check``): --temperature is not given
+    with a sweep of the temperature, and the stack loads with ``overrides``."""
+    refuse_option_with_keys(params, keys, (("temperature", "--temperature", "temperature"),))
+    load_stack(params["stack_file"], merge_overrides(params.get("set_items"), overrides),
+               params.get("temperature"), keys)
 
 
 def run_torque(params: dict, overrides: dict, progress=None) -> dict:
@@ -60,7 +68,7 @@ def run_torque_block(params: dict, points: list, progress=None, *, vary_keys=())
     return [res.select(i).to_json() for i in range(len(points))]
 
 
-@sweepable(run_torque, run_torque_block, input_param="stack_file")
+@sweepable(run_torque, run_torque_block, input_param="stack_file", check=check_torque)
 @click.command()
 @click.argument("stack_file", metavar="STACK.toml")
 @json_option
@@ -93,6 +101,7 @@ def torque(stack_file, as_json, temperature, set_items, vary_items, plot_path, p
     params = {"stack_file": stack_file, "temperature": temperature, "set_items": set_items, "profiles": profiles}
     set_keys = tuple(merge_overrides(set_items, None))
     grid = parse_vary_items(vary_items, set_keys=set_keys, max_keys=2)
+    check_torque(params, grid.keys)
     data = None
     if grid:
         run = evaluate_grid(grid.axes, evaluate_block=partial(run_torque_block, params, vary_keys=grid.keys),

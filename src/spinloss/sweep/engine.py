@@ -1,12 +1,20 @@
-"""Evaluation of sweep points: in memory, in this process.
+"""The core every sweep shares: how a point is evaluated, how its failure is recorded, its status.
 
-A *point* is a dict of file-key overrides (``{"free.thickness": 3e-9, ...}``). An evaluator
-``evaluate(overrides) -> dict`` returns the JSON result of one point; a block evaluator
-``evaluate_block([overrides, ...]) -> [dict, ...]`` several at once (vectorized commands). A
-point that fails with bad input or outside a model's domain records its one-line error and the
-others go on (``errors="record"``), or the error is raised (``errors="raise"``, the command
-line's ``--vary``). Ctrl-C raises :class:`~spinloss.errors.Interrupted` carrying the finished
-points.
+A *point* is a dict of file-key overrides (``{"free.thickness": 3e-9, ...}``, SI values, text for
+text keys). An evaluator ``evaluate(overrides) -> dict`` returns the JSON result of one point; a
+block evaluator ``evaluate_block([overrides, ...]) -> [dict, ...]`` several at once (vectorized
+commands). :func:`evaluate_points` is the one place that runs either on a list of points: a point
+that fails with bad input or outside a model's domain (:data:`POINT_ERRORS`) records its one-line
+error and the others go on (``errors="record"``), or the error is raised (``errors="raise"``, the
+command line's ``--vary``); a failing block is retried point by point to find the bad one.
+
+Two engines use it:
+
+- :func:`evaluate_grid` (here): a cartesian grid in memory, in this process (``torque --vary``,
+  ``switch --vary``, ``compare --map``, the demo's curves). Ctrl-C raises
+  :class:`~spinloss.errors.Interrupted` carrying the finished points.
+- :func:`spinloss.sweep.run.run_sweep`: a sweep file's points in a Zarr store, resumable, on a
+  local process pool or a Dask cluster (``spinloss sweep``).
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import Interrupted, PhysicsError, SpinlossInputError, TargetNotMetError
-from ..io import dataset_from_json, stack_results
+from ..io import dataset_from_json, flatten_numeric, stack_results, unit_of
 from ..progress import Counter
 
 #: Point status codes (the ``status`` variable of a sweep store).
@@ -32,6 +40,92 @@ def point_error_text(exc: BaseException) -> str:
     """The one-line error of a failed point."""
     text = exc.one_line() if isinstance(exc, SpinlossInputError) else str(exc)
     return " ".join(text.split())
+
+
+def internal_error_text(exc: BaseException) -> str:
+    """The one-line record of an unexpected exception at a point (a bug, not bad input)."""
+    return " ".join(f"internal error: {type(exc).__name__}: {exc}".split())
+
+
+@dataclass
+class PointOutcome:
+    """What became of one point: ``status`` DONE with its JSON ``result``, or FAILED with its
+    one-line ``error``; ``seconds`` of evaluation (a block's time is shared among its points)."""
+
+    index: int
+    status: int
+    result: dict | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def evaluate_points(points: list, evaluate=None, evaluate_block=None, *, indices=None,
+                    errors: str = "record", internal: str = "raise") -> list[PointOutcome]:
+    """Evaluate ``points`` (one block for ``evaluate_block``, else one by one) -> one
+    :class:`PointOutcome` each, in order. ``indices`` label them (default 0..n-1).
+
+    ``errors``: "record" a :data:`POINT_ERRORS` failure in its outcome, or "raise" it.
+    ``internal``: "raise" any other exception (a bug), or "record" it as a failed point (the
+    store-backed sweep: one broken point does not lose the others)."""
+    if evaluate is None and evaluate_block is None:
+        raise ValueError("give evaluate or evaluate_block")
+    if errors not in ("record", "raise") or internal not in ("record", "raise"):
+        raise ValueError("errors and internal are 'record' or 'raise'")
+    idx = list(range(len(points))) if indices is None else list(indices)
+    if not points:
+        return []
+    if evaluate_block is not None:
+        t0 = time.perf_counter()
+        failure = None
+        try:
+            results = evaluate_block(list(points))
+        except POINT_ERRORS as exc:
+            if errors == "raise":
+                raise
+            failure = point_error_text(exc)
+        except Exception as exc:  # noqa: BLE001 - recorded when the caller asks (internal="record")
+            if internal == "raise":
+                raise
+            failure = internal_error_text(exc)
+        dt = time.perf_counter() - t0
+        if failure is None:
+            if len(results) != len(points):
+                raise RuntimeError(f"a block evaluator returned {len(results)} results for {len(points)} points")
+            return [PointOutcome(i, DONE, r, None, dt / len(points)) for i, r in zip(idx, results)]
+        if len(points) == 1:
+            return [PointOutcome(idx[0], FAILED, None, failure, dt)]
+        # the block failed: one point at a time, to find the bad one(s)
+        return [_one(i, pt, lambda q: evaluate_block([q])[0], errors, internal) for i, pt in zip(idx, points)]
+    return [_one(i, pt, evaluate, errors, internal) for i, pt in zip(idx, points)]
+
+
+def _one(index: int, point: dict, evaluate, errors: str, internal: str) -> PointOutcome:
+    t0 = time.perf_counter()
+    try:
+        result = evaluate(point)
+    except POINT_ERRORS as exc:
+        if errors == "raise":
+            raise
+        return PointOutcome(index, FAILED, None, point_error_text(exc), time.perf_counter() - t0)
+    except Exception as exc:  # noqa: BLE001 - recorded when the caller asks (internal="record")
+        if internal == "raise":
+            raise
+        return PointOutcome(index, FAILED, None, internal_error_text(exc), time.perf_counter() - t0)
+    return PointOutcome(index, DONE, result, None, time.perf_counter() - t0)
+
+
+def result_fields(result: dict) -> tuple[dict, dict]:
+    """The numeric fields of a point's JSON result as ``({name: float array}, {name: unit})``
+    (:func:`spinloss.io.flatten_numeric`: nested keys joined with ``.``; units from the result's
+    ``units`` table, fields without a known unit left out of the second dict)."""
+    fields = flatten_numeric(result)
+    units_table = result.get("units") if isinstance(result.get("units"), dict) else None
+    units = {}
+    for name in fields:
+        u = unit_of(name, units_table)
+        if u is not None:
+            units[name] = u
+    return fields, units
 
 
 def grid_points(axes) -> list[dict]:
@@ -103,41 +197,18 @@ def evaluate_grid(axes, evaluate=None, evaluate_block=None, *, block_size: int |
     errs: list = [None] * n
     status = np.full(n, PENDING, dtype=np.int8)
     t0 = time.perf_counter()
-    step = n if block_size is None else max(1, int(block_size))
+    if evaluate_block is not None:
+        step = n if block_size is None else max(1, int(block_size))
+    else:
+        step = 1
     try:
         with Counter(progress, "points", total=n, unit="point") as counter:
-            if evaluate_block is not None:
-                for lo in range(0, n, step):
-                    hi = min(n, lo + step)
-                    try:
-                        out = evaluate_block(points[lo:hi])
-                    except POINT_ERRORS:
-                        if errors == "raise":
-                            raise
-                        out = None
-                        for i in range(lo, hi):  # fall back to single points to find the bad one
-                            try:
-                                results[i] = evaluate_block([points[i]])[0]
-                                status[i] = DONE
-                            except POINT_ERRORS as exc_i:
-                                errs[i] = point_error_text(exc_i)
-                                status[i] = FAILED
-                    if out is not None:
-                        for i, r in zip(range(lo, hi), out):
-                            results[i] = r
-                            status[i] = DONE
-                    counter.set(hi)
-            else:
-                for i, pt in enumerate(points):
-                    try:
-                        results[i] = evaluate(pt)
-                        status[i] = DONE
-                    except POINT_ERRORS as exc:
-                        if errors == "raise":
-                            raise
-                        errs[i] = point_error_text(exc)
-                        status[i] = FAILED
-                    counter.set(i + 1)
+            for lo in range(0, n, max(step, 1)):
+                hi = min(n, lo + step)
+                for o in evaluate_points(points[lo:hi], evaluate, evaluate_block, indices=range(lo, hi),
+                                         errors=errors):
+                    results[o.index], errs[o.index], status[o.index] = o.result, o.error, o.status
+                counter.set(hi)
     except KeyboardInterrupt:
         run = GridRun(list(axes), results, errs, status, time.perf_counter() - t0, interrupted=True)
         done = int(np.sum(status != PENDING))
