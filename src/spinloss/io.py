@@ -259,9 +259,25 @@ def file_sha256(path) -> str | None:
         return None
 
 
+#: The command line being run (set by the command-line entry point, which may be called with its
+#: own argument list); None: ``sys.argv``.
+COMMAND_LINE: list | None = None
+
+
+def set_command_line(argv) -> None:
+    """Record the command line of the command being run, for the provenance of its outputs."""
+    global COMMAND_LINE
+    COMMAND_LINE = [str(a) for a in argv]
+
+
+def current_command_line() -> list:
+    return list(COMMAND_LINE if COMMAND_LINE is not None else sys.argv)
+
+
 def provenance(inputs=(), *, seeds: dict | None = None, command_line=None, extra: dict | None = None) -> dict:
     """Where a result came from: package version, input files with their SHA-256, the command
-    line (default ``sys.argv``), seeds and the time (UTC, ISO 8601)."""
+    line (default: the one being run, :func:`current_command_line`), seeds and the time (UTC,
+    ISO 8601)."""
     from .version import __version__
 
     files = []
@@ -274,7 +290,7 @@ def provenance(inputs=(), *, seeds: dict | None = None, command_line=None, extra
         "version": __version__,
         "python": sys.version.split()[0],
         "inputs": files,
-        "command_line": list(sys.argv if command_line is None else command_line),
+        "command_line": current_command_line() if command_line is None else list(command_line),
         "seeds": dict(seeds or {}),
         "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }

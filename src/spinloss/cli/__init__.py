@@ -23,6 +23,7 @@ import warnings
 import click
 
 from ..errors import Interrupted, PhysicsError, SpinlossInputError
+from ..io import set_command_line
 from ..version import __version__
 from .common import CLI_SOURCE, debug_enabled
 
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the click group; bad input -> one line on stderr and exit 2; Ctrl-C ->
     exit 130 with what finished; unexpected errors -> one line and exit 1."""
     args = list(sys.argv[1:] if argv is None else argv)
+    set_command_line(["spinloss", *args])
     # Python warnings are never dumped on a user: the physics reports its own validity warnings
     if not debug_enabled(args):
         warnings.simplefilter("ignore")

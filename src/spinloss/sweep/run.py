@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Interrupted, SpinlossInputError
-from ..io import provenance, provenance_attrs, to_jsonable
+from ..io import current_command_line, provenance, provenance_attrs, to_jsonable
 from ..progress import Counter, note
 from .engine import DONE, FAILED, PENDING
 from .pool import MAX_TRIES, DaskCluster, InProcess, InterruptGuard, LocalPool, TaskQueue, usable_cores
@@ -179,8 +179,6 @@ def _tasks(pending: np.ndarray, design: SweepDesign, block: bool, block_size, wo
 
 def _run(st: SweepStore, design, evaluate, evaluate_block, workers, dask, block_size, max_tries, progress,
          command_line, flush_interval, t_start) -> SweepSummary:
-    import sys
-
     status = st.status()
     pending = np.flatnonzero(status == PENDING)
     skipped = int(status.size - pending.size)
@@ -196,7 +194,7 @@ def _run(st: SweepStore, design, evaluate, evaluate_block, workers, dask, block_
 
     backend = _backend(workers, dask, evaluate, evaluate_block, max_tries, notes, len(tasks)) if tasks else None
     record = {"run": run_index, "started": _now(),
-              "command_line": " ".join(str(a) for a in (sys.argv if command_line is None else command_line)),
+              "command_line": " ".join(str(a) for a in (current_command_line() if command_line is None else command_line)),
               "backend": backend.name if backend else "none", "workers": backend.workers if backend else 0,
               "skipped": skipped}
     runs.append(record)
