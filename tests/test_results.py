@@ -32,7 +32,7 @@ def all_result_types() -> set:
     return out
 
 
-def build_results() -> dict:
+def build_results(tmp) -> dict:
     from spinloss import Device, Stack, torques
     from spinloss.cells import cell_report, design
     from spinloss.cells.compare import ComparisonResult, EnergyMap, comparison_rows
@@ -62,6 +62,16 @@ def build_results() -> dict:
     out["DesignResult"] = failed
     out["ComparisonResult"] = ComparisonResult("no-sink", failed.targets, [failed],
                                                comparison_rows([failed], failed.name))
+    from spinloss.grids import parse_axis
+    from spinloss.sweep import SweepDesign, evaluate_grid, run_sweep
+
+    def point(over):
+        return {"energy": float(over["free.thickness"]) * 2.0, "units": {"energy": "J"}}
+
+    axis = parse_axis("1 nm:3 nm:3", "free.thickness")
+    out["GridRun"] = evaluate_grid([axis], point)
+    design = SweepDesign.from_tables(source="test.toml", axes={"free.thickness": "1 nm:3 nm:3"})
+    out["SweepSummary"] = run_sweep(design, point, store=Path(tmp) / "s.zarr", workers=1)
     out["EnergyMap"] = EnergyMap("a", "b", ("k1", "k2"), (np.arange(2.0), np.arange(3.0)),
                                  (np.arange(2.0), np.arange(3.0)), ("1", "1"), (False, False),
                                  np.full((2, 3), 1e-15), np.full((2, 3), 2.0), 2e-15, 2.0, "statement")
@@ -69,8 +79,8 @@ def build_results() -> dict:
 
 
 @pytest.fixture(scope="module")
-def results():
-    return build_results()
+def results(tmp_path_factory):
+    return build_results(tmp_path_factory.mktemp("results"))
 
 
 def test_every_result_type_is_covered(results):
@@ -90,7 +100,8 @@ def _keys(obj, prefix=""):
 
 @pytest.mark.parametrize("name", ["TorqueResult", "SwitchingResult", "ThresholdResult", "WerResult",
                                   "RetentionResult", "ResonanceResult", "MacrospinResult", "FokkerPlanckResult",
-                                  "CellReport", "DesignResult", "ComparisonResult", "EnergyMap"])
+                                  "CellReport", "DesignResult", "ComparisonResult", "EnergyMap", "GridRun",
+                                  "SweepSummary"])
 def test_to_json_and_to_xarray(results, name):
     r = results[name]
     data = r.to_json()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import Interrupted, PhysicsError, SpinlossInputError, TargetNotMetError
-from ..io import dataset_from_json, flatten_numeric, stack_results, unit_of
+from ..io import JsonResult, dataset_from_json, flatten_numeric, stack_results, unit_of
 from ..progress import Counter
 
 #: Point status codes (the ``status`` variable of a sweep store).
@@ -136,7 +136,7 @@ def grid_points(axes) -> list[dict]:
 
 
 @dataclass
-class GridRun:
+class GridRun(JsonResult):
     """Results of :func:`evaluate_grid`: ``results`` and ``errors`` per point (flat, C order),
     ``status`` (PENDING/DONE/FAILED) of grid ``shape``; ``interrupted`` if Ctrl-C stopped it."""
 
@@ -161,6 +161,20 @@ class GridRun:
     def stacked(self) -> dict | None:
         """One JSON result with every number an array over the grid (:func:`spinloss.io.stack_results`)."""
         return stack_results(self.results, self.shape)
+
+    def as_dict(self) -> dict:
+        """The grid (axes in SI), the results stacked over it, per-point ``status`` and ``error``."""
+        stacked = self.stacked() or {}
+        units = {a.key: a.si_unit for a in self.axes if a.si_unit}
+        units.update(stacked.get("units", {}) if isinstance(stacked.get("units"), dict) else {})
+        units["seconds"] = "s"
+        return {"axes": {a.key: a.values for a in self.axes}, "shape": list(self.shape),
+                "results": {k: v for k, v in stacked.items() if k != "units"},
+                "status": self.status.reshape(self.shape), "errors": self.errors,
+                "seconds": self.seconds, "interrupted": self.interrupted, "units": units}
+
+    def to_xarray(self):
+        return self.to_dataset()
 
     def to_dataset(self):
         """An xarray.Dataset: each numeric field over the axes, ``status`` and ``error`` per point."""

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Interrupted, SpinlossInputError
-from ..io import current_command_line, provenance, provenance_attrs, to_jsonable
+from ..io import JsonResult, current_command_line, provenance, provenance_attrs, to_jsonable
 from ..progress import Counter, note
 from .engine import DONE, FAILED, PENDING
 from .pool import MAX_TRIES, DaskCluster, InProcess, InterruptGuard, LocalPool, TaskQueue, usable_cores
@@ -42,7 +42,7 @@ FAILURE_NOTES = 5
 
 
 @dataclass
-class SweepSummary:
+class SweepSummary(JsonResult):
     """How a sweep (run) ended: the store's ``total`` points, ``done``, ``failed`` and still
     pending; ``computed`` in this run, ``skipped`` complete before it; ``seconds`` of this run
     (store set-up included), ``compute_seconds`` from the first task to the last write."""
@@ -69,6 +69,20 @@ class SweepSummary:
     @property
     def complete(self) -> bool:
         return self.pending == 0
+
+    def as_dict(self) -> dict:
+        return {"store": str(self.store), "total": self.total, "done": self.done, "failed": self.failed,
+                "pending": self.pending, "computed": self.computed, "skipped": self.skipped,
+                "seconds": self.seconds, "compute_seconds": self.compute_seconds, "backend": self.backend,
+                "workers": self.workers, "run": self.run, "interrupted": self.interrupted,
+                "first_error": self.first_error, "failures": self.failures,
+                "units": {"seconds": "s", "compute_seconds": "s"}}
+
+    def to_xarray(self):
+        """The store's dataset (``xarray.open_zarr``)."""
+        import xarray as xr
+
+        return xr.open_zarr(self.store)
 
     def what(self) -> str:
         """In words: how many points finished."""
