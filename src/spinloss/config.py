@@ -62,14 +62,20 @@ def parse_scalar_text(text: str) -> Any:
         return t
 
 
-def parse_set(item: str, *, source: str = "<command line>") -> tuple[str, Any]:
-    """``KEY=VALUE`` -> (key, value)."""
+def split_key_value(item: str, *, expected: str = "KEY=VALUE", source: str = "<command line>") -> tuple[str, str]:
+    """``KEY=TEXT`` -> (key, text) (an error naming ``expected`` without ``=`` or with no key)."""
     if "=" not in item:
-        raise ConfigError(source, item, "expected KEY=VALUE")
+        raise ConfigError(source, item, f"expected {expected}")
     key, value = item.split("=", 1)
     key = key.strip()
     if not key:
         raise ConfigError(source, item, "empty key")
+    return key, value
+
+
+def parse_set(item: str, *, source: str = "<command line>") -> tuple[str, Any]:
+    """``KEY=VALUE`` -> (key, value)."""
+    key, value = split_key_value(item, source=source)
     return key, parse_scalar_text(value)
 
 

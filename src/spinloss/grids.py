@@ -284,12 +284,9 @@ def parse_random_range(spec, key: str, *, source: str = "<command line>") -> tup
 
 def parse_vary_item(item: str, *, source: str = "<command line>") -> Axis:
     """A command-line ``KEY=START:STOP:NUM[:log]`` -> :class:`Axis`."""
-    if "=" not in item:
-        raise ConfigError(source, item, "expected KEY=START:STOP:NUM")
-    key, spec = item.split("=", 1)
-    key = key.strip()
-    if not key:
-        raise ConfigError(source, item, "empty key")
+    from .config import split_key_value
+
+    key, spec = split_key_value(item, expected="KEY=START:STOP:NUM", source=source)
     return parse_range(spec.strip(), key, source=source)
 
 

@@ -64,6 +64,15 @@ def check_retention(params: dict, keys=(), overrides=None) -> None:
     check_device_command(params, keys, overrides)
 
 
+def _pulse_point(params, overrides):
+    """The temperature, pulse current density and width options (SI; None: the file's) and the
+    device of one point of a pulse command (switch, wer)."""
+    T = temperature_value(params.get("temperature"))
+    j = quantity(params.get("current_density"), "current_density", "--current-density")
+    w = positive_quantity(params.get("pulse_width"), "time", "--pulse-width", allow_zero=True)
+    return T, j, w, _device(params, overrides, warnings=False)
+
+
 # ---------------------------------------------------------------------------- switch
 
 
@@ -71,10 +80,7 @@ def run_switch(params: dict, overrides: dict | None = None, progress=None) -> di
     """One point of ``switch``: the switching probability of the pulse (JSON)."""
     from ..experiments.switching import switching_probability
 
-    T = temperature_value(params.get("temperature"))
-    j = quantity(params.get("current_density"), "current_density", "--current-density")
-    w = positive_quantity(params.get("pulse_width"), "time", "--pulse-width", allow_zero=True)
-    device = _device(params, overrides, warnings=False)
+    T, j, w, device = _pulse_point(params, overrides)
     with device_errors(params["device_file"], "--current-density" if j is not None else None):
         res = switching_probability(device, current_density=j, pulse_width=w, temperature=T,
                                     trials=params.get("trials", 200), seed=params.get("seed", 0),
@@ -257,10 +263,7 @@ def run_wer(params: dict, overrides: dict | None = None, progress=None) -> dict:
     """One point of ``wer``: the write error rate of the pulse (JSON)."""
     from ..experiments.wer import device_write_error_rate
 
-    T = temperature_value(params.get("temperature"))
-    j = quantity(params.get("current_density"), "current_density", "--current-density")
-    w = positive_quantity(params.get("pulse_width"), "time", "--pulse-width", allow_zero=True)
-    device = _device(params, overrides, warnings=False)
+    T, j, w, device = _pulse_point(params, overrides)
     with device_errors(params["device_file"], "--current-density" if j is not None else None):
         res = device_write_error_rate(device, current_density=j, pulse_width=w, temperature=T,
                                       method=params.get("method", "auto"), trials=params.get("trials", 20_000),
