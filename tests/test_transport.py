@@ -76,12 +76,17 @@ def test_closed_form_2_symmetric_boundaries_give_zero():
         assert abs(m.xi_dl) < 1e-12 * 0.053 and abs(m.xi_fl) < 1e-12 * 0.053
 
 
+@pytest.mark.parametrize("lphi", [0.0, 1e-9])
 @pytest.mark.parametrize("d_n,gmix", [(4e-9, (6e14, 1e14)), (1e-9, (2e14, -5e13)), (10e-9, (1e15, 0.0))])
-def test_closed_form_3_heavy_metal_on_absorbing_fm(d_n, gmix):
+def test_closed_form_3_heavy_metal_on_absorbing_fm(d_n, gmix, lphi):
+    # G_mix is the whole absorption of the interface (transmitted_mixing_conductance = 0, the
+    # library default): closed form 3 holds for a magnet that dephases instantly (lphi = 0) and
+    # for one with its own transverse channel (lphi > 0) alike -- no double counting.
     lam_n, rho_n, theta = 1.5e-9, 3.3e-7, 0.19
-    layers = [{"material": "Pt", "thickness": d_n},
+    layers = [{"material": "Pt", "thickness": d_n, "spin_hall_angle": theta, "spin_diffusion_length": lam_n,
+               "resistivity": rho_n},
               {"name": "free", "material": "Py", "thickness": 3e-9, "spin_hall_angle": 0.0,
-               "spin_dephasing_length": 0.0},
+               "spin_dephasing_length": lphi},
               {"material": "MgO", "thickness": 2e-9}]
     stack = Stack.from_dict({"layers": layers, "interfaces": [
         {"between": ["Pt", "free"], "spin_mixing_conductance": list(gmix)}]})
@@ -206,16 +211,15 @@ def test_afi_between_metals_transmits_spin():
     assert x3 < 0.05 * x1  # decays over the magnon length
 
 
-def test_temperature_law_peaks_near_neel_and_reference_is_identity():
-    law = MagnonTemperatureLaw()
+def test_temperature_law_reference_is_identity():
+    # values in files hold at the reference temperature (docs/physics.md section 3.3); the laws
+    # themselves are tested against their closed forms in tests/test_transport_temperature.py
     stack = fm_afi_stack()
     res_ref = torques(stack, temperature=300.0)
-    assert float(res_ref.magnet().xi_dl) == pytest.approx(float(torques(stack).magnet().xi_dl))
-    T = np.linspace(100, 800, 141)
-    xi = torques(stack, temperature=T).magnet().xi_dl
-    peak_T = T[np.argmax(np.abs(xi))]
-    assert 450 < peak_T < 560  # NiO T_N = 523 K
-    assert law.interface_factor(np.array(1.0)) > 5 * law.interface_factor(np.array(0.5))
+    assert float(res_ref.magnet().xi_dl) == pytest.approx(float(torques(stack).magnet().xi_dl), rel=1e-14, abs=0)
+    law = MagnonTemperatureLaw()
+    for kind in ("interface", "diffusion_length", "conductivity"):
+        assert float(law.scale(kind, 2.0, 300.0, 300.0, 523.0, (0.14e12, 1.07e12))) == 2.0
 
 
 def test_spin_pumping_damping_formula():

@@ -19,15 +19,15 @@ import numpy as np
 from .config import check_keys, deep_copy, read_toml, require
 from .errors import ConfigError, UnknownKeyError
 from .materials import (MATERIAL_KEYS, Material, MaterialLibrary, check_value, default_library,
-                        load_library, material_from_table)
+                        interface_kind_pair, load_library, material_from_table)
 from .units import to_si
 
 #: Top-level keys of a stack file (device files add their own tables).
 STACK_KEYS = {"name", "temperature", "reference_temperature", "current_density", "layers",
               "interfaces", "library", "magnetization_direction", "description"}
 LAYER_KEYS = {"name", "material", "thickness"} | set(MATERIAL_KEYS) | {"kind"}
-INTERFACE_KEYS = {"between", "spin_mixing_conductance", "spin_conductance",
-                  "magnon_interface_conductance"}
+INTERFACE_KEYS = {"between", "spin_mixing_conductance", "transmitted_mixing_conductance",
+                  "spin_conductance", "magnon_interface_conductance"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,12 @@ class Interface:
 
     Attributes:
         spin_mixing_conductance: complex G_mix = G_r + i G_i (Ohm^-1 m^-2) for the spin component
-            transverse to m at a metal/ferromagnet interface: Q_perp = G_mix (u_perp,N - u_perp,F).
+            transverse to m at a normal-metal/ferromagnet interface: the transverse spin current
+            leaving the metal is Q_N = G_mix psi_N - G_t psi_F (docs/transport.md, "Normal
+            metal/ferromagnet interface"); with G_t = 0 all of it is absorbed at the interface.
+        transmitted_mixing_conductance: complex G_t (Ohm^-1 m^-2, default 0): the part of the
+            transverse spin that crosses into the magnet's own transverse channel,
+            Q_F = G_t (psi_N - psi_F) (K.-W. Kim's transmitted mixing conductance).
         spin_conductance: G (Ohm^-1 m^-2) for the longitudinal channel of metal/metal interfaces
             (inf: u continuous).
         magnon_interface_conductance: G_int (Ohm^-1 m^-2) of a metal/AFI (or AFI/AFI) interface at
@@ -62,6 +67,7 @@ class Interface:
     upper: str
     kinds: tuple
     spin_mixing_conductance: Any = None
+    transmitted_mixing_conductance: Any = None
     spin_conductance: Any = None
     magnon_interface_conductance: Any = None
     specified: tuple = ()
@@ -232,7 +238,8 @@ class Stack:
                 if v is not None:
                     arrays.append(v)
         for itf in self.interfaces:
-            for v in (itf.spin_mixing_conductance, itf.spin_conductance, itf.magnon_interface_conductance):
+            for v in (itf.spin_mixing_conductance, itf.transmitted_mixing_conductance, itf.spin_conductance,
+                      itf.magnon_interface_conductance):
                 if v is not None:
                     arrays.append(v)
         return np.broadcast_shapes(*[np.shape(a) for a in arrays])
@@ -348,17 +355,6 @@ def layer_names(layers_raw: list, *, source: str) -> list[str]:
     return names
 
 
-def _kind_pair_key(ka: str, kb: str) -> str | None:
-    kinds = {ka, kb}
-    if "insulator" in kinds:
-        return None
-    if "antiferromagnetic_insulator" in kinds:
-        return "metal_antiferromagnetic_insulator"
-    if kinds == {"ferromagnet", "normal_metal"}:
-        return "metal_ferromagnet"
-    return "metal_metal"
-
-
 def build_interfaces(layers: list[Layer], interfaces_raw, lib: MaterialLibrary, *, source: str) -> list[Interface]:
     """One Interface per adjacent pair, library defaults filled in, file entries applied."""
     if not isinstance(interfaces_raw, list):
@@ -386,13 +382,18 @@ def build_interfaces(layers: list[Layer], interfaces_raw, lib: MaterialLibrary, 
     for i in range(len(layers) - 1):
         a, b = layers[i], layers[i + 1]
         kinds = (a.kind, b.kind)
-        pair = _kind_pair_key(*kinds)
+        pair = interface_kind_pair(*kinds)
         defaults = dict(lib.interface_defaults.get(pair, {})) if pair else {}
         defaults.pop("references", None)
-        vals: dict[str, Any] = {"spin_mixing_conductance": None, "spin_conductance": None,
-                                "magnon_interface_conductance": None}
+        vals: dict[str, Any] = {"spin_mixing_conductance": None, "transmitted_mixing_conductance": None,
+                                "spin_conductance": None, "magnon_interface_conductance": None}
         specified: tuple = ()
         entries = [("<library>", "interface_defaults." + (pair or ""), defaults)]
+        # material-pair defaults (e.g. "Pt/Py") override the kind pair's
+        by_materials = lib.material_pair_defaults(a.material.name, b.material.name) if pair else None
+        if by_materials is not None:
+            table = {k: v for k, v in by_materials[1].items() if k != "references"}
+            entries.append(("<library>", f"interface_defaults.{by_materials[0]}", table))
         if i in given:
             n, it = given[i]
             user = {k: v for k, v in it.items() if k != "between"}
@@ -407,6 +408,10 @@ def build_interfaces(layers: list[Layer], interfaces_raw, lib: MaterialLibrary, 
                     if pair != "metal_ferromagnet" and not (pair == "metal_metal" and "ferromagnet" in kinds):
                         raise ConfigError(src, key, "only for a normal-metal/ferromagnet interface")
                     vals[k] = _complex_conductance(v, source=src, key=key)
+                elif k == "transmitted_mixing_conductance":
+                    if pair != "metal_ferromagnet":
+                        raise ConfigError(src, key, "only for a normal-metal/ferromagnet interface")
+                    vals[k] = _complex_conductance(v, source=src, key=key, allow_inf=False)
                 elif k == "spin_conductance":
                     if pair == "metal_antiferromagnetic_insulator":
                         raise ConfigError(src, key, "a metal/AFI interface takes magnon_interface_conductance")
@@ -425,22 +430,31 @@ def build_interfaces(layers: list[Layer], interfaces_raw, lib: MaterialLibrary, 
             raise ConfigError(source, f"interface {a.name}/{b.name}", "spin_mixing_conductance missing and no library default")
         if pair in ("metal_metal", "metal_ferromagnet") and vals["spin_conductance"] is None:
             vals["spin_conductance"] = float("inf")
+        if pair == "metal_ferromagnet":
+            if vals["transmitted_mixing_conductance"] is None:
+                vals["transmitted_mixing_conductance"] = 0.0
+            gt, gm = vals["transmitted_mixing_conductance"], vals["spin_mixing_conductance"]
+            if gm is not None and np.any(np.real(gt) > np.real(gm)):
+                where = f"interfaces[{given[i][0]}]" if i in given else f"interface {a.name}/{b.name}"
+                raise ConfigError(source, where, "transmitted_mixing_conductance must not exceed the real part of "
+                                  "spin_mixing_conductance (the interface would create spin: G_mix - G_t is "
+                                  "what it absorbs)")
         if pair == "metal_antiferromagnetic_insulator" and vals["magnon_interface_conductance"] is None:
             raise ConfigError(source, f"interface {a.name}/{b.name}", "magnon_interface_conductance missing and no library default")
         out.append(Interface(i, a.name, b.name, kinds, specified=specified, **vals))
     return out
 
 
-def _complex_conductance(v, *, source, key):
+def _complex_conductance(v, *, source, key, allow_inf=True):
     if isinstance(v, (list, tuple)):
         if len(v) != 2:
             raise ConfigError(source, key, "must be [real, imaginary] in Ohm^-1 m^-2")
-        re = to_si(v[0], "interface_conductance", source=source, key=f"{key}[0]", allow_inf=True)
+        re = to_si(v[0], "interface_conductance", source=source, key=f"{key}[0]", allow_inf=allow_inf)
         im = to_si(v[1], "interface_conductance", source=source, key=f"{key}[1]")
     else:
-        re = to_si(v, "interface_conductance", source=source, key=key, allow_inf=True)
+        re = to_si(v, "interface_conductance", source=source, key=key, allow_inf=allow_inf)
         im = 0.0
-    check_value(re, "nonneg_or_inf", source=source, key=f"{key} (real part)")
+    check_value(re, "nonneg_or_inf" if allow_inf else "nonneg", source=source, key=f"{key} (real part)")
     check_value(im, "any", source=source, key=f"{key} (imaginary part)")
     check_conductance(re, source=source, key=f"{key} (real part)")
     check_conductance(im, source=source, key=f"{key} (imaginary part)")
@@ -470,8 +484,8 @@ def apply_override(raw: dict, key: str, value, *, source: str) -> None:
             raise UnknownKeyError(cli, key, f"{source} has {len(lst)} [[interfaces]] entries")
         if parts[2] not in INTERFACE_KEYS - {"between"}:
             raise UnknownKeyError(cli, key, f"unknown interface key (allowed: {', '.join(sorted(INTERFACE_KEYS - {'between'}))})")
-        if parts[2] == "spin_mixing_conductance" and not isinstance(value, (list, tuple)):
-            old = lst[n].get("spin_mixing_conductance")
+        if parts[2] in ("spin_mixing_conductance", "transmitted_mixing_conductance") and not isinstance(value, (list, tuple)):
+            old = lst[n].get(parts[2])
             imag = old[1] if isinstance(old, list) and len(old) == 2 else 0.0
             value = [value, imag]
         lst[n][parts[2]] = value

@@ -8,17 +8,23 @@ Model (docs/physics.md section 3; derivation in docs/transport.md):
   towards +z positive, spin Hall polarization +y for theta > 0), d2u/dz2 = u/lambda^2.
 * In a ferromagnet the spin is split into the part along m (real, spin-flip length lambda_sf) and
   the part transverse to m, a complex number psi = u.e1 + i u.e2 in the frame (m, e1, e2 = e1 x m)
-  with 1/lambda_perp^2 = 1/lambda_sf^2 + 1/lambda_phi^2 - i/lambda_J^2. The transverse spin lost
-  inside the magnet through dephasing and precession is the torque on m; what spin flip removes
-  goes to the lattice. ``spin_dephasing_length = 0`` is the limit of instantaneous dephasing: no
+  with 1/lambda_perp^2 = 1/lambda_sf^2 + 1/lambda_phi^2 + i/lambda_J^2 (the s-d exchange turns
+  transverse spin about m as ds/dt = omega_J m x s; derived in docs/transport.md). The transverse
+  spin lost inside the magnet through dephasing and precession is the torque on m; what spin flip
+  removes goes to the lattice. ``spin_dephasing_length = 0`` is the limit of instantaneous dephasing: no
   transverse accumulation survives in the magnet and all transverse spin reaching it is torque.
 * In an antiferromagnetic insulator (AFI) magnons carry spin: Q_m = -sigma_m du_m/dz,
   d2u_m/dz2 = u_m/lambda_m^2. A metal/AFI interface passes Q = G_int (u - u_m). An AFI on an
   insulator is a sink of conductance 1/G_eff = 1/G_int + 1/[(sigma_m/lambda_m) tanh(t/lambda_m)].
-  G_int, sigma_m and lambda_m depend on T/T_N through a pluggable temperature law.
-* Interfaces: metal/ferromagnet: Q_perp = G_mix (psi_N - psi_F), complex G_mix = G_r + i G_i;
-  longitudinal Q = G (u_a - u_b) with G = ``spin_conductance`` (inf: continuous u); insulators
-  reflect (Q = 0).
+  G_int, sigma_m and lambda_m depend on T/T_N (T_N of the film: finite-size law) through a
+  pluggable temperature law (default: the thermal number of gapped linear magnons).
+* Interfaces: normal metal/ferromagnet, transverse: a three-terminal law, Q_N = G_mix psi_N -
+  G_t psi_F leaves the metal, Q_F = G_t (psi_N - psi_F) enters the magnet's channel, the rest is
+  absorbed at the interface (torque); G_mix = G_r + i G_i complex, G_t (transmitted mixing
+  conductance) 0 by default. Longitudinal: Q = G (u_a - u_b) with G = ``spin_conductance`` (inf:
+  continuous u); insulators reflect (Q = 0).
+* Spin pumping: every magnet's pumping conductance (Onsager partner of the torque) is solved with
+  the same conductances, the magnet held at unit transverse accumulation.
 
 Torque efficiencies (docs/physics.md section 2) are the signed coefficients of
 T = -gamma mu0 H_DL m x (m x s) - gamma mu0 H_FL m x s with s = +y (current along +x):
@@ -51,62 +57,174 @@ _G0 = 1e15
 
 # ----------------------------------------------------------------------------- temperature law
 
+#: Shift exponent of the finite-size law of T_N when a material gives none: 1/nu of the 3D
+#: Heisenberg class, nu = 0.711 [M: Campostrini et al., PRB 65, 144520 (2002)].
+HEISENBERG_SHIFT_EXPONENT = 1.0 / 0.711
+
+#: 2 zeta(3) = integral of x^2/(e^x - 1) over x > 0: the gapless magnon number integral.
+_TWO_ZETA3 = 2.0 * 1.2020569031595942
+
+
+def film_neel_temperature(neel_temperature, thickness, finite_size_length=0.0, finite_size_exponent=None):
+    """Neel temperature of an AFI film (K), docs/physics.md section 3.3:
+
+        T_N(t) = T_N,bulk [1 - (t0/t)^lambda]     (0 for t <= t0: the film never orders)
+
+    ``finite_size_length`` t0 (m; 0 or None: the bulk value), ``finite_size_exponent`` lambda
+    (None: :data:`HEISENBERG_SHIFT_EXPONENT`). Arrays broadcast."""
+    tn = np.asarray(neel_temperature, dtype=float)
+    t0 = np.asarray(0.0 if finite_size_length is None else finite_size_length, dtype=float)
+    lam = np.asarray(HEISENBERG_SHIFT_EXPONENT if finite_size_exponent is None else finite_size_exponent,
+                     dtype=float)
+    t = np.asarray(thickness, dtype=float)
+    ratio = np.where(t0 > 0, t0 / t, 0.0)
+    return tn * np.clip(1.0 - ratio ** lam, 0.0, 1.0)
+
+
+def layer_neel_temperature(layer):
+    """The finite-size Neel temperature (K) of an AFI :class:`~spinloss.stack.Layer` (its material's
+    ``neel_temperature`` as the bulk value, ``neel_finite_size_length`` and ``_exponent``)."""
+    mat = layer.material
+    return film_neel_temperature(mat.neel_temperature, layer.thickness, mat.neel_finite_size_length,
+                                 mat.neel_finite_size_exponent)
+
+
+def _log_gapped_number_integral(delta):
+    """log I(delta), I(delta) = integral_0^inf x^2 dx / (exp(sqrt(x^2 + delta^2)) - 1): the thermal
+    number of one magnon branch eps = sqrt(Delta^2 + (hbar v k)^2) in units of (k_B T/hbar v)^3/(2 pi^2),
+    delta = Delta/(k_B T). I(0) = 2 zeta(3); I ~ sqrt(pi/2) delta^(3/2) exp(-delta) for delta >> 1.
+
+    Evaluated with x = delta sinh(w) (so sqrt(x^2 + delta^2) = delta cosh(w)) and exp(-delta) taken
+    out, which keeps large delta free of underflow: I = exp(-delta) J,
+    J = integral_0^W delta^3 sinh^2 w cosh w exp(-delta (cosh w - 1)) / (1 - exp(-delta cosh w)) dw;
+    the integrand is even and analytic in w, so the trapezoid rule converges exponentially (300
+    nodes: relative error < 1e-12 against adaptive quadrature, tests/test_transport_temperature.py).
+    Vectorized over delta (only its distinct values are integrated)."""
+    d = np.asarray(delta, dtype=float)
+    flat, inverse = np.unique(np.maximum(d, 1e-8).ravel(), return_inverse=True)
+    wmax = np.arccosh(1.0 + 60.0 / flat)          # delta (cosh w - 1) = 60 at the cut: e^-60
+    s = np.linspace(0.0, 1.0, 301)
+    w = wmax[:, None] * s[None, :]
+    dd = flat[:, None]
+    ch = np.cosh(w)
+    f = dd ** 3 * np.sinh(w) ** 2 * ch * np.exp(-dd * (ch - 1.0)) / (-np.expm1(-dd * ch))
+    weights = np.full(s.shape, 1.0)
+    weights[0] = weights[-1] = 0.5
+    J = (f * weights).sum(axis=1) * (wmax / (s.size - 1))
+    out = np.log(J) - flat
+    return out[inverse].reshape(d.shape)
+
+
+def log_magnon_number_factor(temperature, gap_frequencies=(0.0,)):
+    """log of :func:`magnon_number_factor` (stays finite where the factor underflows)."""
+    from .units import KB
+
+    h = 2.0 * np.pi * HBAR
+    T = np.asarray(temperature, dtype=float)
+    logs = np.array(np.broadcast_arrays(*[_log_gapped_number_integral(h * np.asarray(g, dtype=float) / (KB * T))
+                                          for g in gap_frequencies]))
+    top = np.max(logs, axis=0)
+    return top + np.log(np.mean(np.exp(logs - top), axis=0)) - np.log(_TWO_ZETA3)
+
+
+def magnon_number_factor(temperature, gap_frequencies=(0.0,)):
+    """Thermal magnon number of an antiferromagnet with linear dispersion above a gap, relative to
+    the same number without gaps: mean over the branches b of I(h f_b / k_B T) / (2 zeta(3))
+    (docs/physics.md section 3.3; 1 for gapless branches, activated exp(-h f_b/k_B T) below a gap).
+    Times T^3 it is proportional to the magnon number per volume (same spin-wave velocity for
+    every branch). ``gap_frequencies``: the gaps Delta_b/h in Hz (arrays broadcast)."""
+    return np.exp(log_magnon_number_factor(temperature, gap_frequencies))
+
 
 @dataclass(frozen=True)
 class MagnonTemperatureLaw:
-    """Temperature dependence of an AFI's magnon transport, as functions of tau = T/T_N.
+    """Temperature dependence of an AFI's magnon transport (docs/physics.md section 3.3).
 
-    Each function returns a dimensionless factor; a value given in a file at the reference
-    temperature T_ref is scaled as v(T) = v_ref * f(T/T_N) / f(T_ref/T_N).
+    A value given in a file at the reference temperature T_ref is scaled as
+    v(T) = v_ref f(T)/f(T_ref), with tau = T/T_N and T_N the Neel temperature of the film (finite-size
+    law, :func:`film_neel_temperature`). Default factors (docs/transport.md lists them):
 
-    The default (documented in docs/transport.md) is a phenomenological law with the features of
-    docs/physics.md section 3: interface conductance rising with the thermal magnon population
-    (tau^(3/2) below T_N), enhanced by spin fluctuations near T_N (a Gaussian peak of height
-    ``peak_enhancement`` = 10 and width ``peak_width`` = 0.15 in tau; Lin et al., PRL 116, 186601
-    (2016): transmission through NiO/CoO peaks at T_N, up to ~10x) and falling back above T_N;
-    magnon diffusion length constant in the ordered state and collapsing above T_N (paramagnet,
-    decay of e-fold width ``paramagnet_width`` = 0.05 in tau down to a floor of 5 %); magnon
-    spin conductivity following the population below T_N and falling with the square of the
-    decay-length factor above it (the paramagnet's bulk conductance sigma_m/lambda_m falls).
+    * population P(T): the thermal magnon number below T_N, frozen at its T_N value above. With
+      ``population_law = "antiferromagnet"`` (default) P = min(tau, 1)^3 x
+      :func:`magnon_number_factor` at min(T, T_N) with the material's gaps (``magnon_gap_frequency_low``,
+      ``_high``): T^3 well above the gaps, activated below them [D, derived in docs/transport.md].
+      ``"power"`` gives the former min(tau, 1)^population_exponent (1.5: a ferromagnet's magnons).
+    * G_int: P x [1 + (peak_enhancement - 1) exp(-((tau - 1)/peak_width)^2)] (spin fluctuations
+      enhance transmission near T_N, up to ~10x: Lin et al., PRL 116, 186601 (2016)) [D].
+    * lambda_m: constant in the ordered state, falling above T_N (e-fold width ``paramagnet_width``
+      in tau) to a floor ``paramagnet_floor`` [D].
+    * sigma_m: P x (lambda_m factor)^2 [D].
+
+    ``interface``, ``diffusion_length``, ``conductivity``: optional user functions of tau replacing
+    the default factors.
     """
 
     peak_enhancement: float = 10.0
     peak_width: float = 0.15
     paramagnet_width: float = 0.05
     paramagnet_floor: float = 0.05
+    population_law: str = "antiferromagnet"
     population_exponent: float = 1.5
     interface: Callable | None = None
     diffusion_length: Callable | None = None
     conductivity: Callable | None = None
 
-    def population(self, tau):
-        return np.minimum(tau, 1.0) ** self.population_exponent
+    def __post_init__(self):
+        if self.population_law not in ("antiferromagnet", "power"):
+            raise PhysicsError(f"population_law must be 'antiferromagnet' or 'power', not {self.population_law!r}")
 
-    def interface_factor(self, tau):
-        if self.interface is not None:
-            return self.interface(tau)
-        peak = 1.0 + (self.peak_enhancement - 1.0) * np.exp(-(((tau - 1.0) / self.peak_width) ** 2))
-        return self.population(tau) * peak
+    def log_population(self, temperature, neel_temperature, gap_frequencies=(0.0,)):
+        """log of :meth:`population`."""
+        T = np.asarray(temperature, dtype=float)
+        tn = np.asarray(neel_temperature, dtype=float)
+        with np.errstate(divide="ignore"):
+            log_tau = np.log(np.minimum(T / tn, 1.0))
+        if self.population_law == "power":
+            return self.population_exponent * log_tau
+        return 3.0 * log_tau + log_magnon_number_factor(np.minimum(T, tn), gap_frequencies)
 
-    def diffusion_length_factor(self, tau):
-        if self.diffusion_length is not None:
-            return self.diffusion_length(tau)
+    def population(self, temperature, neel_temperature, gap_frequencies=(0.0,)):
+        """Relative thermal magnon number P (dimensionless; 1 at T_N for gapless branches)."""
+        return np.exp(self.log_population(temperature, neel_temperature, gap_frequencies))
+
+    def _peak(self, tau):
+        return 1.0 + (self.peak_enhancement - 1.0) * np.exp(-(((tau - 1.0) / self.peak_width) ** 2))
+
+    def _length(self, tau):
         above = np.exp(-np.maximum(tau - 1.0, 0.0) / self.paramagnet_width)
         return self.paramagnet_floor + (1.0 - self.paramagnet_floor) * above
 
-    def conductivity_factor(self, tau):
-        if self.conductivity is not None:
-            return self.conductivity(tau)
-        # above T_N the paramagnet both relaxes fast and carries little: sigma_m falls with the
-        # square of the decay-length factor, so the bulk conductance sigma_m/lambda_m falls too
-        return self.population(tau) * self.diffusion_length_factor(tau) ** 2
+    def log_factor(self, kind, temperature, neel_temperature, gap_frequencies=(0.0,)):
+        """log f(T) of ``kind`` ("interface", "diffusion_length" or "conductivity")."""
+        T = np.asarray(temperature, dtype=float)
+        tn = np.asarray(neel_temperature, dtype=float)
+        tau = T / tn
+        user = {"interface": self.interface, "diffusion_length": self.diffusion_length,
+                "conductivity": self.conductivity}[kind]
+        with np.errstate(divide="ignore"):
+            if user is not None:
+                return np.log(np.asarray(user(tau), dtype=float))
+            if kind == "diffusion_length":
+                return np.log(self._length(tau))
+            pop = self.log_population(T, tn, gap_frequencies)
+            if kind == "interface":
+                return pop + np.log(self._peak(tau))
+            # above T_N the paramagnet both relaxes fast and carries little: sigma_m falls with the
+            # square of the decay-length factor, so the bulk conductance sigma_m/lambda_m falls too
+            return pop + 2.0 * np.log(self._length(tau))
 
-    def scale(self, kind: str, value, temperature, reference_temperature, neel_temperature):
-        f = {"interface": self.interface_factor, "diffusion_length": self.diffusion_length_factor,
-             "conductivity": self.conductivity_factor}[kind]
-        num = f(np.asarray(temperature, dtype=float) / neel_temperature)
-        den = f(np.asarray(reference_temperature, dtype=float) / neel_temperature)
-        return value * num / den
+    def factor(self, kind, temperature, neel_temperature, gap_frequencies=(0.0,)):
+        """The factor f(T) of ``kind`` ("interface", "diffusion_length" or "conductivity")."""
+        return np.exp(self.log_factor(kind, temperature, neel_temperature, gap_frequencies))
+
+    def scale(self, kind: str, value, temperature, reference_temperature, neel_temperature,
+              gap_frequencies=(0.0,)):
+        """v(T) = v_ref f(T)/f(T_ref) (in log space: no underflow for deep gaps or cold T_ref)."""
+        num = self.log_factor(kind, temperature, neel_temperature, gap_frequencies)
+        den = self.log_factor(kind, reference_temperature, neel_temperature, gap_frequencies)
+        with np.errstate(invalid="ignore"):
+            ratio = np.where(num == den, 1.0, np.exp(num - den))
+        return value * ratio
 
 
 DEFAULT_TEMPERATURE_LAW = MagnonTemperatureLaw()
@@ -134,6 +252,12 @@ class MagnetTorque:
         (Ohm^-1 m^-1; multiply by hbar/2e for angular momentum).
     b_dl, b_fl: mu0 H_DL, mu0 H_FL in tesla at the stack's current density.
     torque: complex transverse torque per area (A/m^2, charge units) at the stack's current.
+    pumping_conductance: complex spin-pumping conductance of the magnet's environment
+        (Ohm^-1 m^-2, charge units): the transverse spin current the magnet sends into its
+        neighbours per unit transverse accumulation at its surfaces, backflow included
+        (docs/transport.md, "Spin pumping"). Its real part damps.
+    spin_pumping_damping: Delta alpha = g mu_B hbar Re(G_p) / (2 e^2 M_s d)
+        (:func:`spin_pumping_damping`).
     """
 
     layer: str
@@ -147,6 +271,8 @@ class MagnetTorque:
     torque: Any
     thickness: Any
     saturation_magnetization: Any
+    pumping_conductance: Any = None
+    spin_pumping_damping: Any = None
 
 
 @dataclass(frozen=True)
@@ -196,7 +322,9 @@ class TorqueResult(JsonResult):
     UNITS = {"xi_dl": "1", "xi_fl": "1", "sigma_dl": "Ohm^-1 m^-1", "sigma_fl": "Ohm^-1 m^-1",
              "b_dl": "T", "b_fl": "T", "current_density": "A/m^2", "electric_field": "V/m",
              "sheet_resistance": "Ohm", "joule_power": "W/m^2", "temperature": "K", "thickness": "m",
-             "resistivity": "Ohm m", "current_fraction": "1", "spin_balance_residual": "1"}
+             "resistivity": "Ohm m", "current_fraction": "1", "spin_balance_residual": "1",
+             "pumping_conductance": "Ohm^-1 m^-2", "pumping_conductance_imaginary": "Ohm^-1 m^-2",
+             "spin_pumping_damping": "1"}
 
     def select(self, index) -> "TorqueResult":
         """The result at one point (or a sub-array) of a vectorized result: every array field
@@ -239,7 +367,10 @@ class TorqueResult(JsonResult):
             "magnets": [
                 {"layer": m.layer, "reference_layer": m.reference_layer, "xi_dl": _j(m.xi_dl),
                  "xi_fl": _j(m.xi_fl), "sigma_dl": _j(m.sigma_dl), "sigma_fl": _j(m.sigma_fl),
-                 "b_dl": _j(m.b_dl), "b_fl": _j(m.b_fl)} for m in self.magnets],
+                 "b_dl": _j(m.b_dl), "b_fl": _j(m.b_fl),
+                 "pumping_conductance": _j(np.real(m.pumping_conductance)),
+                 "pumping_conductance_imaginary": _j(np.imag(m.pumping_conductance)),
+                 "spin_pumping_damping": _j(m.spin_pumping_damping)} for m in self.magnets],
             "layers": [
                 {"name": l.name, "material": l.material, "kind": l.kind, "thickness": _j(l.thickness),
                  "resistivity": _j(l.resistivity), "current_fraction": _j(l.current_fraction),
@@ -271,6 +402,10 @@ class TorqueResult(JsonResult):
             put(f"sigma_fl_{m.layer}", m.sigma_fl, "Ohm^-1 m^-1", "field-like spin-torque conductivity")
             put(f"b_dl_{m.layer}", m.b_dl, "T", "mu0 H_DL at the stack current density")
             put(f"b_fl_{m.layer}", m.b_fl, "T", "mu0 H_FL at the stack current density")
+            put(f"pumping_conductance_{m.layer}", np.real(m.pumping_conductance), "Ohm^-1 m^-2",
+                "real part of the spin-pumping conductance of the magnet's environment")
+            put(f"spin_pumping_damping_{m.layer}", m.spin_pumping_damping, "1",
+                "Delta alpha = g mu_B hbar Re(G_p) / (2 e^2 Ms d)")
         for l in self.layers:
             put(f"current_fraction_{l.name}", l.current_fraction, "1", "share of the charge current")
             put(f"current_density_{l.name}", l.current_density, "A/m^2", "charge current density")
@@ -311,12 +446,19 @@ def _basis(lam, d):
 class _Channel:
     """One spin channel of the whole stack (longitudinal: real, transverse: complex)."""
 
-    status: list      # per layer: "insulator" | "active" | "grounded"
+    status: list      # per layer: "insulator" | "active" | "grounded" (psi = 0) | "reservoir" (psi = 1)
     c: list           # per layer: spin conductivity coefficient (sigma/2 or sigma_m)
     lam: list         # per layer: decay length (complex for transverse FM)
     src: list         # per layer: source theta*J (A/m^2)
     d: list           # per layer: thickness
     gaps: list        # per gap: conductance G (complex array; inf allowed)
+    mixing: list = None  # per gap: None, or (G_t, metal_below) for a normal-metal/ferromagnet gap
+                         # of the transverse channel (three-terminal law, docs/transport.md)
+
+
+#: Potential of the node beyond a non-active layer: grounded (the magnetization at rest) or the
+#: pumping reservoir (a precessing magnet, unit spin accumulation).
+_NODE_POTENTIAL = {"grounded": 0.0, "reservoir": 1.0}
 
 
 def _solve_channel(ch: _Channel, n: int):
@@ -325,6 +467,7 @@ def _solve_channel(ch: _Channel, n: int):
     Returns per-layer coefficient arrays (A, B) (None for inactive layers) and boundary values.
     """
     L = len(ch.status)
+    mixing = ch.mixing if ch.mixing is not None else [None] * (L - 1)
     idx = {}
     for i, s in enumerate(ch.status):
         if s == "active":
@@ -355,7 +498,7 @@ def _solve_channel(ch: _Channel, n: int):
     row = [0]
 
     def add(terms, const_extra=0.0):
-        """Add one equation: sum(weight * linear form) = 0."""
+        """Add one equation: sum(weight * linear form) + const_extra = 0."""
         r = row[0]
         total_const = np.zeros(n, dtype=complex) + const_extra
         for w, i, form in terms:
@@ -373,7 +516,7 @@ def _solve_channel(ch: _Channel, n: int):
         mag = np.where(ginf, 0.0, np.abs(G))
         wq = np.where(ginf, 0.0, 1.0 / (_G0 + mag))           # weight of Q
         wu = np.where(ginf, 1.0, np.where(ginf, 0.0, G) / (_G0 + mag))  # weight of u difference
-        return wq, wu
+        return wq, wu, np.where(ginf, 0.0, 1.0) / (_G0 + mag)  # (.., weight of a finite conductance)
 
     one = np.ones(n)
     for i in idx:
@@ -381,22 +524,42 @@ def _solve_channel(ch: _Channel, n: int):
         below = i - 1
         if below < 0 or ch.status[below] == "insulator":
             add([(one / _G0, i, q_side(i, False))])
-        elif ch.status[below] == "grounded":
-            wq, wu = weights(ch.gaps[below])
-            # Q_b = G (0 - u_b)  ->  wq Q_b + wu u_b = 0
-            add([(wq, i, q_side(i, False)), (wu, i, u_side(i, False))])
+        elif ch.status[below] in _NODE_POTENTIAL:
+            wq, wu, _ = weights(ch.gaps[below])
+            v = _NODE_POTENTIAL[ch.status[below]]
+            # Q_b = G (v - u_b)  ->  wq Q_b + wu u_b - wu v = 0
+            add([(wq, i, q_side(i, False)), (wu, i, u_side(i, False))], const_extra=-wu * v)
         # (active below: equations added from the top side of the layer below)
         above = i + 1
         if above >= L or ch.status[above] == "insulator":
             add([(one / _G0, i, q_side(i, True))])
-        elif ch.status[above] == "grounded":
-            wq, wu = weights(ch.gaps[i])
-            # Q_t = G (u_t - 0)  ->  wq Q_t - wu u_t = 0
-            add([(wq, i, q_side(i, True)), (-wu, i, u_side(i, True))])
+        elif ch.status[above] in _NODE_POTENTIAL:
+            wq, wu, _ = weights(ch.gaps[i])
+            v = _NODE_POTENTIAL[ch.status[above]]
+            # Q_t = G (u_t - v)  ->  wq Q_t - wu u_t + wu v = 0
+            add([(wq, i, q_side(i, True)), (-wu, i, u_side(i, True))], const_extra=wu * v)
+        elif mixing[i] is not None:
+            # normal-metal/ferromagnet interface of the transverse channel, both sides active:
+            # Q_N = G_mix psi_N - G_t psi_F (spin current leaving the metal towards the magnet),
+            # Q_F = G_t (psi_N - psi_F) (entering the magnet's transverse channel); the difference
+            # G_mix psi_N - ... is absorbed at the interface (torque). Flows are signed along +z.
+            g_t, metal_below = mixing[i]
+            g_t = np.broadcast_to(np.asarray(g_t, dtype=complex), (n,))
+            wq, wu, wg = weights(ch.gaps[i])
+            wgt = 1.0 / (_G0 + np.abs(g_t))
+            if metal_below:
+                nm, fm, nm_top = i, above, True
+            else:
+                nm, fm, nm_top = above, i, False
+            sgn = 1.0 if metal_below else -1.0   # flow from the metal to the magnet is sgn * Q
+            add([(sgn * wq, nm, q_side(nm, nm_top)), (-wu, nm, u_side(nm, nm_top)),
+                 (wg * g_t, fm, u_side(fm, not nm_top))])
+            add([(sgn * wgt, fm, q_side(fm, not nm_top)), (-wgt * g_t, nm, u_side(nm, nm_top)),
+                 (wgt * g_t, fm, u_side(fm, not nm_top))])
         else:
             # both active: continuity and the interface law
             add([(one / _G0, i, q_side(i, True)), (-one / _G0, above, q_side(above, False))])
-            wq, wu = weights(ch.gaps[i])
+            wq, wu, _ = weights(ch.gaps[i])
             add([(wq, i, q_side(i, True)), (-wu, i, u_side(i, True)), (wu, above, u_side(above, False))])
     assert row[0] == m
     # Row equilibration
@@ -445,7 +608,8 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
     -------
     TorqueResult with, for every ferromagnetic layer, xi_dl, xi_fl (per current density in the
     reference layer), sigma_dl, sigma_fl (Ohm^-1 m^-1), b_dl, b_fl (T at the stack's current
-    density); for every layer its current fraction, density and Joule power; the sheet resistance.
+    density), the pumping conductance of its environment (Ohm^-1 m^-2, complex) and its spin-pumping
+    damping; for every layer its current fraction, density and Joule power; the sheet resistance.
     """
     T = stack.temperature if temperature is None else np.asarray(temperature, dtype=float)
     if np.any(~np.isfinite(np.asarray(T, dtype=float))) or np.any(np.asarray(T) <= 0):
@@ -492,14 +656,30 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
     for i, l in enumerate(layers):
         if l.kind == "antiferromagnetic_insulator":
             mat = l.material
-            TN = flat(mat.neel_temperature).astype(float)
+            # T_N of the film (finite-size law); floored so that a film that never orders gives
+            # tau >> 1 instead of a division by zero
+            TN_bulk = flat(mat.neel_temperature).astype(float)
+            TN = np.maximum(flat(layer_neel_temperature(l)).astype(float), 1e-9 * TN_bulk)
+            gaps = tuple(flat(0.0 if g is None else g).astype(float)
+                         for g in (mat.magnon_gap_frequency_low, mat.magnon_gap_frequency_high))
             lam_m = temperature_law.scale("diffusion_length", flat(mat.magnon_diffusion_length).astype(float),
-                                          Tn, stack.reference_temperature, TN)
+                                          Tn, stack.reference_temperature, TN, gaps)
             sig_m = temperature_law.scale("conductivity", flat(mat.magnon_spin_conductivity).astype(float),
-                                          Tn, stack.reference_temperature, TN)
-            afi_params[i] = (TN, lam_m, sig_m)
+                                          Tn, stack.reference_temperature, TN, gaps)
+            afi_params[i] = (TN, lam_m, sig_m, gaps)
+
+    def is_mixing_gap(g):
+        return {layers[g].kind, layers[g + 1].kind} == {"ferromagnet", "normal_metal"}
+
+    gap_cache = {}
 
     def gap_conductance(g, transverse: bool):
+        key = (g, transverse and is_mixing_gap(g))
+        if key not in gap_cache:
+            gap_cache[key] = _gap_conductance(g, transverse)
+        return gap_cache[key]
+
+    def _gap_conductance(g, transverse: bool):
         itf = stack.interfaces[g]
         a, b = layers[g], layers[g + 1]
         kinds = {a.kind, b.kind}
@@ -510,21 +690,28 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
             if a.kind == "antiferromagnetic_insulator" and b.kind == "antiferromagnetic_insulator":
                 return np.full(n, np.inf, dtype=complex)
             afi = g if a.kind == "antiferromagnetic_insulator" else g + 1
-            G = temperature_law.scale("interface", G, Tn, stack.reference_temperature, afi_params[afi][0])
+            TN, _, _, gaps = afi_params[afi]
+            G = temperature_law.scale("interface", G, Tn, stack.reference_temperature, TN, gaps)
             return G.astype(complex)
-        if transverse and kinds == {"ferromagnet", "normal_metal"}:
+        if transverse and is_mixing_gap(g):
             return flat(itf.spin_mixing_conductance).astype(complex)
         return flat(itf.spin_conductance).astype(complex)
 
-    def build(transverse: bool, source_scale_nm: float, source_scale_fm_sahe: float) -> _Channel:
+    def build(transverse: bool, source_scale_nm: float, source_scale_fm_sahe: float,
+              reservoir: int | None = None) -> _Channel:
+        """The channel's layers and gaps. ``reservoir``: index of a magnet held at unit transverse
+        accumulation (the pumping solve; all its neighbours see it through their full interface
+        conductance, G_mix for a normal metal)."""
         status, c, lam, src, dd = [], [], [], [], []
         for i, l in enumerate(layers):
             mat = l.material
             dd.append(d[i])
             if l.kind == "insulator":
                 status.append("insulator"); c.append(None); lam.append(None); src.append(None)
+            elif i == reservoir:
+                status.append("reservoir"); c.append(None); lam.append(None); src.append(None)
             elif l.kind == "antiferromagnetic_insulator":
-                _, lam_m, sig_m = afi_params[i]
+                _, lam_m, sig_m, _ = afi_params[i]
                 status.append("active"); c.append(sig_m); lam.append(lam_m); src.append(np.zeros(n))
             else:
                 sigma = 1.0 / rho[i]
@@ -541,8 +728,9 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
                             raise PhysicsError("spin_dephasing_length = 0 cannot be mixed with > 0 in one sweep")
                         status.append("grounded"); c.append(None); lam.append(None); src.append(None)
                         continue
+                    # precession about m with +i (s-d exchange, frame e2 = e1 x m: docs/transport.md)
                     with np.errstate(divide="ignore"):
-                        inv2 = 1.0 / lsf ** 2 + 1.0 / lphi ** 2 - 1j / lj ** 2
+                        inv2 = 1.0 / lsf ** 2 + 1.0 / lphi ** 2 + 1j / lj ** 2
                     lam_perp = np.where(inv2 == 0, np.inf, 1.0 / np.sqrt(np.where(inv2 == 0, 1.0, inv2)))
                     status.append("active"); c.append(sigma / 2); lam.append(lam_perp)
                     src.append(theta * J[i] * source_scale_nm)
@@ -551,36 +739,75 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
                     status.append("active"); c.append(sigma / 2); lam.append(lsf)
                     src.append(theta * J[i] * source_scale_nm + sahe * J[i] * source_scale_fm_sahe)
         gaps = [gap_conductance(g, transverse) for g in range(L - 1)]
-        return _Channel(status, c, lam, src, dd, gaps)
+        mixing = [None] * (L - 1)
+        if transverse:
+            for g in range(L - 1):
+                if is_mixing_gap(g) and status[g] == "active" and status[g + 1] == "active":
+                    g_t = flat(stack.interfaces[g].transmitted_mixing_conductance).astype(complex)
+                    mixing[g] = (g_t, layers[g].kind == "normal_metal")
+        return _Channel(status, c, lam, src, dd, gaps, mixing)
 
     # Transverse channel with a unit projection of +y: gives the efficiencies.
     tch = build(True, 1.0, 0.0)
     tcoef, tsides = _solve_channel(tch, n)
+
+    def absorbed_at_gap(ch, sides, g):
+        """Transverse spin absorbed at a normal-metal/ferromagnet gap: arriving from below minus
+        leaving upwards (G_mix psi_N - G_t psi_F - Q_F, docs/transport.md)."""
+        return sides[g]["Q_t"] - sides[g + 1]["Q_b"]
+
+    def magnet_torque(ch, sides, i):
+        """Transverse spin lost to the magnetization of magnet i (complex, A/m^2 charge units)."""
+        mat = layers[i].material
+        if ch.status[i] == "grounded":
+            inflow = np.zeros(n, dtype=complex)
+            if i - 1 >= 0 and ch.status[i - 1] == "active":
+                inflow = inflow + sides[i - 1]["Q_t"]
+            if i + 1 < L and ch.status[i + 1] == "active":
+                inflow = inflow - sides[i + 1]["Q_b"]
+            return inflow
+        sigma = 1.0 / rho[i]
+        lphi = flat(mat.spin_dephasing_length).astype(float)
+        lj = flat(mat.spin_precession_length).astype(float)
+        with np.errstate(divide="ignore"):
+            rate = 1.0 / lphi ** 2 + 1j / lj ** 2
+        tau_c = (sigma / 2) * rate * sides[i]["int_u"]
+        for g in (i - 1, i):
+            if 0 <= g < L - 1 and ch.mixing[g] is not None:
+                tau_c = tau_c + absorbed_at_gap(ch, sides, g)
+        return tau_c
+
+    def pumping_conductance(i):
+        """Complex conductance (Ohm^-1 m^-2) from magnet i, held at unit transverse accumulation,
+        into its environment (all sources off, backflow included): the outflow through its two
+        surfaces. Real part: the spin-pumping damping (Onsager partner of the torque)."""
+        pch = build(True, 0.0, 0.0, reservoir=i)
+        _, psides = _solve_channel(pch, n)
+        out = np.zeros(n, dtype=complex)
+        if i - 1 >= 0:
+            if pch.status[i - 1] == "active":
+                out = out - psides[i - 1]["Q_t"]
+            elif pch.status[i - 1] == "grounded":
+                out = out + pch.gaps[i - 1]
+        if i + 1 < L:
+            if pch.status[i + 1] == "active":
+                out = out + psides[i + 1]["Q_b"]
+            elif pch.status[i + 1] == "grounded":
+                out = out + pch.gaps[i]
+        return out
 
     magnets = []
     balance_terms = []
     torque_of = {}
     for i in magnet_idx:
         mat = layers[i].material
-        if tch.status[i] == "grounded":
-            inflow = np.zeros(n, dtype=complex)
-            if i - 1 >= 0 and tch.status[i - 1] == "active":
-                inflow = inflow + tsides[i - 1]["Q_t"]
-            if i + 1 < L and tch.status[i + 1] == "active":
-                inflow = inflow - tsides[i + 1]["Q_b"]
-            tau_c = inflow
-        else:
-            sigma = 1.0 / rho[i]
-            lphi = flat(mat.spin_dephasing_length).astype(float)
-            lj = flat(mat.spin_precession_length).astype(float)
-            with np.errstate(divide="ignore"):
-                rate = 1.0 / lphi ** 2 - 1j / lj ** 2
-            tau_c = (sigma / 2) * rate * tsides[i]["int_u"]
+        tau_c = magnet_torque(tch, tsides, i)
         torque_of[i] = tau_c
         balance_terms.append(tau_c)
         ref = reference_layer_index(stack, i)
         j_ref = J[ref]
         ms = flat(mat.saturation_magnetization).astype(float)
+        g_pump = pumping_conductance(i)
         # b = mu0 H = hbar xi J / (2 e Ms d) with xi J = tau (J: current density in the reference layer);
         # H/J is linear in xi, so H = sot_field_per_current(tau) directly
         tau_file = tau_c * ratio  # at the file's current density
@@ -591,7 +818,9 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
             b_dl=(MU0 * sot_field_per_current(tau_file.real, ms, d[i])).reshape(shape),
             b_fl=(MU0 * sot_field_per_current(tau_file.imag, ms, d[i])).reshape(shape),
             torque=tau_file.reshape(shape), thickness=d[i].reshape(shape),
-            saturation_magnetization=ms.reshape(shape)))
+            saturation_magnetization=ms.reshape(shape),
+            pumping_conductance=g_pump.reshape(shape),
+            spin_pumping_damping=spin_pumping_damping(g_pump.real, ms, d[i]).reshape(shape)))
 
     # Spin balance of the transverse channel: torque + spin flip + magnon relaxation = generated (0).
     flip_terms = []

@@ -35,6 +35,10 @@ MATERIAL_KEYS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "neel_temperature": ("temperature", ("antiferromagnetic_insulator",), "pos"),
     "magnon_diffusion_length": ("length", ("antiferromagnetic_insulator",), "pos_or_inf"),
     "magnon_spin_conductivity": ("conductivity", ("antiferromagnetic_insulator",), "pos"),
+    "magnon_gap_frequency_low": ("frequency", ("antiferromagnetic_insulator",), "nonneg"),
+    "magnon_gap_frequency_high": ("frequency", ("antiferromagnetic_insulator",), "nonneg"),
+    "neel_finite_size_length": ("length", ("antiferromagnetic_insulator",), "nonneg"),
+    "neel_finite_size_exponent": ("dimensionless", ("antiferromagnetic_insulator",), "pos"),
 }
 
 #: Physical ranges of the material keys (SI; magnitudes for the angles; inf allowed where the rule
@@ -51,6 +55,10 @@ MATERIAL_RANGES: dict[str, tuple[float, float]] = {
     "neel_temperature": (1.0, 1e4),
     "magnon_diffusion_length": (1e-11, 1.0),
     "magnon_spin_conductivity": (1e-6, 1e12),
+    "magnon_gap_frequency_low": (1e9, 1e14),     # 1 GHz .. 100 THz (a magnon gap, not a typo)
+    "magnon_gap_frequency_high": (1e9, 1e14),
+    "neel_finite_size_length": (1e-11, 1e-7),    # 0.01 nm .. 100 nm
+    "neel_finite_size_exponent": (0.1, 10.0),
 }
 
 #: Keys a material of each kind must have.
@@ -121,6 +129,12 @@ class Material:
         neel_temperature: K.
         magnon_diffusion_length: m (lambda_m at the reference temperature).
         magnon_spin_conductivity: Ohm^-1 m^-1 (sigma_m at the reference temperature; Q_m = -sigma_m du_m/dz).
+        magnon_gap_frequency_low, magnon_gap_frequency_high: Hz, the gaps Delta/h of the two magnon
+            branches of an AFI (linear dispersion above the gap; the thermal population law of
+            ``transport.MagnonTemperatureLaw``). 0 = gapless.
+        neel_finite_size_length, neel_finite_size_exponent: t0 (m) and lambda of the finite-size law
+            T_N(t) = T_N,bulk [1 - (t0/t)^lambda] of a film of thickness t (``neel_temperature`` is the
+            bulk value); t0 = 0 switches it off.
         references: key -> source string.
     """
 
@@ -137,6 +151,10 @@ class Material:
     neel_temperature: Any = None
     magnon_diffusion_length: Any = None
     magnon_spin_conductivity: Any = None
+    magnon_gap_frequency_low: Any = None
+    magnon_gap_frequency_high: Any = None
+    neel_finite_size_length: Any = None
+    neel_finite_size_exponent: Any = None
     references: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -197,7 +215,12 @@ def material_from_table(name: str, table: dict, *, source: str, key: str,
 
 @dataclass(frozen=True)
 class MaterialLibrary:
-    """Named materials plus interface defaults, from one or more TOML files."""
+    """Named materials plus interface defaults, from one or more TOML files.
+
+    ``interface_defaults`` maps a kind pair (``metal_ferromagnet``, ...) or a material pair
+    (``"Pt/Py"``, library names, either order) to its default values; a material pair's values
+    take precedence over its kind pair's (:meth:`interface_values`).
+    """
 
     materials: dict
     aliases: dict
@@ -216,6 +239,26 @@ class MaterialLibrary:
         """A library with the entries of the TOML file ``path`` added (overriding same names)."""
         return _build_library([*self.sources, str(path)])
 
+    def material_pair_defaults(self, name_a: str, name_b: str) -> tuple[str, dict] | None:
+        """(table name, values) of the material-pair defaults of materials ``name_a``, ``name_b``
+        (either order), or None."""
+        for key in (f"{name_a}/{name_b}", f"{name_b}/{name_a}"):
+            if key in self.interface_defaults:
+                return key, self.interface_defaults[key]
+        return None
+
+
+def interface_kind_pair(kind_a: str, kind_b: str) -> str | None:
+    """The interface-default table of two adjacent layer kinds (None: an insulator reflects)."""
+    kinds = {kind_a, kind_b}
+    if "insulator" in kinds:
+        return None
+    if "antiferromagnetic_insulator" in kinds:
+        return "metal_antiferromagnetic_insulator"
+    if kinds == {"ferromagnet", "normal_metal"}:
+        return "metal_ferromagnet"
+    return "metal_metal"
+
 
 def _read_toml(path: str, *, source_for_errors: str) -> dict:
     from ..config import read_toml
@@ -225,15 +268,18 @@ def _read_toml(path: str, *, source_for_errors: str) -> dict:
     return read_toml(path)
 
 
-_INTERFACE_PAIRS = {"metal_ferromagnet": ("spin_mixing_conductance", "spin_conductance"),
-                    "metal_metal": ("spin_mixing_conductance", "spin_conductance"),
-                    "metal_antiferromagnetic_insulator": ("magnon_interface_conductance",)}
+#: Keys of each interface-default table (kind pairs; a material pair takes those of its kinds).
+INTERFACE_PAIRS = {"metal_ferromagnet": ("spin_mixing_conductance", "transmitted_mixing_conductance",
+                                         "spin_conductance"),
+                   "metal_metal": ("spin_mixing_conductance", "spin_conductance"),
+                   "metal_antiferromagnetic_insulator": ("magnon_interface_conductance",)}
 
 
 def _build_library(paths: list[str]) -> MaterialLibrary:
     materials: dict[str, Material] = {}
     aliases: dict[str, str] = {}
     iface: dict[str, dict] = {}
+    pending_pairs: list[tuple[str, str, dict]] = []   # (path, "A/B", values): checked at the end
     for path in paths:
         data = _read_toml(path, source_for_errors=path)
         for name, table in data.items():
@@ -241,12 +287,15 @@ def _build_library(paths: list[str]) -> MaterialLibrary:
                 if not isinstance(table, dict):
                     raise ConfigError(path, name, "must be a table of tables")
                 for pair, vals in table.items():
-                    if pair not in _INTERFACE_PAIRS:
-                        raise ConfigError(path, f"{name}.{pair}", "unknown interface kind pair "
-                                          f"(known: {', '.join(_INTERFACE_PAIRS)})")
                     if not isinstance(vals, dict):
                         raise ConfigError(path, f"{name}.{pair}", "must be a table")
-                    check_keys(vals, set(_INTERFACE_PAIRS[pair]) | {"references"}, source=path,
+                    if "/" in pair:
+                        pending_pairs.append((path, pair, vals))
+                        continue
+                    if pair not in INTERFACE_PAIRS:
+                        raise ConfigError(path, f"{name}.{pair}", "unknown interface kind pair "
+                                          f"(known: {', '.join(INTERFACE_PAIRS)}; or a material pair \"A/B\")")
+                    check_keys(vals, set(INTERFACE_PAIRS[pair]) | {"references"}, source=path,
                                prefix=f"{name}.{pair}")
                     iface[pair] = {**iface.get(pair, {}), **vals}
                 continue
@@ -258,6 +307,24 @@ def _build_library(paths: list[str]) -> MaterialLibrary:
             aliases[name.lower()] = name
             for alias in table.get("aliases", []):
                 aliases[str(alias).lower()] = name
+    for path, pair, vals in pending_pairs:
+        key = f"interface_defaults.{pair}"
+        names = pair.split("/")
+        if len(names) != 2 or not all(names):
+            raise ConfigError(path, key, "a material pair is written \"A/B\" (two library names)")
+        canon = []
+        for n in names:
+            c = aliases.get(n.strip().lower())
+            if c is None:
+                raise ConfigError(path, key, f"unknown material {n.strip()!r} (known: {', '.join(sorted(materials))})")
+            canon.append(c)
+        kinds = interface_kind_pair(materials[canon[0]].kind, materials[canon[1]].kind)
+        if kinds is None:
+            raise ConfigError(path, key, "an interface with an insulator reflects spin (Q = 0) and takes no conductance")
+        check_keys(vals, set(INTERFACE_PAIRS[kinds]) | {"references"}, source=path, prefix=key)
+        existing = next((k for k in (f"{canon[0]}/{canon[1]}", f"{canon[1]}/{canon[0]}") if k in iface),
+                        f"{canon[0]}/{canon[1]}")
+        iface[existing] = {**iface.get(existing, {}), **vals}
     return MaterialLibrary(materials, aliases, iface, tuple(paths))
 
 
