@@ -131,7 +131,7 @@ def test_retention_without_a_barrier_uses_the_exact_first_passage_time(capsys):
 
     d = Device.from_toml(EX / "pt_py_device.toml", overrides={"magnet.anisotropy_field": 0.0,
                                                                "geometry.width": "60 nm"})
-    dcoef = rotational_diffusion_coefficient(d.gilbert_damping, d.saturation_magnetization, d.geometry.volume, 300.0)
+    dcoef = rotational_diffusion_coefficient(d.effective_damping(), d.saturation_magnetization, d.geometry.volume, 300.0)
     # free diffusion from m.u = 1 to -0.5: ln(2/0.5)/D exactly
     assert r["mean_dwell_time"] == pytest.approx(np.log(4.0) / dcoef, rel=1e-8, abs=0)
     assert first_passage_time(0.0, dcoef) == pytest.approx(np.log(4.0) / dcoef, rel=1e-8, abs=0)

@@ -66,7 +66,7 @@ GEOMETRY_KEYS = {"shape", "length", "width"}
 #: approximation, kept for comparisons).
 GEOMETRY_SHAPES = ("ellipse", "rectangle", "ellipsoid")
 MAGNET_KEYS = {"layer", "easy_axis", "anisotropy_field", "uniaxial_anisotropy", "surface_anisotropy",
-               "initial_direction", "damping"}
+               "initial_direction", "damping", "spin_pumping"}
 FIELD_KEYS = {"applied"}
 PULSE_KEYS = {"current_density", "width", "rise_time", "fall_time"}
 TORQUE_KEYS = {"mechanism", "damping_like_efficiency", "field_like_efficiency", "polarization"}
@@ -174,8 +174,11 @@ class Device:
     pulse: Pulse
     torque_override: TorqueSpec | None = None
     damping: float | None = None
+    spin_pumping: bool = True
     raw: dict = field(default=None, compare=False, hash=False, repr=False)
     source: str = "<api>"
+    #: transport results by temperature (the device is immutable, so they never go stale)
+    transport_cache: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -251,6 +254,10 @@ class Device:
         if "damping" in mag:
             damping = to_si(mag["damping"], "dimensionless", source=source, key="magnet.damping")
             check_value(damping, "pos", source=source, key="magnet.damping")
+        spin_pumping = mag.get("spin_pumping", True)
+        if not isinstance(spin_pumping, bool):
+            raise ConfigError(source, "magnet.spin_pumping", "must be true or false (add the damping of spin "
+                                                             "pumping into the stack to the Gilbert damping)")
 
         fld = raw.get("field", {})
         check_keys(fld, FIELD_KEYS, source=source, prefix="field")
@@ -301,7 +308,7 @@ class Device:
                    geometry=Geometry(shape, length, width, d), easy_axis=tuple(easy),
                    anisotropy_field=float(hk), initial_direction=tuple(init), applied_field=h_app,
                    pulse=Pulse(j, width_t, rise, fall), torque_override=override, damping=damping,
-                   raw=raw, source=source)
+                   spin_pumping=spin_pumping, raw=raw, source=source)
 
     #: Largest lateral size (m) for which a macrospin is a fair model of the free layer [D]:
     #: a few tens of exchange lengths of a thin film; beyond it reversal proceeds by domains.
@@ -349,7 +356,35 @@ class Device:
 
     @property
     def gilbert_damping(self) -> float:
+        """The magnet's own (intrinsic) Gilbert damping: ``magnet.damping`` or the material's."""
         return float(self.damping if self.damping is not None else np.asarray(self.layer.material.damping))
+
+    def transport(self, temperature: float | None = None):
+        """The stack's :class:`spinloss.transport.TorqueResult` at ``temperature`` (K; default the
+        file's), computed once per temperature."""
+        key = None if temperature is None else float(temperature)
+        res = self.transport_cache.get(key)
+        if res is None:
+            res = self.transport_cache[key] = transport_torques(self.stack, temperature=temperature)
+        return res
+
+    def damping_breakdown(self, temperature: float | None = None) -> dict:
+        """The damping the dynamics use (docs/physics.md section 3, Onsager): ``gilbert_damping``
+        (intrinsic), ``spin_pumping_damping`` Delta alpha = g mu_B hbar Re(G_p) / (2 e^2 M_s d) with
+        G_p the spin-pumping conductance of every interface of the magnet that absorbs transverse
+        spin (AFI sink, heavy metal; :attr:`spinloss.transport.MagnetTorque.spin_pumping_damping`),
+        0 with ``magnet.spin_pumping = false``; ``effective_damping`` their sum. At T = 0 the
+        stack's transport is evaluated at the file's temperature (as for the torque)."""
+        alpha = self.gilbert_damping
+        extra = 0.0
+        if self.spin_pumping:
+            T = self.temperature if temperature is None or temperature <= 0 else float(temperature)
+            extra = float(np.asarray(self.transport(T).magnet(self.magnet_layer).spin_pumping_damping))
+        return {"gilbert_damping": alpha, "spin_pumping_damping": extra, "effective_damping": alpha + extra}
+
+    def effective_damping(self, temperature: float | None = None) -> float:
+        """alpha_eff = alpha + Delta alpha (:meth:`damping_breakdown`)."""
+        return self.damping_breakdown(temperature)["effective_damping"]
 
     @property
     def temperature(self) -> float:
@@ -359,8 +394,7 @@ class Device:
         """Torque efficiencies on the magnet: from ``[torques]`` if given, else the transport model."""
         if self.torque_override is not None:
             return self.torque_override
-        res = transport_torques(self.stack, temperature=temperature)
-        m = res.magnet(self.magnet_layer)
+        m = self.transport(temperature).magnet(self.magnet_layer)
         return TorqueSpec("sot", float(m.xi_dl), float(m.xi_fl), (0.0, 1.0, 0.0), m.reference_layer,
                           "transport model")
 
@@ -382,7 +416,7 @@ class Device:
         t = self.torque(t_transport)
         a_dl, a_fl = self.field_per_current(t_transport)
         return MacrospinParameters(
-            saturation_magnetization=self.saturation_magnetization, damping=self.gilbert_damping,
+            saturation_magnetization=self.saturation_magnetization, damping=self.effective_damping(t_transport),
             volume=self.geometry.volume, temperature=T, demag_factors=tuple(self.geometry.demag_factors()),
             anisotropy_axis=self.easy_axis, anisotropy_field=self.anisotropy_field,
             applied_field=self.applied_field, polarization=t.polarization,
@@ -406,7 +440,7 @@ class Device:
         I = W sum_i J_i d_i, R = R_sheet L / W. Returns ``current_per_density`` (A per A/m^2),
         ``resistance`` (Ohm), ``sheet_resistance`` (Ohm), ``reference_layer``.
         """
-        res = transport_torques(self.stack, temperature=temperature)
+        res = self.transport(temperature)
         ref = next(l for l in res.layers if l.name == res.reference_layer)
         # I / J_ref = W sum_i (J_i / J_ref) d_i = W d_ref / (current fraction of the reference
         # layer): independent of the file's current density (which may be 0)

@@ -393,7 +393,7 @@ def read_disturb(device, readout: ReadoutSpec, path: dict, delta: float, tempera
     T = device.temperature if temperature is None else float(temperature)
     ms = device.saturation_magnetization
     d = device.geometry.thickness
-    alpha = device.gilbert_damping
+    alpha = device.effective_damping(T)
     cf = curvature_field(device, T)
     easy = np.asarray(device.easy_axis, dtype=float)
     if readout.kind == "mtj":

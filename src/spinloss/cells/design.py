@@ -212,7 +212,7 @@ class _Magnet:
         self.pulse = device.pulse
         self.rise, self.fall = self.pulse.rise_time, self.pulse.fall
         cf = curvature_field(device, self.T)
-        self.h_guess = max(instability_field(cf, device.gilbert_damping, pol, device.easy_axis), 1.0)
+        self.h_guess = max(instability_field(cf, float(np.asarray(p.damping)), pol, device.easy_axis), 1.0)
 
     def key(self, params) -> tuple:
         from dataclasses import fields

@@ -26,8 +26,13 @@ def _device(params, overrides=None, warnings=True):
                        warnings=warnings)
 
 
-def _with_device_name(out: dict, device) -> dict:
+def _with_device_name(out: dict, device, temperature=None) -> dict:
+    """The device's name and the damping its dynamics used (``gilbert_damping``,
+    ``spin_pumping_damping``, ``effective_damping``) added to a point's JSON result."""
     out["device"] = device.stack.name
+    out.update(device.damping_breakdown(temperature))
+    out.setdefault("units", {}).update({"gilbert_damping": "1", "spin_pumping_damping": "1",
+                                        "effective_damping": "1"})
     return out
 
 
@@ -85,7 +90,7 @@ def run_switch(params: dict, overrides: dict | None = None, progress=None) -> di
         res = switching_probability(device, current_density=j, pulse_width=w, temperature=T,
                                     trials=params.get("trials", 200), seed=params.get("seed", 0),
                                     progress=progress)
-    return _with_device_name(res.to_json(), device)
+    return _with_device_name(res.to_json(), device, T)
 
 
 @sweepable(run_switch, input_param="device_file", check=check_device_command)
@@ -138,7 +143,7 @@ def switch(device_file, current_density, pulse_width, temperature, trials, seed,
     except Interrupted as exc:
         if exc.partial is None:
             raise
-        out = _with_device_name(exc.partial.to_json(), device)
+        out = _with_device_name(exc.partial.to_json(), device, temperature_value(temperature))
         _print_switch_point(out, trials, as_json, plot_path, device)
         interrupted_exit(f"{exc.what}; the result above covers them only")
         return
@@ -215,7 +220,7 @@ def run_threshold(params: dict, overrides: dict | None = None, progress=None) ->
         res = critical_current(device, pulse_width=w, temperature=T, trials=params.get("trials", 200),
                                seed=params.get("seed", 0), initial_tilt_deg=params.get("initial_tilt", 1.0),
                                progress=progress)
-    return _with_device_name(res.to_json(), device)
+    return _with_device_name(res.to_json(), device, T)
 
 
 @sweepable(run_threshold, input_param="device_file", check=check_device_command)
@@ -268,7 +273,7 @@ def run_wer(params: dict, overrides: dict | None = None, progress=None) -> dict:
         res = device_write_error_rate(device, current_density=j, pulse_width=w, temperature=T,
                                       method=params.get("method", "auto"), trials=params.get("trials", 20_000),
                                       seed=params.get("seed", 0), progress=progress)
-    return _with_device_name(res.to_json(), device)
+    return _with_device_name(res.to_json(), device, T)
 
 
 @sweepable(run_wer, input_param="device_file", check=check_device_command)
@@ -317,7 +322,7 @@ def run_retention(params: dict, overrides: dict | None = None, progress=None) ->
     with device_errors(params["device_file"]):
         res = run(device, temperature=T, method=method, trials=params.get("trials", 200), max_time=tmax,
                   seed=params.get("seed", 0), progress=progress if method == "simulate" else None)
-    return _with_device_name(res.to_json(), device)
+    return _with_device_name(res.to_json(), device, T)
 
 
 @sweepable(run_retention, input_param="device_file", check=check_retention)

@@ -56,7 +56,7 @@ def resonance(device, *, tilt_deg: float = 2.0, periods: int = 40) -> ResonanceR
     f_sb = gamma / (2 * math.pi * ms) * math.sqrt(max(h11 * h22 - h12**2, 0.0))
     if f_sb <= 0:
         raise PhysicsError("no stable equilibrium: the energy has no minimum here, so there is no resonance")
-    alpha = device.gilbert_damping
+    alpha = float(np.asarray(params.damping))  # alpha_eff: Gilbert + spin pumping into the stack
     a = math.radians(tilt_deg)
     m0 = (math.cos(a) * m_min + math.sin(a) * e1).reshape(1, 3)
     period = 1 / f_sb

@@ -75,7 +75,7 @@ def retention(device, *, temperature=None, method: str = "analytic", trials: int
     delta = thermal_stability_of_barrier(eb, T)
     ms = device.saturation_magnetization
     hk_eff = well.effective_anisotropy_field
-    alpha = device.gilbert_damping
+    alpha = float(np.asarray(well.params.damping))  # alpha_eff (Gilbert + spin pumping)
     gamma = float(np.asarray(well.params.gamma))
     axial = _axial(well.params)
     if method == "analytic":

@@ -24,7 +24,8 @@ def settle_time(device, temperature=None, well=None, relaxation_times: float = 5
     if well is None:
         well = device.starting_well(temperature)
     h11, h22, _, _, _ = well.curvatures()
-    rate = device.gilbert_damping * float(np.asarray(well.params.gamma)) * (h11 + h22) / (2 * device.saturation_magnetization)
+    alpha = float(np.asarray(well.params.damping))  # alpha_eff (Gilbert + spin pumping)
+    rate = alpha * float(np.asarray(well.params.gamma)) * (h11 + h22) / (2 * device.saturation_magnetization)
     five = float(np.clip(5.0 / rate, 1e-9, 20e-9)) if rate > 0 else 20e-9
     return five * relaxation_times / 5.0
 

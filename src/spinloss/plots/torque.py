@@ -256,3 +256,33 @@ def torque_table_figure(table: list[dict], reference: str, path: Path, control_z
     return save(fig, path, dpi=130)
 
 
+
+
+def damping_threshold_figure(curve: dict, path: Path) -> Path:
+    """xi_DL, alpha_eff and J_c0 of the spin-loss device against G_int (three panels, log x),
+    with the file's G_int marked and the optimum of J_c0, if any."""
+    fig, axes = new_figure(6.4, 2.4, nrows=3)
+    g = np.asarray(curve["interface_conductance"], dtype=float)
+    panels = [(-np.asarray(curve["xi_dl"]), "$-\\xi_\\mathrm{DL}$ (per $J$ in the FM)", "tab:red"),
+              (np.asarray(curve["effective_damping"]), "$\\alpha_\\mathrm{eff} = \\alpha + \\Delta\\alpha$", "tab:purple"),
+              (np.asarray(curve["critical_current_density"]), "$J_{c0}$ (A/m$^2$), $T = 0$", "k")]
+    for ax, (y, label, color) in zip(axes[:, 0], panels):
+        ax.plot(g, y, color=color, lw=1.8)
+        ax.axvline(curve["file_value"], color="0.5", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    jc = np.asarray(curve["critical_current_density"], dtype=float)
+    axes[2, 0].set_yscale("log")
+    i = int(np.argmin(jc))
+    axes[2, 0].plot([g[i]], [jc[i]], "o", color="tab:orange", ms=6)
+    axes[0, 0].plot([], [], color="0.5", ls=":", label="the example file's $G_\\mathrm{int}$")
+    axes[0, 0].legend(frameon=False, fontsize=8)
+    axes[2, 0].set_xlabel("magnon interface conductance $G_\\mathrm{int}$ at 300 K ($\\Omega^{-1}$ m$^{-2}$)")
+    import textwrap
+
+    axes[2, 0].plot([], [], "o", color="tab:orange", ms=6, label="least $J_{c0}$ on the grid")
+    axes[2, 0].legend(frameon=False, fontsize=8)
+    fig.suptitle(f"{curve['device']}: more spin loss, more torque and more damping\n"
+                 + textwrap.fill(curve["statement"], 95), fontsize=8)
+    return save(fig, path)

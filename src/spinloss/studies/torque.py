@@ -102,6 +102,9 @@ def headline_torque_study(output_dir, examples_dir, *, progress=None) -> dict:
     say("spin-current profile ...")
     profile = spin_current_profile(stacks["py_nio"], stacks["py_sio2"])
     checks = torque_checks(table, curves)
+    say("damping and critical current versus the magnon interface conductance ...")
+    damping = damping_threshold_curve(ex / "py_nio_device.toml")
+    checks["critical_current_optimum"] = damping["statement"]
 
     files = {}
     files["table_json"] = out / "torque_table.json"
@@ -122,7 +125,8 @@ def headline_torque_study(output_dir, examples_dir, *, progress=None) -> dict:
     files["table_md"] = out / "torque_table.md"
     write_text_atomic(files["table_md"], table_markdown(table, reference))
     files["curves_json"] = out / "torque_curves.json"
-    write_text_atomic(files["curves_json"], json.dumps(to_jsonable({"curves": curves, "profile": profile}),
+    write_text_atomic(files["curves_json"], json.dumps(to_jsonable({"curves": curves, "profile": profile,
+                                                                    "damping_threshold": damping}),
                                                        allow_nan=False) + "\n")
 
     say("figures ...")
@@ -131,12 +135,61 @@ def headline_torque_study(output_dir, examples_dir, *, progress=None) -> dict:
     files["fig_profile"] = torque_plots.spin_current_profile_figure(profile, out / "spin_current_profile_py_nio.png")
     files["fig_table"] = torque_plots.torque_table_figure(table, reference, out / "torque_table.png",
                                                           control_zero=CONTROL_ZERO)
+    files["fig_damping_threshold"] = torque_plots.damping_threshold_figure(
+        damping, out / "xi_alpha_jc_vs_interface_conductance.png")
     files = {k: str(v) for k, v in files.items()}
     seconds = time.perf_counter() - t0
     say(f"done in {seconds:.1f} s ({len(files)} files)")
     return {"section": "torque", "title": "Spin-loss torque versus heavy-metal SOT",
             "table": table, "columns": TORQUE_COLUMNS, "reference": reference, "curves": curves,
-            "profile": profile, "checks": checks, "files": files, "seconds": seconds}
+            "profile": profile, "damping_threshold": damping, "checks": checks, "files": files,
+            "seconds": seconds}
+
+
+def damping_threshold_curve(device_file, conductances=None) -> dict:
+    """More spin loss also means more damping (docs/physics.md section 3, Onsager): xi_DL, the
+    effective damping alpha_eff = alpha + Delta alpha and the T = 0 instability current density
+    J_c0 = H_c / (H_DL per J), H_c = alpha_eff (h1 + h2)/2 (Sun's collinear threshold from the
+    energy curvatures), of the spin-loss device against the magnon interface conductance G_int
+    (an engine sweep). ``statement`` says whether J_c0 has an optimum (an interior minimum)."""
+    from ..cells.cell import curvature_field, instability_field
+    from ..device import Device
+    from ..grids import Axis
+    from ..sweep import evaluate_grid
+
+    base = Device.from_toml(device_file)
+    key = "interfaces.0.magnon_interface_conductance"
+    g = np.logspace(12, 17, 61) if conductances is None else np.asarray(conductances, dtype=float)
+    axis = Axis(key, g, g, "Ohm^-1 m^-2", "Ohm^-1 m^-2", True, "interface_conductance")
+    curvature = curvature_field(base)  # the magnet's energy landscape does not depend on G_int
+
+    def point(over):
+        dev = base.with_values(over)
+        damping = dev.damping_breakdown()
+        tq = dev.torque()
+        a_dl, _ = dev.field_per_current()
+        h_c = instability_field(curvature, damping["effective_damping"], tq.polarization, dev.easy_axis)
+        jc0 = h_c / abs(a_dl) if a_dl != 0 else np.inf
+        return {"xi_dl": tq.damping_like_efficiency, **damping, "critical_current_density": jc0}
+
+    run = evaluate_grid([axis], point, errors="raise").stacked()
+    jc = np.asarray(run["critical_current_density"], dtype=float)
+    i = int(np.argmin(jc))
+    g0 = float(base.stack.interfaces[base.stack.index(base.magnet_layer)].magnon_interface_conductance)
+    if 0 < i < g.size - 1:
+        statement = (f"J_c0 has an optimum: a minimum of {jc[i]:.3g} A/m^2 at G_int = {g[i]:.2g} Ohm^-1 m^-2 "
+                     f"(alpha_eff = {run['effective_damping'][i]:.4g}); beyond it the damping from the sink "
+                     "grows faster than the torque")
+    else:
+        statement = (f"no optimum of J_c0 between G_int = {g[0]:.1e} and {g[-1]:.1e} Ohm^-1 m^-2: its least "
+                     f"value {jc[i]:.3g} A/m^2 is at the {'upper' if i else 'lower'} end")
+    return {"device": base.stack.name, "key": key, "interface_conductance": g,
+            "xi_dl": np.asarray(run["xi_dl"], dtype=float),
+            "gilbert_damping": np.asarray(run["gilbert_damping"], dtype=float),
+            "spin_pumping_damping": np.asarray(run["spin_pumping_damping"], dtype=float),
+            "effective_damping": np.asarray(run["effective_damping"], dtype=float),
+            "critical_current_density": jc, "file_value": g0, "statement": statement,
+            "units": {"interface_conductance": "Ohm^-1 m^-2", "critical_current_density": "A/m^2"}}
 
 
 TABLE_NOTES = [
