@@ -138,6 +138,12 @@ class Pulse:
         w = self.width if width is None else width
         return self.rise_time + w + self.fall
 
+    def charge_duration(self, width=None):
+        """t_q = integral of j(t)/j0 dt (s) of the trapezoid: width + (rise + fall)/2, the duration
+        that gives the charge I t_q the supply delivers (its energy V_dd I t_q)."""
+        w = self.width if width is None else width
+        return w + (self.rise_time + self.fall) / 2.0
+
     @property
     def squared_duration(self) -> float:
         """:meth:`effective_duration` of the pulse itself (s)."""

@@ -13,13 +13,21 @@ Write path
 
 Access transistor (:data:`TECHNOLOGY_NODES`): sized so that the write current flows with the
 whole path within the supply, ``I (R_on + R_path) <= V_dd``, with ``R_on = r_on / W_tr`` and
-``W_tr >= max(W_min, I / i_on)``. Energy of one write (J)::
+``W_tr >= max(W_min, I / i_on)``. The energy of one write is four metrics (J), reported apart
+(docs/energy.md: which ratio each changes)::
 
-    E = I^2 (R_path + R_on) t_eff + E_peripheral,   t_eff = width + (rise + fall)/3
+    channel     = I^2 R_path t_eff              t_eff = width + (rise + fall)/3
+    transistor  = I^2 R_on t_eff
+    peripheral  = C_bl V_dd^2                    (the bit line charged once per write)
+    supply      = V_dd I t_q + peripheral        t_q   = width + (rise + fall)/2
 
-(``t_eff`` = integral of (I(t)/I)^2 dt of the trapezoid). ``E_peripheral = C_bl V_dd^2`` (bit
-line charged once per write). A path that cannot be driven (``I R_path >= V_dd``) or an MTJ
-above its breakdown-safe voltage makes the design fail with a reason.
+(``t_eff`` = integral of (I(t)/I)^2 dt, ``t_q`` = integral of I(t)/I dt of the trapezoid). The
+channel energy is the physics figure ("switching energy" in the SOT literature); the supply
+energy is the cost of the write in a cell (the driver dissipates V_dd - I (R_path + R_on)); the
+design search minimizes it (``energy_per_bit``). With the defaults r_on i_on = 0.3 V < V_dd the
+transistor is sized by its current drive, so the supply energy follows the current while the
+channel energy follows I^2 R. A path that cannot be driven (``I R_path >= V_dd``) or an MTJ above
+its breakdown-safe voltage makes the design fail with a reason.
 
 Readout (``[readout]``)
     ``kind = "mtj"`` (default for SOT and STT cells): ``tmr`` (AP/P - 1), ``resistance_area``
@@ -69,15 +77,18 @@ TECHNOLOGY_NODES = {
         "feature_size": 28e-9,
         "supply_voltage": 0.9,
         "on_current_per_width": 1.0e3,       # A/m = 1.0 mA/um
-        "on_resistance_width": 1.0e-3,       # Ohm m = 1 kOhm um (triode, V_gs = V_dd)
+        "on_resistance_width": 3.0e-4,       # Ohm m = 300 Ohm um (linear region, V_gs = V_dd)
         "min_transistor_width": 56e-9,       # 2F
         "bitline_capacitance": 50e-15,       # F
         "sources": {
             "supply_voltage": "[D] nominal core V_dd of 28 nm HKMG logic processes (0.85-1.0 V)",
             "on_current_per_width": "[D] NMOS I_on ~ 1 mA/um at V_dd for 28 nm HKMG (foundry "
                                     "HPM/HPC class); LP flavours give less: set it in [cell]",
-            "on_resistance_width": "[D] triode resistance x width ~ V_dd / I_on ~ 1 kOhm um (the "
-                                   "line through the saturation point, an upper estimate)",
+            "on_resistance_width": "[D] linear-region resistance x width at V_gs = V_dd: ~V_dsat / I_on "
+                                   "with V_dsat ~ 0.3 V of a short-channel device at V_dd = 0.9 V, "
+                                   "i.e. 300 Ohm um (it must be below V_dd / I_on = 900 Ohm um, else "
+                                   "the transistor is always sized to drop V_dd - I R and the channel's "
+                                   "resistance drops out of the cell energy)",
             "min_transistor_width": "[D] 2F",
             "bitline_capacitance": "[D] 256 cells per bit line x ~0.2 fF per cell (junction + wire)",
             "peripheral_energy": "[D] C_bl V_dd^2: the bit line charged once per write "
@@ -88,13 +99,13 @@ TECHNOLOGY_NODES = {
         "feature_size": 22e-9,
         "supply_voltage": 0.8,
         "on_current_per_width": 1.1e3,
-        "on_resistance_width": 0.75e-3,
+        "on_resistance_width": 2.5e-4,
         "min_transistor_width": 44e-9,
         "bitline_capacitance": 40e-15,
         "sources": {
             "supply_voltage": "[D] nominal V_dd of 22 nm FinFET/FD-SOI logic (0.8 V)",
             "on_current_per_width": "[D] ~1.1 mA/um effective width, typical of 22 nm nodes",
-            "on_resistance_width": "[D] ~ V_dd / I_on",
+            "on_resistance_width": "[D] ~ V_dsat / I_on, V_dsat ~ 0.27 V at V_dd = 0.8 V: 250 Ohm um",
             "min_transistor_width": "[D] 2F",
             "bitline_capacitance": "[D] 256 cells x ~0.16 fF",
             "peripheral_energy": "[D] C_bl V_dd^2",
@@ -311,9 +322,10 @@ def classify(device) -> dict:
     Returns ``mechanism`` (sot | stt), ``torque_source`` (heavy_metal: the torque is referred to a
     non-magnetic metal of the stack; self: the magnet's own current (the spin-loss geometry);
     measured: ``[torques]`` of the file), ``sink`` (an antiferromagnetic insulator touches the
-    magnet through an interface with a nonzero magnon conductance) and ``category``: spin_loss
-    (self torque with a sink), no_sink_control (self torque, no sink), heavy_metal_sot,
-    measured_sot or stt."""
+    magnet through an interface with a nonzero magnon conductance), ``sink_conductance`` (Ohm^-1
+    m^-2: the magnet's spin-pumping conductance into the stack where there is a sink, else 0) and
+    ``category``: spin_loss (self torque with a sink), no_sink_control (self torque, no sink),
+    heavy_metal_sot, measured_sot or stt."""
     stack = device.stack
     i = stack.index(device.magnet_layer)
     sink = False
@@ -336,7 +348,11 @@ def classify(device) -> dict:
         else:
             source = "self"
             category = "spin_loss" if sink else "no_sink_control"
-    return {"mechanism": mech, "torque_source": source, "sink": sink, "category": category}
+    conductance = 0.0
+    if sink:  # how strong the sink is: the magnet's spin-pumping conductance into the stack
+        conductance = float(np.real(np.asarray(device.transport().magnet(device.magnet_layer).pumping_conductance)))
+    return {"mechanism": mech, "torque_source": source, "sink": sink, "category": category,
+            "sink_conductance": conductance}
 
 
 def write_path(device, temperature=None, readout: ReadoutSpec | None = None) -> dict:
@@ -529,8 +545,12 @@ def _first_valid_hk(with_hk, hk_max, T, lo, f) -> float:
 
 @dataclass
 class CellReport(JsonResult):
-    """Figures of one cell at one write pulse (SI units). ``energy_per_bit`` = channel +
-    transistor + peripheral (J)."""
+    """Figures of one cell at one write pulse (SI units). The energies (J) of a write, each a metric
+    of its own (docs/energy.md): ``channel_energy`` I^2 R t_eff in the write path (the SOT
+    literature's "switching energy"), ``transistor_energy`` I^2 R_on t_eff in the access transistor,
+    ``peripheral_energy`` C_bl V_dd^2, ``supply_energy`` V_dd I t_q + peripheral (what the supply
+    delivers); ``energy_per_bit`` = ``supply_energy``; ``dissipated_energy`` = channel + transistor +
+    peripheral (<= supply: the rest heats the driver)."""
 
     write_current: float
     current_density: float
@@ -552,10 +572,20 @@ class CellReport(JsonResult):
     ok: bool = True
     reason: str | None = None
     details: dict = field(default_factory=dict)
+    supply_energy: float = float("nan")
+    dissipated_energy: float = float("nan")
+
+    @property
+    def energies(self) -> dict:
+        """The four metrics (J): ``channel``, ``transistor``, ``peripheral``, ``supply``."""
+        return {"channel": self.channel_energy, "transistor": self.transistor_energy,
+                "peripheral": self.peripheral_energy, "supply": self.supply_energy}
 
     def as_dict(self) -> dict:
         out = asdict(self)
-        out["units"] = {"write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
+        out["energies"] = self.energies
+        out["units"] = {"supply_energy": "J", "dissipated_energy": "J", "channel": "J", "transistor": "J",
+                        "peripheral": "J", "supply": "J", "write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
                         "effective_duration": "s", "write_latency": "s", "path_resistance": "Ohm",
                         "transistor_on_resistance": "Ohm", "transistor_width": "m",
                         "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J",
@@ -577,8 +607,10 @@ def cell_energy(device, current_density, pulse_width, *, temperature=None, cell:
     where not drivable), ``driven_transistor_energy`` I^2 R_on t_eff and ``driven_energy``
     channel + transistor + peripheral (the write as the sized transistor drives it, NaN where not
     drivable), ``ok`` (drivable and, for an MTJ path, within the barrier's voltage limit),
-    ``reason`` (None where ok), and ``transistor`` and ``energy``: the driven values where ok,
-    NaN elsewhere."""
+    ``reason`` (None where ok), ``supply`` V_dd I t_q + E_peripheral (t_q = integral of I/I0 dt,
+    :meth:`spinloss.device.Pulse.charge_duration`: the energy drawn from the supply), and
+    ``transistor`` and ``energy`` (= the supply energy, the cost of the write): the values where
+    ok, NaN elsewhere."""
     cell = cell or parse_cell(device)
     path = path or write_path(device, temperature, readout)
     j = np.abs(np.asarray(current_density, dtype=float))
@@ -614,7 +646,10 @@ def cell_energy(device, current_density, pulse_width, *, temperature=None, cell:
         else:
             ok[idx] = True
     driven = e_ch + e_tr + cell.peripheral_energy
-    return {"current": current, "energy": np.where(ok, driven, np.nan), "channel": e_ch,
+    # the supply delivers V_dd for the whole pulse: V_dd integral of I dt, whatever the path and the
+    # transistor drop (the excess is dissipated in the driver)
+    supply = cell.supply_voltage * current * p.charge_duration(w) + cell.peripheral_energy
+    return {"current": current, "energy": np.where(ok, supply, np.nan), "supply": supply, "channel": e_ch,
             "transistor": np.where(ok, e_tr, np.nan), "peripheral": cell.peripheral_energy, "ok": ok,
             "t_eff": t_eff, "resistance": r, "drivable": drivable, "transistor_width": width,
             "transistor_on_resistance": r_on, "driven_transistor_energy": e_tr, "driven_energy": driven,
@@ -649,12 +684,13 @@ def cell_report(device, current_density=None, pulse_width=None, *, temperature=N
         transistor_on_resistance=float(e["transistor_on_resistance"]) if drivable else None,
         transistor_width=width, channel_energy=float(e["channel"]),
         transistor_energy=float(e["driven_transistor_energy"]), peripheral_energy=cell.peripheral_energy,
-        energy_per_bit=float(e["driven_energy"]), read_current=rd["read_current"],
+        energy_per_bit=float(e["supply"]) if drivable else float("nan"), read_current=rd["read_current"],
         read_disturb_probability=rd["read_disturb_probability"], thermal_stability=delta,
         retention_time=ret.mean_dwell_time, cell_area=cell_area(device, cell, width),
         ok=bool(e["ok"]), reason=e["reason"][()],
         details={"write_path": {k: v for k, v in path.items()}, "readout": asdict(readout),
                  "cell": {k: v for k, v in asdict(cell).items() if k != "sources"},
                  "sources": {**cell.sources, **{k: READOUT_SOURCES[k] for k in READOUT_SOURCES}},
-                 "read": rd, "temperature": T, "settle_time": settle_time,
-                 "supply_energy_bound": cell.supply_voltage * current * t_eff})
+                 "read": rd, "temperature": T, "settle_time": settle_time},
+        supply_energy=float(e["supply"]) if drivable else float("nan"),
+        dissipated_energy=float(e["driven_energy"]))

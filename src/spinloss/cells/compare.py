@@ -41,7 +41,7 @@ from ..config import check_keys, read_toml, require
 from ..errors import ConfigError, Interrupted, SpinlossInputError
 from ..io import JsonResult
 from ..progress import note
-from .design import STANDARD, DesignResult, SearchSettings, Targets, design, energy_at
+from .design import STANDARD, DesignResult, SearchSettings, Targets, design, energy_at, same_magnet
 
 COMPARE_KEYS = {"reference", "targets", "designs"}
 TARGET_KEYS = {"write_error_rate", "retention", "temperature", "thermal_stability"}
@@ -143,7 +143,9 @@ class ComparisonResult(JsonResult):
         return {"reference": self.reference, "targets": self.targets, "designs": self.rows,
                 "interrupted": self.interrupted,
                 "seconds": self.seconds,
-                "units": {"seconds": "s", "energy_per_bit": "J", "write_current": "A", "pulse_width": "s",
+                "units": {"seconds": "s", "supply_energy": "J", "channel": "J", "transistor": "J",
+                          "peripheral": "J", "supply": "J", "energy_per_bit": "J", "write_current": "A",
+                          "pulse_width": "s",
                           "write_latency": "s", "cell_area": "m^2", "current_density": "A/m^2",
                           "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J"},
                 "details": [r.to_json() for r in self.results]}
@@ -188,13 +190,25 @@ def compare(comp: Comparison, settings: SearchSettings = STANDARD, *, progress=N
     return ComparisonResult(comp.reference, tj, results, rows, time.perf_counter() - t0)
 
 
+#: The energy metrics whose ratios a comparison reports (docs/energy.md): the channel Joule energy
+#: (the physics figure) and the energy drawn from the supply (the cost in a cell).
+ADVANTAGE_METRICS = ("channel", "supply")
+
+
 def comparison_rows(results, reference: str) -> list:
+    """One row per design: the contract keys, the four ``energies`` (J) and the ``advantages``
+    E_ref/E per metric of :data:`ADVANTAGE_METRICS` (None where a design or the reference cannot
+    meet the targets). ``advantage`` and ``ratio_to_reference`` are those of the supply energy
+    (``energy_per_bit``)."""
     ref = next((r for r in results if r.name == reference), None)
-    e_ref = ref.energy_per_bit if ref is not None and ref.meets_targets else None
-    ch_ref = ref.channel_energy if ref is not None and ref.meets_targets else None
+    ref_e = ref.energies if ref is not None and ref.meets_targets else None
+    e_ref = ref.energy_per_bit if ref_e else None
+    ch_ref = ref.channel_energy if ref_e else None
     rows = []
     for r in results:
         ok = r.meets_targets
+        energies = r.energies
+        advantages = {m: (ref_e[m] / energies[m]) if ok and ref_e and energies[m] else None for m in ADVANTAGE_METRICS}
         row = {"name": r.name, "meets_targets": ok, "reason": r.reason,
                "energy_per_bit": r.energy_per_bit if ok else None,
                "write_current": r.write_current if ok else None,
@@ -203,11 +217,14 @@ def comparison_rows(results, reference: str) -> list:
                "thermal_stability": r.thermal_stability if ok else None,
                "ratio_to_reference": (r.energy_per_bit / e_ref) if ok and e_ref else None}
         row.update({
-            "advantage": (e_ref / r.energy_per_bit) if ok and e_ref else None,
+            "energies": energies,
+            "advantages": advantages,
+            "advantage": advantages["supply"],
             "channel_energy": r.channel_energy if ok else None,
             "channel_ratio_to_reference": (r.channel_energy / ch_ref) if ok and ch_ref else None,
             "transistor_energy": r.transistor_energy if ok else None,
             "peripheral_energy": r.peripheral_energy if ok else None,
+            "supply_energy": r.supply_energy if ok else None,
             "current_density": r.current_density if ok else None,
             "write_latency": r.write_latency if ok else None,
             "cell_area": r.cell_area if ok else None,
@@ -428,24 +445,60 @@ def retention_scaling(comp: Comparison, names, sizes) -> dict:
 
 
 def verdict(result: ComparisonResult, maps: list) -> list:
-    """Plain statements: who beats whom by how much at the file's parameters, and where 3x holds."""
-    rows = {r["name"]: r for r in result.rows}
-    ok = {n: r for n, r in rows.items() if r["meets_targets"]}
+    """One plain sentence for each reading of the claim (docs/energy.md), from the designs' physics
+    (their category and free layer, never their names), in both metrics: the channel Joule energy
+    I^2 R t (the SOT literature's switching energy) and the energy drawn from the supply (a cell's
+    cost). Readings: spin loss versus the same magnet without a sink, versus the same magnet on a
+    heavy metal, versus STT, and a weak versus a strong sink; then each map's statement."""
+    ok = {r.name: r for r in result.results if r.meets_targets}
+    by_name = {r.name: r for r in result.results}
+
+    def cat(r):
+        return (r.classification or {}).get("category")
+
+    def ratios(a, b) -> str:
+        ea, eb = a.energies, b.energies
+        return (f"{eb['channel'] / ea['channel']:.3g}x in channel Joule energy (I^2 R t) and "
+                f"{eb['supply'] / ea['supply']:.3g}x in supply energy")
+
+    def beats(a, b, metric="channel") -> str:
+        return "needs less energy than" if a.energies[metric] < b.energies[metric] else "needs more energy than"
+
     out = []
-    category = {r.name: (r.classification or {}).get("category") for r in result.results}
-    spin = [n for n in ok if category.get(n) == "spin_loss"]
-    refs = [n for n in ok if n not in spin]
+    spin = [r for r in result.results if cat(r) == "spin_loss"]
     for s in spin:
-        for ref in refs:
-            a = ok[ref]["energy_per_bit"] / ok[s]["energy_per_bit"]
-            ach = ok[ref]["channel_energy"] / ok[s]["channel_energy"]
-            word = ("beats" if a >= 1 else "loses to")
-            three = " (3x or more)" if a >= 3 else ""
-            out.append(f"{s} {word} {ref}: advantage {a:.3g}x in cell energy{three}, {ach:.3g}x in channel "
-                       "Joule energy alone.")
-    for n, r in rows.items():
-        if not r["meets_targets"]:
-            out.append(f"{n}: cannot meet the targets ({r['reason']}).")
+        label = f"{s.name} (spin loss)"
+        if s.name not in ok:
+            out.append(f"{label} cannot be written at the targets: {s.reason}.")
+            continue
+        for c in (r for r in result.results if cat(r) == "no_sink_control" and same_magnet(r.magnet, s.magnet)):
+            if c.name in ok:
+                out.append(f"Versus the same magnet without a sink ({c.name}): {label} {beats(s, c)} it, "
+                           f"advantage {ratios(s, c)}.")
+            else:
+                out.append(f"Versus the same magnet without a sink ({c.name}): the control cannot be written "
+                           f"({c.reason}); only the sink makes the magnet writable by its own current.")
+        for h in (r for r in result.results if cat(r) == "heavy_metal_sot" and same_magnet(r.magnet, s.magnet)):
+            ref_layer = (h.torque or {}).get("reference_layer", "a heavy metal")
+            if h.name in ok:
+                out.append(f"Versus the same magnet on {ref_layer} ({h.name}): {label} {beats(s, h)} it in channel "
+                           f"Joule energy; advantage {ratios(s, h)} (above 1: spin loss wins).")
+            else:
+                out.append(f"Versus the same magnet on {ref_layer} ({h.name}): that design cannot be written "
+                           f"({h.reason}).")
+        for t in (r for r in result.results if cat(r) == "stt"):
+            if t.name in ok:
+                out.append(f"Versus STT ({t.name}, its own MTJ magnet): advantage {ratios(s, t)}.")
+        stronger = [r for r in spin if r is not s and same_magnet(r.magnet, s.magnet)
+                    and (r.classification or {}).get("sink_conductance", 0) > (s.classification or {}).get("sink_conductance", 0)]
+        for r in stronger:
+            gs, gr = s.classification["sink_conductance"], r.classification["sink_conductance"]
+            if r.name in ok:
+                out.append(f"A weak versus a strong sink ({s.name}, G_p = {gs:.2g} vs {r.name}, G_p = {gr:.2g} "
+                           f"Ohm^-1 m^-2): the stronger sink's advantage is {ratios(r, s)}.")
+    for n, r in by_name.items():
+        if not r.meets_targets and cat(r) != "spin_loss":
+            out.append(f"{n}: cannot meet the targets ({r.reason}).")
     for m in maps:
         out.append(m.get("statement", ""))
-    return out
+    return [x for x in out if x]

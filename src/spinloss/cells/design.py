@@ -144,6 +144,7 @@ class DesignResult(JsonResult):
     cell_area: float | None = None
     damping_like_field: float | None = None
     channel_energy: float | None = None
+    supply_energy: float | None = None
     transistor_energy: float | None = None
     peripheral_energy: float | None = None
     read_current: float | None = None
@@ -154,16 +155,28 @@ class DesignResult(JsonResult):
     torque: dict = field(default_factory=dict)
     cell: dict = field(default_factory=dict)
     classification: dict = field(default_factory=dict)
+    magnet: dict = field(default_factory=dict)
     seconds: float = 0.0
     device: object = field(default=None, repr=False)
 
+    @property
+    def energies(self) -> dict | None:
+        """The four energy metrics of the chosen write (J): ``channel``, ``transistor``,
+        ``peripheral``, ``supply`` (docs/energy.md); None when the targets are not met."""
+        if not self.meets_targets:
+            return None
+        return {"channel": self.channel_energy, "transistor": self.transistor_energy,
+                "peripheral": self.peripheral_energy, "supply": self.supply_energy}
+
     def as_dict(self) -> dict:
         out = {k: v for k, v in asdict(self).items() if k != "device"}
+        out["energies"] = self.energies
         out["units"] = UNITS
         return out
 
 
-UNITS = {"seconds": "s", "energy_per_bit": "J", "write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
+UNITS = {"seconds": "s", "supply_energy": "J", "channel": "J", "transistor": "J", "peripheral": "J",
+         "supply": "J", "energy_per_bit": "J", "write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
          "write_latency": "s", "cell_area": "m^2", "damping_like_field": "A/m", "retention_time": "s",
          "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J", "read_current": "A",
          "temperature": "K"}
@@ -435,10 +448,11 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
           "thermal_stability": targets.delta, "temperature": T}
 
     classification = classify(device)
+    free_layer = describe_magnet(device)
 
     def fail(reason, **kw):
         return DesignResult(name=name, meets_targets=False, reason=reason, targets=tj,
-                            classification=classification, seconds=time.perf_counter() - t0, **kw)
+                            classification=classification, magnet=free_layer, seconds=time.perf_counter() - t0, **kw)
 
     cell = parse_cell(device)
     parse_readout(device)
@@ -521,10 +535,25 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
         write_error_rate=check.write_error_rate, wer_uncertainty=check.uncertainty, wer_method=check.method,
         thermal_stability=rep.thermal_stability, retention_time=rep.retention_time,
         write_latency=rep.write_latency, cell_area=rep.cell_area, damping_like_field=h,
-        channel_energy=rep.channel_energy, transistor_energy=rep.transistor_energy,
+        channel_energy=rep.channel_energy, transistor_energy=rep.transistor_energy, supply_energy=rep.supply_energy,
         peripheral_energy=rep.peripheral_energy, read_current=rep.read_current,
         read_disturb_probability=rep.read_disturb_probability, targets=tj,
-        classification=classification, seconds=time.perf_counter() - t0, device=sized, **common)
+        classification=classification, magnet=free_layer, seconds=time.perf_counter() - t0, device=sized, **common)
+
+
+def describe_magnet(device) -> dict:
+    """The free layer of a design as the comparison pairs designs ("the same magnet"): its material,
+    thickness (m), shape, length and width (m) as given in the file (before iso-Delta sizing)."""
+    g = device.geometry
+    return {"material": device.layer.material.name, "thickness": g.thickness, "shape": g.shape,
+            "length": g.length, "width": g.width}
+
+
+def same_magnet(a: dict, b: dict) -> bool:
+    """Two designs have the same free layer (material, thickness, shape, lateral size; 1e-9 rel)."""
+    if not a or not b or a.get("material") != b.get("material") or a.get("shape") != b.get("shape"):
+        return False
+    return all(abs(a[k] - b[k]) <= 1e-9 * max(abs(a[k]), abs(b[k])) for k in ("thickness", "length", "width"))
 
 
 def _clean_curve(curve):
@@ -534,8 +563,8 @@ def _clean_curve(curve):
 def energy_at(device, drive_fields: dict, targets: Targets, cell: CellSpec | None = None) -> dict:
     """Least energy of ``device`` given the required H_DL per pulse width (``{width: H_DL}``) of its
     magnet (a design curve reused, e.g. for maps over transport parameters). Returns
-    ``{"energy_per_bit", "pulse_width", "write_current", "current_density"}`` (None if no torque or
-    no drivable width)."""
+    ``{"energy_per_bit", "pulse_width", "write_current", "current_density", "energies"}`` (None if no
+    torque or no drivable width; ``energies`` the four metrics at the least-energy width)."""
     T = targets.temperature
     cell = cell or parse_cell(device)
     a_dl, _ = device.field_per_current(T)
@@ -551,5 +580,7 @@ def energy_at(device, drive_fields: dict, targets: Targets, cell: CellSpec | Non
         if e["ok"] and (best is None or float(e["energy"]) < best["energy_per_bit"]):
             best = {"energy_per_bit": float(e["energy"]), "pulse_width": w,
                     "write_current": float(e["current"]), "current_density": j,
-                    "channel_energy": float(e["channel"])}
+                    "channel_energy": float(e["channel"]),
+                    "energies": {"channel": float(e["channel"]), "transistor": float(e["transistor"]),
+                                 "peripheral": float(e["peripheral"]), "supply": float(e["supply"])}}
     return best or {"energy_per_bit": None, "pulse_width": None, "write_current": None, "current_density": None}
