@@ -56,7 +56,8 @@ class Interface:
             transverse spin that crosses into the magnet's own transverse channel,
             Q_F = G_t (psi_N - psi_F) (K.-W. Kim's transmitted mixing conductance).
         spin_conductance: G (Ohm^-1 m^-2) for the longitudinal channel of metal/metal interfaces
-            (inf: u continuous).
+            (inf: u continuous); at a metal/perfect-sink interface, the conductance of every spin
+            component into the sink (Q = G u, the sink at u = 0; finite).
         magnon_interface_conductance: G_int (Ohm^-1 m^-2) of a metal/AFI (or AFI/AFI) interface at
             the reference temperature: Q = G_int (u - u_m).
         specified: keys given in the file (the rest are library defaults).
@@ -195,6 +196,14 @@ class Stack:
             layers.append(Layer(lname, material, thickness))
         if not any(l.kind == "ferromagnet" for l in layers):
             raise ConfigError(source, "layers", "no ferromagnetic layer (a stack needs at least one magnet)")
+        for i, l in enumerate(layers):
+            if l.kind != "spin_sink":
+                continue
+            for k in (i - 1, i + 1):
+                if 0 <= k < len(layers) and not (layers[k].material.is_metal or layers[k].kind == "insulator"):
+                    raise ConfigError(source, f"layers[{i}]", f"a perfect spin sink ({l.name}) must touch a "
+                                      f"metal (or an insulator), not a {layers[k].kind.replace('_', ' ')} "
+                                      f"({layers[k].name}): it is the boundary condition of a metal's spin")
 
         interfaces = build_interfaces(layers, raw.get("interfaces", []), lib, source=source)
         stack = cls(name=name, layers=tuple(layers), interfaces=tuple(interfaces),
@@ -439,6 +448,12 @@ def build_interfaces(layers: list[Layer], interfaces_raw, lib: MaterialLibrary, 
                 raise ConfigError(source, where, "transmitted_mixing_conductance must not exceed the real part of "
                                   "spin_mixing_conductance (the interface would create spin: G_mix - G_t is "
                                   "what it absorbs)")
+        if pair == "metal_spin_sink" and vals["spin_conductance"] is None:
+            raise ConfigError(source, f"interface {a.name}/{b.name}", "spin_conductance missing and no library default")
+        if pair == "metal_spin_sink" and np.any(np.isinf(np.asarray(vals["spin_conductance"], dtype=float))):
+            where = f"interfaces[{given[i][0]}]" if i in given else f"interface {a.name}/{b.name}"
+            raise ConfigError(source, f"{where}.spin_conductance", "must be finite for a perfect sink (an "
+                              "infinite conductance pumps spin out of the magnet without limit: alpha -> inf)")
         if pair == "metal_antiferromagnetic_insulator" and vals["magnon_interface_conductance"] is None:
             raise ConfigError(source, f"interface {a.name}/{b.name}", "magnon_interface_conductance missing and no library default")
         out.append(Interface(i, a.name, b.name, kinds, specified=specified, **vals))

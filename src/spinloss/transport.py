@@ -685,6 +685,10 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
         kinds = {a.kind, b.kind}
         if itf.is_reflecting:
             return np.zeros(n, dtype=complex)
+        if "spin_sink" in kinds:
+            # perfect sink (zero accumulation) behind the interface: one conductance for every
+            # spin component, so the longitudinal and transverse channels see the same G
+            return flat(itf.spin_conductance).astype(complex)
         if "antiferromagnetic_insulator" in kinds:
             G = flat(itf.magnon_interface_conductance).astype(float)
             if a.kind == "antiferromagnetic_insulator" and b.kind == "antiferromagnetic_insulator":
@@ -710,6 +714,9 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
                 status.append("insulator"); c.append(None); lam.append(None); src.append(None)
             elif i == reservoir:
                 status.append("reservoir"); c.append(None); lam.append(None); src.append(None)
+            elif l.kind == "spin_sink":
+                # the perfect sink: a node at zero spin accumulation behind its interface
+                status.append("grounded"); c.append(None); lam.append(None); src.append(None)
             elif l.kind == "antiferromagnetic_insulator":
                 _, lam_m, sig_m, _ = afi_params[i]
                 status.append("active"); c.append(sig_m); lam.append(lam_m); src.append(np.zeros(n))
@@ -822,7 +829,16 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
             pumping_conductance=g_pump.reshape(shape),
             spin_pumping_damping=spin_pumping_damping(g_pump.real, ms, d[i]).reshape(shape)))
 
-    # Spin balance of the transverse channel: torque + spin flip + magnon relaxation = generated (0).
+    # Spin balance of the transverse channel: torque + spin flip + magnon relaxation + what the
+    # perfect sinks take = generated (0).
+    for i, l in enumerate(layers):
+        if l.kind == "spin_sink":
+            inflow = np.zeros(n, dtype=complex)
+            if i - 1 >= 0 and tch.status[i - 1] == "active":
+                inflow = inflow + tsides[i - 1]["Q_t"]
+            if i + 1 < L and tch.status[i + 1] == "active":
+                inflow = inflow - tsides[i + 1]["Q_b"]
+            balance_terms.append(inflow)
     flip_terms = []
     for i, s in enumerate(tch.status):
         if s != "active":

@@ -321,8 +321,8 @@ def classify(device) -> dict:
 
     Returns ``mechanism`` (sot | stt), ``torque_source`` (heavy_metal: the torque is referred to a
     non-magnetic metal of the stack; self: the magnet's own current (the spin-loss geometry);
-    measured: ``[torques]`` of the file), ``sink`` (an antiferromagnetic insulator touches the
-    magnet through an interface with a nonzero magnon conductance), ``sink_conductance`` (Ohm^-1
+    measured: ``[torques]`` of the file), ``sink`` (an antiferromagnetic insulator or a perfect
+    spin sink touches the magnet through an interface with a nonzero conductance), ``sink_conductance`` (Ohm^-1
     m^-2: the magnet's spin-pumping conductance into the stack where there is a sink, else 0) and
     ``category``: spin_loss (self torque with a sink), no_sink_control (self torque, no sink),
     heavy_metal_sot, measured_sot or stt."""
@@ -334,6 +334,8 @@ def classify(device) -> dict:
             itf = stack.interfaces[g]
             if "antiferromagnetic_insulator" in itf.kinds and itf.magnon_interface_conductance is not None:
                 sink = sink or bool(np.any(np.asarray(itf.magnon_interface_conductance, dtype=float) > 0))
+            if "spin_sink" in itf.kinds and itf.spin_conductance is not None:   # a perfect sink
+                sink = sink or bool(np.any(np.asarray(itf.spin_conductance, dtype=float) > 0))
     mech = mechanism(device)
     if mech == "stt":
         source, category = "spin_polarized_current", "stt"

@@ -19,7 +19,7 @@ from ..config import check_keys
 from ..errors import ConfigError
 from ..units import to_si
 
-KINDS = ("ferromagnet", "normal_metal", "antiferromagnetic_insulator", "insulator")
+KINDS = ("ferromagnet", "normal_metal", "antiferromagnetic_insulator", "insulator", "spin_sink")
 
 #: Material keys: (dimension, allowed kinds, rule). Rules: "pos" > 0, "nonneg" >= 0,
 #: "any" finite, "pos_or_inf" > 0 or inf, "nonneg_or_inf" >= 0 or inf, "unit" in [0, 1).
@@ -69,6 +69,9 @@ REQUIRED = {
     "antiferromagnetic_insulator": ("neel_temperature", "magnon_diffusion_length",
                                     "magnon_spin_conductivity"),
     "insulator": (),
+    # a perfect spin sink: a reservoir held at zero spin accumulation (docs/physics.md sec. 3.8);
+    # it has no bulk parameters, the interface in front of it sets how much spin it takes
+    "spin_sink": (),
 }
 
 _META_KEYS = ("kind", "aliases", "references", "name", "description")
@@ -117,7 +120,8 @@ class Material:
 
     Attributes (absent ones are None):
         name: library name.
-        kind: ferromagnet | normal_metal | antiferromagnetic_insulator | insulator.
+        kind: ferromagnet | normal_metal | antiferromagnetic_insulator | insulator | spin_sink (a
+            perfect sink: zero spin accumulation, no bulk parameters).
         resistivity: Ohm*m.
         spin_hall_angle: spin Hall (metals) or spin-Hall-like (ferromagnets) angle theta; Q_z,y = theta J_x.
         spin_anomalous_hall_angle: ferromagnets: source polarized along m, Q_z = theta_AH J_x (m.y) m.
@@ -253,6 +257,9 @@ def interface_kind_pair(kind_a: str, kind_b: str) -> str | None:
     kinds = {kind_a, kind_b}
     if "insulator" in kinds:
         return None
+    if "spin_sink" in kinds:
+        # only a metal passes spin into a perfect sink (the stack refuses other neighbours)
+        return "metal_spin_sink"
     if "antiferromagnetic_insulator" in kinds:
         return "metal_antiferromagnetic_insulator"
     if kinds == {"ferromagnet", "normal_metal"}:
@@ -272,7 +279,8 @@ def _read_toml(path: str, *, source_for_errors: str) -> dict:
 INTERFACE_PAIRS = {"metal_ferromagnet": ("spin_mixing_conductance", "transmitted_mixing_conductance",
                                          "spin_conductance"),
                    "metal_metal": ("spin_mixing_conductance", "spin_conductance"),
-                   "metal_antiferromagnetic_insulator": ("magnon_interface_conductance",)}
+                   "metal_antiferromagnetic_insulator": ("magnon_interface_conductance",),
+                   "metal_spin_sink": ("spin_conductance",)}
 
 
 def _build_library(paths: list[str]) -> MaterialLibrary:
