@@ -41,11 +41,11 @@ from ..config import check_keys, read_toml, require
 from ..errors import ConfigError, Interrupted, SpinlossInputError
 from ..io import JsonResult
 from ..progress import note
-from .design import STANDARD, DesignResult, SearchSettings, Targets, design, energy_at, same_magnet
+from .design import STANDARD, DesignResult, DriveCurves, SearchSettings, Targets, design, energy_at, same_magnet
 
 COMPARE_KEYS = {"reference", "targets", "designs"}
 TARGET_KEYS = {"write_error_rate", "retention", "temperature", "thermal_stability"}
-DESIGN_KEYS = {"name", "device", "set"}
+DESIGN_KEYS = {"name", "device", "set", "optimize"}
 
 #: Keys of the JSON contract, in order.
 CONTRACT_KEYS = ("name", "meets_targets", "reason", "energy_per_bit", "write_current", "pulse_width",
@@ -60,6 +60,7 @@ class DesignEntry:
     name: str
     device: Path
     overrides: dict
+    optimize: object = None      # grids.Axis of a transport key: least-energy value within the range
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,21 @@ def load_comparison(path, *, target_overrides: dict | None = None) -> Comparison
         ov = d.get("set", {})
         if not isinstance(ov, dict):
             raise ConfigError(src, f"{pre}.set", "must be a table of KEY = VALUE overrides")
-        out.append(DesignEntry(name, p, dict(ov)))
+        opt = d.get("optimize")
+        axis = None
+        if opt is not None:
+            if not isinstance(opt, dict) or len(opt) != 1:
+                raise ConfigError(src, f"{pre}.optimize", "must be a table with one KEY = \"START:STOP:NUM[:log]\" "
+                                  "(e.g. {\"Pt.thickness\" = \"2 nm:10 nm:9\"})")
+            from ..grids import parse_range
+
+            (okey, ospec), = opt.items()
+            axis = parse_range(ospec, okey, source=src)
+            if axis.values.size < 2:
+                raise ConfigError(src, f"{pre}.optimize.{okey}", "give at least two values to choose from")
+            if okey in ov:
+                raise ConfigError(src, f"{pre}.optimize.{okey}", "also given in set")
+        out.append(DesignEntry(name, p, dict(ov), axis))
     if reference not in names:
         raise ConfigError(src, "reference", f"{reference!r} is not one of the designs ({', '.join(sorted(names))})")
     return Comparison(src, reference, targets, tuple(out))
@@ -138,10 +153,11 @@ class ComparisonResult(JsonResult):
     seconds: float = 0.0
 
     interrupted: bool = False
+    settings: SearchSettings = STANDARD   # the design search's settings (maps reuse them)
 
     def as_dict(self) -> dict:
         return {"reference": self.reference, "targets": self.targets, "designs": self.rows,
-                "interrupted": self.interrupted,
+                "interrupted": self.interrupted, "search_settings": self.settings.to_json(),
                 "seconds": self.seconds,
                 "units": {"seconds": "s", "supply_energy": "J", "channel": "J", "transistor": "J",
                           "peripheral": "J", "supply": "J", "energy_per_bit": "J", "write_current": "A",
@@ -171,10 +187,13 @@ def compare(comp: Comparison, settings: SearchSettings = STANDARD, *, progress=N
     for entry in todo:
         try:
             dev = comp.load_device(entry)
-            res = design(dev, comp.targets, settings, name=entry.name, progress=progress)
+            if entry.optimize is not None:
+                res = optimized_design(dev, entry, comp.targets, settings, progress=progress)
+            else:
+                res = design(dev, comp.targets, settings, name=entry.name, progress=progress)
         except KeyboardInterrupt:
             partial = ComparisonResult(comp.reference, tj, results, comparison_rows(results, comp.reference),
-                                       time.perf_counter() - t0, interrupted=True)
+                                       time.perf_counter() - t0, interrupted=True, settings=settings)
             raise Interrupted(partial, f"{len(results)} of {len(todo)} designs finished "
                                        f"({', '.join(r.name for r in results) or 'none'})") from None
         except (ConfigError, SpinlossInputError):
@@ -187,7 +206,47 @@ def compare(comp: Comparison, settings: SearchSettings = STANDARD, *, progress=N
         note(progress, "compare", f"{entry.name}: {msg} ({res.seconds:.1f} s)")
         results.append(res)
     rows = comparison_rows(results, comp.reference)
-    return ComparisonResult(comp.reference, tj, results, rows, time.perf_counter() - t0)
+    return ComparisonResult(comp.reference, tj, results, rows, time.perf_counter() - t0, settings=settings)
+
+
+def optimized_design(device, entry: DesignEntry, targets: Targets, settings: SearchSettings = STANDARD, *,
+                     progress=None) -> DesignResult:
+    """The design of ``device`` at the least-energy value of ``entry.optimize`` (a transport key,
+    e.g. a heavy metal's thickness) within its range (docs/energy.md, "Like for like"). The file's
+    value is designed first (sizing, drive curves); each candidate's energy then comes from the
+    drive curves at its own alpha_eff (:class:`~spinloss.cells.design.DriveCurves`: no new WER
+    search unless alpha_eff leaves the nodes); the least supply energy wins and is designed again
+    in full (re-check included). The result's ``optimization`` lists every candidate."""
+    axis = entry.optimize
+    first = design(device, targets, settings, name=entry.name, progress=progress)
+    if first.device is None or not first.curve:
+        return first
+    _check_map_key(first.device, axis.key, source=str(entry.device))
+    curves = DriveCurves(first.device, targets, settings, [c["pulse_width"] for c in first.curve], progress=progress)
+    rows = []
+    for v, shown in zip(axis.values, axis.display):
+        try:
+            e = energy_at(first.device.with_values({axis.key: float(v)}), curves, targets)
+        except ConfigError as exc:
+            raise SpinlossInputError(str(entry.device), f"optimize.{axis.key}", str(exc)) from None
+        rows.append({"value": float(v), "display": float(shown), "energy_per_bit": e["energy_per_bit"],
+                     "channel_energy": (e.get("energies") or {}).get("channel"),
+                     "pulse_width": e["pulse_width"], "effective_damping": e["effective_damping"]})
+        note(progress, "compare", f"{entry.name}: {axis.key} = {shown:.4g} {axis.unit}: "
+             + (f"E = {e['energy_per_bit']:.4g} J" if e["energy_per_bit"] is not None else "cannot be written"))
+    usable = [r for r in rows if r["energy_per_bit"] is not None]
+    info = {"key": axis.key, "unit": axis.unit, "candidates": rows, "metric": "supply",
+            "damping_nodes": len(curves.nodes)}
+    if not usable:
+        first.optimization = {**info, "chosen": None, "at_edge": False}
+        return first
+    best = min(usable, key=lambda r: r["energy_per_bit"])
+    i = rows.index(best)
+    final = design(device.with_values({axis.key: best["value"]}), targets, settings, name=entry.name,
+                   progress=progress)
+    final.optimization = {**info, "chosen": best["value"], "chosen_display": best["display"],
+                          "at_edge": i in (0, len(rows) - 1)}
+    return final
 
 
 #: The energy metrics whose ratios a comparison reports (docs/energy.md): the channel Joule energy
@@ -231,6 +290,8 @@ def comparison_rows(results, reference: str) -> list:
             "wer_uncertainty": r.wer_uncertainty if ok else None,
             "wer_method": r.wer_method if ok else None,
             "category": (r.classification or {}).get("category"),
+            "optimized": ({r.optimization["key"]: r.optimization.get("chosen")} if r.optimization else None),
+            "effective_damping": r.effective_damping,
             "damping_like_efficiency": r.torque.get("damping_like_efficiency") if r.torque else None,
             "reference_layer": r.torque.get("reference_layer") if r.torque else None,
         })
@@ -259,11 +320,11 @@ def parse_axis(item: str):
     return parse_vary_item(item)
 
 
-def _check_map_key(device, key):
+def _check_map_key(device, key, source="<command line>"):
     parts = key.split(".")
     if parts[0] in ("magnet", "geometry", "field", "pulse", "cell", "readout", "torques") or \
             (parts[0] == device.magnet_layer and len(parts) == 2 and parts[1] in MAGNET_KEY_SUFFIXES):
-        raise SpinlossInputError("<command line>", key,
+        raise SpinlossInputError(source, key,
                                  "a map key must leave the magnet unchanged (transport keys only: spin "
                                  "Hall angles, resistivities, conductances, AFI or heavy-metal thickness); "
                                  "compare separate designs or use the scaling study for magnet keys")
@@ -283,15 +344,41 @@ class EnergyMap(JsonResult):
     reference_energy: float
     nominal_advantage: float | None
     statement: str = ""
+    channel_energy: np.ndarray | None = None       # (n1, n2) J, the channel Joule energy I^2 R t
+    channel_advantage: np.ndarray | None = None    # E_ref,channel / E_channel
+    reference_channel_energy: float | None = None
+    effective_damping: np.ndarray | None = None    # (n1, n2) alpha_eff at each point
+    nominal_channel_advantage: float | None = None
+
+    def metric(self, name: str) -> "EnergyMap":
+        """The same map in another energy metric (``supply``: this one; ``channel``)."""
+        if name == "supply":
+            return self
+        from dataclasses import replace as _replace
+
+        return _replace(self, energy=self.channel_energy, advantage=self.channel_advantage,
+                        reference_energy=self.reference_channel_energy, nominal_advantage=self.nominal_channel_advantage)
 
     def as_dict(self) -> dict:
-        return {"design": self.design, "reference": self.reference, "keys": list(self.keys),
-                "values": [v.tolist() for v in self.values], "energy_per_bit": self.energy.tolist(),
-                "advantage": self.advantage.tolist(), "reference_energy": self.reference_energy,
-                "nominal_advantage": self.nominal_advantage, "statement": self.statement,
-                "fraction_at_least_1x": float(np.nanmean(self.advantage >= 1)),
-                "fraction_at_least_3x": float(np.nanmean(self.advantage >= 3)),
-                "units": {"energy_per_bit": "J", "values": list(self.units)}}
+        def fractions(a):
+            a = np.where(np.isfinite(a), a, 0.0)
+            return {"fraction_at_least_1x": float(np.mean(a >= 1)), "fraction_at_least_3x": float(np.mean(a >= 3))}
+
+        out = {"design": self.design, "reference": self.reference, "keys": list(self.keys),
+               "values": [v.tolist() for v in self.values], "energy_per_bit": self.energy.tolist(),
+               "advantage": self.advantage.tolist(), "reference_energy": self.reference_energy,
+               "nominal_advantage": self.nominal_advantage, "statement": self.statement,
+               **fractions(self.advantage),
+               "units": {"energy_per_bit": "J", "channel_energy": "J", "values": list(self.units)}}
+        if self.channel_advantage is not None:
+            out["advantages"] = {"supply": {"advantage": self.advantage.tolist(), **fractions(self.advantage)},
+                                 "channel": {"advantage": self.channel_advantage.tolist(),
+                                             **fractions(self.channel_advantage)}}
+            out["channel_energy"] = self.channel_energy.tolist()
+            out["reference_channel_energy"] = self.reference_channel_energy
+        if self.effective_damping is not None:
+            out["effective_damping"] = self.effective_damping.tolist()
+        return out
 
 
 def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axis1: str, axis2: str,
@@ -311,7 +398,10 @@ def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axi
     if res.device is None:
         raise TargetNotMetErrorForMap(f"design {design_name!r} has no sized magnet ({res.reason}): "
                                       "nothing to map")
-    drive = {c["pulse_width"]: c["damping_like_field"] for c in res.curve if c.get("ok")}
+    # the required drive follows alpha_eff, which the map's keys change (spin pumping into the
+    # sink or the heavy metal): curves at damping nodes, interpolated (design.DriveCurves)
+    widths = [c["pulse_width"] for c in res.curve]
+    drive = DriveCurves(res.device, comp.targets, result.settings, widths, progress=progress)
     from ..sweep import evaluate_grid
 
     ax1, ax2 = parse_axis(axis1), parse_axis(axis2)
@@ -325,16 +415,29 @@ def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axi
         except ConfigError as exc:
             raise SpinlossInputError("<command line>", "--map", f"{exc}") from None
         e = energy_at(dev, drive, comp.targets)
-        return {"energy_per_bit": e["energy_per_bit"]}
+        ch = e["energies"]["channel"] if e.get("energies") else None
+        return {"energy_per_bit": e["energy_per_bit"], "channel_energy": ch,
+                "effective_damping": e["effective_damping"]}
 
     run = evaluate_grid([ax1, ax2], point, errors="raise", progress=progress)
-    energy = np.asarray(run.stacked()["energy_per_bit"], dtype=float)
+    st = run.stacked()
+
+    def grid(name):
+        return np.asarray([np.nan if v is None else v for v in np.ravel(st[name])], dtype=float).reshape(
+            np.shape(st[name]))
+
+    energy, channel, alpha = grid("energy_per_bit"), grid("channel_energy"), grid("effective_damping")
     adv = ref.energy_per_bit / energy
     nominal = (ref.energy_per_bit / res.energy_per_bit) if res.meets_targets else None
+    nominal_ch = (ref.channel_energy / res.channel_energy) if res.meets_targets else None
     m = EnergyMap(design_name, reference, (ax1.key, ax2.key), (ax1.values, ax2.values),
                   (ax1.display, ax2.display), (ax1.unit, ax2.unit), (ax1.log, ax2.log), energy, adv,
-                  ref.energy_per_bit, nominal)
-    m.statement = map_statement(m)
+                  ref.energy_per_bit, nominal, channel_energy=channel,
+                  channel_advantage=ref.channel_energy / channel, reference_channel_energy=ref.channel_energy,
+                  effective_damping=alpha, nominal_channel_advantage=nominal_ch)
+    m.statement = (f"Supply energy: {map_statement(m)} Channel Joule energy (I^2 R t): "
+                   f"{map_statement(m.metric('channel'))} alpha_eff on the map: {np.nanmin(alpha):.3g} to "
+                   f"{np.nanmax(alpha):.3g} ({len(drive.nodes)} damping nodes of the WER engine).")
     return m
 
 
@@ -480,6 +583,12 @@ def verdict(result: ComparisonResult, maps: list) -> list:
                            f"({c.reason}); only the sink makes the magnet writable by its own current.")
         for h in (r for r in result.results if cat(r) == "heavy_metal_sot" and same_magnet(r.magnet, s.magnet)):
             ref_layer = (h.torque or {}).get("reference_layer", "a heavy metal")
+            opt = h.optimization or {}
+            if opt.get("chosen") is not None:
+                c = opt["candidates"]
+                ref_layer += (f" at its least-energy {opt['key']} {opt['chosen_display']:.3g} {opt['unit']} "
+                              f"(of {c[0]['display']:.3g}-{c[-1]['display']:.3g} {opt['unit']}"
+                              + (", at the edge of the range" if opt.get("at_edge") else "") + ")")
             if h.name in ok:
                 out.append(f"Versus the same magnet on {ref_layer} ({h.name}): {label} {beats(s, h)} it in channel "
                            f"Joule energy; advantage {ratios(s, h)} (above 1: spin loss wins).")

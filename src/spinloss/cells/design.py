@@ -72,6 +72,14 @@ class SearchSettings:
     settle_relaxation_times: float = 5.0
     fokker_planck_widths: tuple | None = (1e-9, 3e-9, 10e-9, 20e-9)
 
+    def to_json(self) -> dict:
+        """The settings as plain JSON, counts named without the ``n_`` prefix (widths in s)."""
+        out = {}
+        for k, v in asdict(self).items():
+            out[k[2:] if k.startswith("n_") else k] = list(v) if isinstance(v, tuple) else v
+        out["monte_carlo_trials"] = out.pop("mc")
+        return out
+
 
 FAST = SearchSettings(widths=(3e-9,), n_mc=600, n_particles=200, n_repetitions=1,
                       check_particles=200, check_repetitions=2, max_evaluations=5, search_tolerance=5.0,
@@ -156,6 +164,10 @@ class DesignResult(JsonResult):
     cell: dict = field(default_factory=dict)
     classification: dict = field(default_factory=dict)
     magnet: dict = field(default_factory=dict)
+    optimization: dict = field(default_factory=dict)   # compare's ``optimize``: every candidate
+    gilbert_damping: float | None = None      # the magnet's damping (docs/physics.md sec. 3.6)
+    spin_pumping_damping: float | None = None
+    effective_damping: float | None = None
     seconds: float = 0.0
     device: object = field(default=None, repr=False)
 
@@ -260,6 +272,72 @@ class _Magnet:
 
 def _log(msg, progress):
     note(progress, "design", msg)
+
+
+#: Ratio between neighbouring damping nodes of :class:`DriveCurves` (module docstring of
+#: compare.py): log-log interpolation of H_DL(alpha) over a factor 1.25 errs by at most
+#: (ln 1.25)^2 / 32 = 0.16 % for H = a + b alpha (second log-derivative <= 1/4) [D].
+DAMPING_NODE_RATIO = 1.25
+
+
+class DriveCurves:
+    """Required H_DL (A/m) per pulse width of one sized magnet as a function of its effective
+    damping alpha_eff: maps and optimizations over transport keys change alpha_eff (the sink's or
+    the heavy metal's spin pumping) as well as the torque, so one curve at the design's own
+    alpha_eff would be wrong away from it. Curves are computed by the WER engine at damping nodes
+    alpha_base * 1.25^k (the magnet with ``magnet.damping`` = the node and no further pumping) and
+    interpolated linearly in (ln alpha, ln H_DL) between the two nodes that bracket alpha; alpha_base
+    itself (the design's alpha_eff) is a node, so the design's own curve is reused.
+
+    The field-like ratio does not enter (the search sets it to 0, ``share_field_like``; refused
+    otherwise): the curves hold for any torque on this magnet."""
+
+    def __init__(self, sized_device, targets: "Targets", settings: "SearchSettings", widths, *, progress=None):
+        if not settings.share_field_like:
+            raise ValueError("DriveCurves needs share_field_like (the search without the field-like torque)")
+        self.device = sized_device
+        self.targets = targets
+        self.settings = settings
+        self.widths = tuple(widths)
+        self.progress = progress
+        self.alpha_base = float(sized_device.effective_damping(targets.temperature))
+        self._nodes: dict = {}
+
+    def _node(self, k: int) -> dict:
+        if k not in self._nodes:
+            alpha = self.alpha_base * DAMPING_NODE_RATIO ** k
+            dev = self.device if k == 0 else self.device.with_values(
+                {"magnet.damping": alpha, "magnet.spin_pumping": False})
+            mag = _Magnet(dev, self.targets.temperature, self.settings.share_field_like,
+                          self.settings.settle_relaxation_times)
+            if k != 0:
+                _log(f"drive curve at alpha_eff = {alpha:.4g} (node {k:+d})", self.progress)
+            curve = {}
+            for w in self.widths:
+                r = required_drive(mag, w, self.targets.write_error_rate, self.settings, progress=self.progress)
+                curve[w] = r["drive_field"] if r["ok"] else None
+            self._nodes[k] = curve
+        return self._nodes[k]
+
+    def at(self, alpha: float) -> dict:
+        """``{width: H_DL or None}`` at effective damping ``alpha`` (None where a node bracketing
+        it cannot reach the target at that width)."""
+        x = math.log(float(alpha) / self.alpha_base) / math.log(DAMPING_NODE_RATIO)
+        k0 = math.floor(x + 1e-9)
+        f = x - k0
+        if abs(f) < 1e-9:
+            return dict(self._node(k0))
+        lo, hi = self._node(k0), self._node(k0 + 1)
+        out = {}
+        for w in self.widths:
+            a, b = lo.get(w), hi.get(w)
+            out[w] = None if a is None or b is None else math.exp((1 - f) * math.log(a) + f * math.log(b))
+        return out
+
+    @property
+    def nodes(self) -> dict:
+        """Damping nodes computed so far: ``{alpha: {width: H_DL}}``."""
+        return {self.alpha_base * DAMPING_NODE_RATIO ** k: dict(v) for k, v in sorted(self._nodes.items())}
 
 
 def required_drive(magnet: _Magnet, width: float, target: float, settings: SearchSettings, *,
@@ -449,10 +527,12 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
 
     classification = classify(device)
     free_layer = describe_magnet(device)
+    damping = device.damping_breakdown(T)
 
     def fail(reason, **kw):
         return DesignResult(name=name, meets_targets=False, reason=reason, targets=tj,
-                            classification=classification, magnet=free_layer, seconds=time.perf_counter() - t0, **kw)
+                            classification=classification, magnet=free_layer, seconds=time.perf_counter() - t0,
+                            **damping, **kw)
 
     cell = parse_cell(device)
     parse_readout(device)
@@ -538,7 +618,8 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
         channel_energy=rep.channel_energy, transistor_energy=rep.transistor_energy, supply_energy=rep.supply_energy,
         peripheral_energy=rep.peripheral_energy, read_current=rep.read_current,
         read_disturb_probability=rep.read_disturb_probability, targets=tj,
-        classification=classification, magnet=free_layer, seconds=time.perf_counter() - t0, device=sized, **common)
+        classification=classification, magnet=free_layer, seconds=time.perf_counter() - t0, device=sized,
+        **damping, **common)
 
 
 def describe_magnet(device) -> dict:
@@ -560,12 +641,17 @@ def _clean_curve(curve):
     return [{k: v for k, v in c.items()} for c in curve]
 
 
-def energy_at(device, drive_fields: dict, targets: Targets, cell: CellSpec | None = None) -> dict:
-    """Least energy of ``device`` given the required H_DL per pulse width (``{width: H_DL}``) of its
-    magnet (a design curve reused, e.g. for maps over transport parameters). Returns
-    ``{"energy_per_bit", "pulse_width", "write_current", "current_density", "energies"}`` (None if no
-    torque or no drivable width; ``energies`` the four metrics at the least-energy width)."""
+def energy_at(device, drive_fields, targets: Targets, cell: CellSpec | None = None) -> dict:
+    """Least energy of ``device`` given the required H_DL per pulse width of its magnet: a
+    :class:`DriveCurves` (evaluated at the device's own alpha_eff) or a fixed ``{width: H_DL}``
+    (valid only at the alpha_eff it was computed for). Returns ``{"energy_per_bit", "pulse_width",
+    "write_current", "current_density", "energies", "effective_damping"}`` (None if no torque or no
+    drivable width; ``energies`` the four metrics at the least-energy width)."""
     T = targets.temperature
+    alpha = None
+    if isinstance(drive_fields, DriveCurves):
+        alpha = float(device.effective_damping(T))
+        drive_fields = drive_fields.at(alpha)
     cell = cell or parse_cell(device)
     a_dl, _ = device.field_per_current(T)
     if abs(a_dl) < 1e-30:
@@ -582,5 +668,7 @@ def energy_at(device, drive_fields: dict, targets: Targets, cell: CellSpec | Non
                     "write_current": float(e["current"]), "current_density": j,
                     "channel_energy": float(e["channel"]),
                     "energies": {"channel": float(e["channel"]), "transistor": float(e["transistor"]),
-                                 "peripheral": float(e["peripheral"]), "supply": float(e["supply"])}}
-    return best or {"energy_per_bit": None, "pulse_width": None, "write_current": None, "current_density": None}
+                                 "peripheral": float(e["peripheral"]), "supply": float(e["supply"])},
+                    "effective_damping": alpha}
+    return best or {"energy_per_bit": None, "pulse_width": None, "write_current": None, "current_density": None,
+                    "effective_damping": alpha}

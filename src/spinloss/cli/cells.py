@@ -96,7 +96,6 @@ def run_design(params: dict, overrides: dict | None = None, progress=None) -> di
     dev = load_device(params["device_file"], merge_overrides(params.get("set_items"), overrides), warnings=False)
     with device_errors(params["device_file"]):
         out = run(dev, targets, settings, progress=progress).to_json()
-    out.update(dev.damping_breakdown(targets.temperature))  # of the file's magnet (before sizing)
     out["units"].update({"gilbert_damping": "1", "spin_pumping_damping": "1", "effective_damping": "1"})
     return out
 
