@@ -35,7 +35,15 @@ MATERIAL_KEYS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "neel_temperature": ("temperature", ("antiferromagnetic_insulator",), "pos"),
     "magnon_diffusion_length": ("length", ("antiferromagnetic_insulator",), "pos_or_inf"),
     "magnon_spin_conductivity": ("conductivity", ("antiferromagnetic_insulator",), "pos"),
+    # heat flow and the magnet's temperature laws (docs/heating.md); optional per material, needed
+    # by the Joule heating model of a device (``[heating]``)
+    "curie_temperature": ("temperature", ("ferromagnet",), "pos"),
+    "thermal_conductivity": ("thermal_conductivity", KINDS, "pos"),
+    "heat_capacity": ("heat_capacity", KINDS, "pos"),
 }
+
+#: The keys of the heat flow (every kind of material may carry them, insulators included).
+THERMAL_KEYS = ("thermal_conductivity", "heat_capacity")
 
 #: Physical ranges of the material keys (SI; magnitudes for the angles; inf allowed where the rule
 #: allows it). A value outside is a typo (a unit missed), not a material: refused with the range.
@@ -51,6 +59,9 @@ MATERIAL_RANGES: dict[str, tuple[float, float]] = {
     "neel_temperature": (1.0, 1e4),
     "magnon_diffusion_length": (1e-11, 1.0),
     "magnon_spin_conductivity": (1e-6, 1e12),
+    "curie_temperature": (1.0, 1e4),
+    "thermal_conductivity": (1e-3, 1e4),       # an aerogel (~0.01) .. beyond diamond (~2000)
+    "heat_capacity": (1e4, 1e8),               # per volume: solids are 1-5e6 J/m^3/K
 }
 
 #: Keys a material of each kind must have.
@@ -121,6 +132,9 @@ class Material:
         neel_temperature: K.
         magnon_diffusion_length: m (lambda_m at the reference temperature).
         magnon_spin_conductivity: Ohm^-1 m^-1 (sigma_m at the reference temperature; Q_m = -sigma_m du_m/dz).
+        curie_temperature: K (ferromagnets: the Bloch law of M_s(T), docs/heating.md).
+        thermal_conductivity: W/m/K (heat flow across the film, docs/heating.md).
+        heat_capacity: J/m^3/K (per volume).
         references: key -> source string.
     """
 
@@ -137,6 +151,9 @@ class Material:
     neel_temperature: Any = None
     magnon_diffusion_length: Any = None
     magnon_spin_conductivity: Any = None
+    curie_temperature: Any = None
+    thermal_conductivity: Any = None
+    heat_capacity: Any = None
     references: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -191,7 +208,8 @@ def material_from_table(name: str, table: dict, *, source: str, key: str,
         if values.get(k) is None:
             raise ConfigError(source, f"{key}.{k}", f"missing (required for a {kind.replace('_', ' ')})")
     if kind == "insulator":
-        values = {}
+        # an insulator carries no charge or spin current: only its heat flow keys remain
+        values = {k: v for k, v in values.items() if k in THERMAL_KEYS}
     return Material(name=name, kind=kind, references=refs, **values)
 
 
