@@ -173,13 +173,12 @@ def test_resonance_kittel_thin_film():
 
 def test_sign_end_to_end_spin_loss_switches_only_the_right_state():
     # Py/NiO: xi_DL < 0 with s = +y pulls m towards -y for J > 0: a +y magnet switches, a -y
-    # magnet stays. 1.1x the T = 0 threshold with Joule heating (1.05e13 A/m^2; the pulse heats
-    # the Py to ~760 K, below its Curie temperature), 300 K, 24 trials: P = 1 vs 0 (not statistical).
+    # magnet stays. 1.5x the T = 0 threshold, 300 K, 24 trials: P = 1 vs 0 (not statistical).
     from spinloss.experiments.switching import switching_probability
 
     d = Device.from_toml(EX / "py_nio_device.toml")
     assert d.torque().damping_like_efficiency < 0
-    j = 1.15e13
+    j = 2.0e13
     up = switching_probability(d, current_density=j, pulse_width=5e-9, trials=24, seed=1)
     assert float(up.switching_probability) == 1.0
     down = d.with_values({"magnet.initial_direction": [0, -1, 0]})
@@ -202,12 +201,11 @@ def test_threshold_no_sink_control_says_why_and_cli_exits_1():
 def test_threshold_type_y_between_sun_onset_and_energy_balance():
     # T = 0 threshold of the Pt/Py type-y device for a long pulse: above Sun's J_c0 (instability
     # onset) and near the separatrix energy-balance threshold (docs/physics.md section 4). For a 20 ns
-    # pulse the finite-pulse overdrive is small; we check J_c0 < J_sw < 1.6 J_c0. The closed forms
-    # hold at constant M_s and H_K: Joule heating off.
+    # pulse the finite-pulse overdrive is small; we check J_c0 < J_sw < 1.6 J_c0.
     from spinloss.dynamics.analytic import sun_critical_current
     from spinloss.experiments.switching import critical_current
 
-    d = Device.from_toml(EX / "pt_py_device.toml", overrides={"heating.enabled": False})
+    d = Device.from_toml(EX / "pt_py_device.toml")
     n = d.geometry.demag_factors()
     ms = 8e5
     hk = d.anisotropy_field + ms * (n[0] - n[1])
@@ -257,7 +255,7 @@ def test_switching_blocks_and_interrupt_keep_finished_trials(monkeypatch):
     calls = {"n": 0}
 
     def flaky(*a, **k):
-        if a[2] is not None:  # a pulse block (settling runs pass no waveform)
+        if "switch_axis" in k:  # a pulse block (settling runs pass no switch axis)
             calls["n"] += 1
             if calls["n"] == 2:  # Ctrl-C during the second block
                 raise KeyboardInterrupt

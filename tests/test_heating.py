@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +17,19 @@ from spinloss.errors import PhysicsError
 from spinloss.thermal import anisotropy_field_ratio, bloch_magnetization_ratio
 
 EX = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run(capsys, *args):
+    """``spinloss ARGS`` in this process: (exit code, stdout, stderr)."""
+    from spinloss import cli
+
+    code = 0
+    try:
+        cli.main([str(a) for a in args])
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
 
 #: Joule heating follows the dynamics only with ``[heating] enabled = true`` (docs/heating.md):
 #: the default keeps every earlier result. ON turns it on.
@@ -38,7 +49,7 @@ def test_heating_off_gives_the_results_of_the_code_without_heating():
     golden_dt = "0x1.1945f371fcb5ap-43"
     golden_wer, golden_failures, golden_wer_dt = "0x1.6b851eb851eb8p-2", 71, "0x1.1a739b486db85p-43"
 
-    def run(device):
+    def run_both(device):
         r = switching_probability(device, trials=24, pulse_width=2e-9, current_density=[1.1e12, 1.4e12, 1.8e12])
         w = device_write_error_rate(device, method="monte_carlo", trials=200, pulse_width=2e-9,
                                     current_density=1.4e12)
@@ -47,7 +58,7 @@ def test_heating_off_gives_the_results_of_the_code_without_heating():
     for overrides in ({}, {"heating.enabled": False}):
         off = Device.from_toml(EX / "pt_py_device.toml", overrides=overrides)
         assert not off.heating_enabled
-        r, w = run(off)
+        r, w = run_both(off)
         assert [float(x).hex() for x in np.ravel(r.switching_probability)] == golden_p
         assert [float(x).hex() for x in np.ravel(r.mean_switching_time)] == golden_t
         assert float(r.time_step).hex() == golden_dt
@@ -59,7 +70,7 @@ def test_heating_off_gives_the_results_of_the_code_without_heating():
 
     on = Device.from_toml(EX / "pt_py_device.toml", overrides=ON)
     assert on.heating_enabled
-    r2, w2 = run(on)
+    r2 = switching_probability(on, trials=24, pulse_width=2e-9, current_density=[1.1e12, 1.4e12, 1.8e12])
     assert [float(x).hex() for x in np.ravel(r2.mean_switching_time)] != golden_t
     assert np.ravel(r2.peak_temperature) == pytest.approx(np.ravel(r.peak_temperature), rel=1e-12, abs=0)
 
@@ -183,12 +194,11 @@ def test_threshold_stops_below_the_curie_current():
         d.curie_current_density(1e-9, 0.0, 0.95), rel=1e-12, abs=0)
 
 
-def test_a_pulse_past_the_curie_temperature_is_refused_naming_the_option():
-    p = subprocess.run([sys.executable, "-m", "spinloss", "switch", str(EX / "py_nio_device.toml"), "-j",
-                        "2e13 A/m^2", "--trials", "2", "--set", "heating.enabled=true"],
-                       capture_output=True, text=True, timeout=600)
-    assert p.returncode == 2
-    lines = [l for l in p.stderr.splitlines() if l.startswith("spinloss: error:")]
+def test_a_pulse_past_the_curie_temperature_is_refused_naming_the_option(capsys):
+    code, _, err = run(capsys, "switch", EX / "py_nio_device.toml", "-j", "2e13 A/m^2", "--trials", "2",
+                       "--set", "heating.enabled=true")
+    assert code == 2
+    lines = [l for l in err.splitlines() if l.startswith("spinloss: error:")]
     assert len(lines) == 1 and "--current-density" in lines[0] and "Curie temperature" in lines[0]
 
 
@@ -220,7 +230,7 @@ def test_stt_devices_have_no_heating_model():
         Device.from_toml(EX / "stt_mtj_cell.toml", overrides=ON)
 
 
-def test_missing_thermal_keys_name_the_layer(tmp_path):
+def test_missing_thermal_keys_name_the_layer(tmp_path, capsys):
     """A user material without thermal keys: ``heating`` is refused naming the layer's key; a
     device file with heating on is refused at load time; with heating off (the default) it loads
     and reports no peak temperature."""
@@ -229,10 +239,9 @@ def test_missing_thermal_keys_name_the_layer(tmp_path):
                            'spin_hall_angle = 0.19, spin_diffusion_length = "1.5 nm"}')
     f = tmp_path / "dev.toml"
     f.write_text(text)
-    p = subprocess.run([sys.executable, "-m", "spinloss", "heating", str(f)], capture_output=True, text=True,
-                       timeout=600)
-    assert p.returncode == 2
-    lines = p.stderr.strip().splitlines()
+    code, _, err = run(capsys, "heating", f)
+    assert code == 2
+    lines = err.strip().splitlines()
     assert len(lines) == 1 and str(f) in lines[0] and "layers[1].thermal_conductivity" in lines[0]
     from spinloss.errors import ConfigError
 
@@ -252,29 +261,27 @@ def test_missing_thermal_keys_name_the_layer(tmp_path):
     ("heating.boundary_resistance=-1e-9", "boundary_resistance", ""),
     ("heating.substrate=Unobtainium", "substrate", ""),
 ])
-def test_bad_heating_input_is_one_line_exit_2(item, key, rule):
+def test_bad_heating_input_is_one_line_exit_2(item, key, rule, capsys):
     """Bad thermal input (negative, NaN, wrong unit, unknown material) on the heating command:
     exit code 2 and one line naming the key."""
-    p = subprocess.run([sys.executable, "-m", "spinloss", "heating", str(EX / "py_nio_cell.toml"), "--set", item],
-                       capture_output=True, text=True, timeout=600)
-    assert p.returncode == 2, p.stderr
-    lines = p.stderr.strip().splitlines()
+    code, _, err = run(capsys, "heating", EX / "py_nio_cell.toml", "--set", item)
+    assert code == 2, err
+    lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("spinloss: error:") and key in lines[0], lines
     assert rule in lines[0]
 
 
-def test_heating_command_json_csv_netcdf_and_warnings(tmp_path):
+def test_heating_command_json_csv_netcdf_and_warnings(tmp_path, capsys):
     """``spinloss heating``: the JSON keys of the issue (K and s), per-layer peaks, the trace in
     CSV and NetCDF (with provenance), and one warning line for the sink past its Neel temperature
     and the current beyond the electromigration limit."""
     import xarray as xr
 
     csv = tmp_path / "trace.csv"
-    p = subprocess.run([sys.executable, "-m", "spinloss", "heating", str(EX / "py_nio_cell.toml"), "-j",
-                        "1e13 A/m^2", "-w", "5 ns", "--output", str(csv), "--json"],
-                       capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr
-    out = json.loads(p.stdout)
+    code, stdout, err = run(capsys, "heating", EX / "py_nio_cell.toml", "-j", "1e13 A/m^2", "-w", "5 ns",
+                            "--output", csv, "--json")
+    assert code == 0, err
+    out = json.loads(stdout)
     assert out["units"]["peak_temperature"] == "K" and out["units"]["temperature_rise"] == "K"
     assert out["units"]["time_constant"] == "s"
     assert out["peak_temperature"] == pytest.approx(out["ambient_temperature"] + out["temperature_rise"], rel=1e-12)
@@ -285,7 +292,7 @@ def test_heating_command_json_csv_netcdf_and_warnings(tmp_path):
     assert out["enabled"] is False          # the file's dynamics are not heated; the command computes it anyway
     nio = next(l for l in out["layers"] if l["layer"] == "NiO")
     assert nio["peak_temperature"] > 523.0
-    warns = [l for l in p.stderr.splitlines() if l.startswith("spinloss: warning:")]
+    warns = [l for l in err.splitlines() if l.startswith("spinloss: warning:")]
     assert any("Neel temperature" in l for l in warns) and any("electromigration" in l for l in warns)
     assert out["warnings"] and len(warns) == len(out["warnings"])
     header = csv.read_text().splitlines()[0].split(",")
@@ -293,17 +300,16 @@ def test_heating_command_json_csv_netcdf_and_warnings(tmp_path):
     data = np.loadtxt(csv, delimiter=",", skiprows=1)
     assert data[:, header.index("T_free_K")].max() == pytest.approx(out["peak_temperature"], rel=1e-4)
     nc = tmp_path / "trace.nc"
-    p = subprocess.run([sys.executable, "-m", "spinloss", "heating", str(EX / "py_nio_cell.toml"), "--output",
-                        str(nc)], capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr
-    assert "peak temperature" in p.stdout
+    code, stdout, err = run(capsys, "heating", EX / "py_nio_cell.toml", "--output", nc)
+    assert code == 0, err
+    assert "peak temperature" in stdout and "used by the dynamics: no" in stdout
     with xr.open_dataset(nc) as ds:
         assert ds["temperature"].dims == ("time", "layer")
         assert ds["temperature"].attrs["units"] == "K"
         assert any("sha256" in k or "version" in k for k in ds.attrs)
 
 
-def test_heating_is_sweepable_and_switch_reports_the_peak_temperature():
+def test_heating_is_sweepable_and_switch_reports_the_peak_temperature(capsys):
     from spinloss.cli import command
     from spinloss.cli.heating import run_heating
 
@@ -313,12 +319,11 @@ def test_heating_is_sweepable_and_switch_reports_the_peak_temperature():
     a = run_heating(params, {"pulse.current_density": "2e12 A/m^2"})
     b = run_heating(params, {"pulse.current_density": "4e12 A/m^2"})
     assert b["temperature_rise"] == pytest.approx(4 * a["temperature_rise"], rel=1e-9)   # q ~ J^2
-    p = subprocess.run([sys.executable, "-m", "spinloss", "switch", str(EX / "py_nio_cell.toml"), "--trials", "4",
-                        "-w", "0.2 ns", "--json"], capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr
-    out = json.loads(p.stdout)
+    code, stdout, err = run(capsys, "switch", EX / "py_nio_cell.toml", "--trials", "4", "-w", "0.2 ns", "--json")
+    assert code == 0, err
+    out = json.loads(stdout)
     assert out["peak_temperature"] > 300.0 and out["units"]["peak_temperature"] == "K"
-    assert any("electromigration" in l for l in p.stderr.splitlines() if l.startswith("spinloss: warning:"))
+    assert any("electromigration" in l for l in err.splitlines() if l.startswith("spinloss: warning:"))
 
 
 def test_material_keys_of_the_heat_flow():

@@ -46,14 +46,17 @@ def warn_heating(source, warnings) -> None:
         warn(f"{source}: {text}")
 
 
-def heating_line(peak) -> str:
-    """A line of the human output for the magnet's peak temperature (K), '' without heating."""
+def heating_line(peak, used: bool) -> str:
+    """A line of the human output for the magnet's peak temperature (K; Joule heating of the pulse,
+    docs/heating.md), saying whether the dynamics followed it (``used``); '' without a heat model."""
     if peak is None:
         return ""
     arr = np.asarray(peak, dtype=float)
+    how = "Joule heating, followed by the dynamics" if used else \
+        "Joule heating, reported only: [heating] enabled = true makes the dynamics follow it"
     if arr.size > 1:
-        return f"  peak temperature of the magnet {np.nanmin(arr):.4g}-{np.nanmax(arr):.4g} K (Joule heating)"
-    return f"  peak temperature of the magnet {float(arr.reshape(-1)[0]):.4g} K (Joule heating)"
+        return f"  peak temperature of the magnet {np.nanmin(arr):.4g}-{np.nanmax(arr):.4g} K ({how})"
+    return f"  peak temperature of the magnet {float(arr.reshape(-1)[0]):.4g} K ({how})"
 
 
 #: Options that set what a swept key sets (param name, option, key): never both.
@@ -185,7 +188,7 @@ def _print_switch_point(out, trials, as_json, plot_path, device):
         click.echo(f"  mean switching time {fmt(out['mean_switching_time'], '.4g', 1e9)} ns, "
                    f"energy per pulse {fmt(out['energy_per_pulse'], '.4g', 1e15)} fJ")
         if out.get("peak_temperature") is not None:
-            click.echo(heating_line(out["peak_temperature"]))
+            click.echo(heating_line(out["peak_temperature"], device.heating_enabled))
     if plot_path:
         info(f"figure: {plot_path}", as_json=as_json)
 
@@ -228,7 +231,7 @@ def _print_switch_grid(device, run, grid, trials, seed, as_json, plot_path, part
             echo_table([f"{grid.label(0)} \\ {grid.label(1)}"] + [fmt(v) for v in grid.display[1]],
                        [[fmt(grid.display[0][i])] + [fmt(x, ".2f") for x in p[i]] for i in range(p.shape[0])])
         if out.get("peak_temperature") is not None:
-            click.echo(heating_line(out["peak_temperature"]))
+            click.echo(heating_line(out["peak_temperature"], device.heating_enabled))
     if plot_path:
         info(f"figure: {plot_path}", as_json=as_json)
 
@@ -274,7 +277,7 @@ def threshold(device_file, pulse_width, temperature, trials, seed, initial_tilt,
     params = {"device_file": device_file, "pulse_width": pulse_width, "temperature": temperature,
               "trials": trials, "seed": seed, "initial_tilt": initial_tilt, "set_items": set_items}
     check_device_command(params)
-    _device(params)
+    device = _device(params)
     out = run_threshold(params, None, progress_for(as_json))
     warn_heating(device_file, (out.get("details") or {}).get("warnings"))
     if as_json:
@@ -287,7 +290,7 @@ def threshold(device_file, pulse_width, temperature, trials, seed, initial_tilt,
                        f"+- {fmt(out['uncertainty'], '.2g')} A/m^2 ({out['method']}, pulse "
                        f"{out['pulse_width'] * 1e9:.3g} ns, T = {out['temperature']:g} K)")
             if (out.get("details") or {}).get("peak_temperature") is not None:
-                click.echo(heating_line(out["details"]["peak_temperature"]) + " at J_c")
+                click.echo(heating_line(out["details"]["peak_temperature"], device.heating_enabled) + " at J_c")
     if out["critical_current_density"] is None:
         sys.exit(1)
 
@@ -328,7 +331,7 @@ def wer(device_file, current_density, pulse_width, temperature, method, trials, 
               "temperature": temperature, "method": method, "trials": trials, "seed": seed,
               "set_items": set_items}
     check_device_command(params)
-    _device(params)
+    device = _device(params)
     out = run_wer(params, None, progress_for(as_json))
     warn_heating(device_file, out.get("warnings"))
     if as_json:
@@ -337,7 +340,7 @@ def wer(device_file, current_density, pulse_width, temperature, method, trials, 
     click.echo(f"{out['device']}: WER = {fmt(out['write_error_rate'], '.3g')} "
                f"+- {fmt(out['uncertainty'], '.2g')} ({out['method']})")
     if out.get("peak_temperature") is not None:
-        click.echo(heating_line(out["peak_temperature"]))
+        click.echo(heating_line(out["peak_temperature"], device.heating_enabled))
 
 
 # ---------------------------------------------------------------------------- retention
