@@ -97,13 +97,16 @@ DEFAULT_SUBSTRATE = "Si"
 #: Largest current density (A/m^2) a metal layer of the stack may carry in a write pulse without
 #: a warning [D]: 1e12 A/m^2 = 100 MA/cm^2. Electromigration limits DC interconnects to about
 #: 1e10 A/m^2 for a ten-year life (lifetime ~ J^-n exp(E_a/k_B T), n ~ 2: J. R. Black, IEEE Trans.
-#: Electron Devices 16, 338 (1969)); ns pulses at a low duty cycle tolerate 1-2 orders more, the
-#: range 1e11-1e12 A/m^2 of docs/physics.md section 4.3; the upper end is taken (docs/heating.md).
+#: Electron Devices 16, 338 (1969)); pulses at a low duty cycle tolerate more (Wu, Yuan, Kang,
+#: Solid-State Electron. 45, 2051 (2001)), but no source read gives a limit for ns pulses: the
+#: upper end of the range 1e11-1e12 A/m^2 of docs/physics.md section 4.3 is taken as a flag
+#: (docs/heating.md section 6). Spin-loss switching at ~1e13 A/m^2 exceeds it.
 ELECTROMIGRATION_CURRENT_DENSITY = 1e12
 #: Within one slice of a heated run the magnet's temperature rise changes by at most this fraction
-#: of the pulse's peak rise (the parameters are held at the slice midpoint; docs/heating.md). At
-#: 0.01 the T = 0 threshold of the heated Py/NiO device (2 ns, +480 K) equals the one at 0.0025
-#: to the bisection's 1e-3; at 0.02 and 0.04 it is 0.5 % low (measured, tests/test_heating.py).
+#: of the pulse's peak rise (the parameters are held at the slice midpoint; docs/heating.md). The
+#: error falls about linearly with it: at 0.01 the T = 0 switching time of the heated Py/NiO device
+#: (1.15e13 A/m^2, 2 ns, +460 K) is within ~0.3 % of the converged one, at 0.04 1.7 % off
+#: (measured, tests/test_heating.py).
 HEATING_SLICE_FRACTION = 0.01
 #: The heated window of the dynamics ends when the magnet's rise has decayed below this fraction
 #: of its peak (the jump to the ambient parameters is then smaller than one slice's change).
