@@ -26,6 +26,7 @@ LAYERS = [
     ("materials",),
     ("grids", "stack"),
     ("transport",),
+    ("thermal",),
     ("dynamics",),
     ("device",),
     ("experiments",),

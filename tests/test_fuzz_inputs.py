@@ -30,7 +30,7 @@ from spinloss import cli
 ROOT = Path(__file__).resolve().parents[1]
 EX = ROOT / "examples"
 
-DEVICE_TABLES = {"geometry", "magnet", "field", "pulse", "torques", "readout", "cell"}
+DEVICE_TABLES = {"geometry", "magnet", "field", "pulse", "torques", "readout", "cell", "heating"}
 
 
 def _load(p: Path) -> dict:
@@ -61,6 +61,7 @@ COMMANDS = {
     "trace": ["--duration", "0.2 ns", "--json"],
     "design": ["--fast", "--pulse-widths", "1 ns", "--target-wer", "0.2", "--thermal-stability", "8",
                "--quiet", "--json"],
+    "heating": ["-w", "0.1 ns", "--json"],
 }
 
 

@@ -52,6 +52,7 @@ def build_results(tmp) -> dict:
     out["WerResult"] = device_write_error_rate(dev, method="monte_carlo", trials=100, pulse_width=0.1e-9)
     out["RetentionResult"] = retention(dev)
     out["ResonanceResult"] = resonance(dev)
+    out["HeatingResult"] = dev.pulse_heating(width=0.1e-9)
     p = MacrospinParameters(saturation_magnetization=8e5, damping=0.1, anisotropy_field=1e4)
     out["MacrospinResult"] = simulate(p, (0, 0.1, 1), Waveform.zero(), 1e-11, 1e-13, record_every=1e-12)
     out["FokkerPlanckResult"] = fokker_planck_wer(saturation_magnetization=8e5, volume=1e-24, damping=0.1,
@@ -99,7 +100,8 @@ def _keys(obj, prefix=""):
 
 
 @pytest.mark.parametrize("name", ["TorqueResult", "SwitchingResult", "ThresholdResult", "WerResult",
-                                  "RetentionResult", "ResonanceResult", "MacrospinResult", "FokkerPlanckResult",
+                                  "RetentionResult", "ResonanceResult", "HeatingResult", "MacrospinResult",
+                                  "FokkerPlanckResult",
                                   "CellReport", "DesignResult", "ComparisonResult", "EnergyMap", "GridRun",
                                   "SweepSummary"])
 def test_to_json_and_to_xarray(results, name):

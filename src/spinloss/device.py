@@ -21,6 +21,11 @@ A device file is a stack file with these extra tables (names are the public cont
     damping_like_efficiency = 0.08
     field_like_efficiency = -0.02
     polarization = [0, -1, 0]
+    [heating]                      # Joule heating of the write pulse (docs/heating.md)
+    enabled = true                 # the dynamics follow T(t) (default false; the peak is always reported)
+    substrate = "Si"               # the material under the stack, whose far side is the heat sink
+    substrate_thickness = "40 nm"  # default: the spreading depth (pi/4) sqrt(A/pi) of the cell
+    boundary_resistance = "0 m^2*K/W"   # between the stack and the substrate
 
 Physics (docs/physics.md section 4): the demagnetizing tensor comes from the shape and the magnet's
 thickness (an ellipse is an elliptic cylinder of the film's thickness (Beleggia et al. 2005); a
@@ -36,6 +41,7 @@ T > 0. The threshold search (``spinloss threshold``) at T = 0 tilts by ``initial
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -43,9 +49,10 @@ import numpy as np
 
 from .config import check_keys, read_toml, require
 from .errors import ConfigError, PhysicsError, UnknownKeyError
-from .materials import check_value
+from .materials import THERMAL_KEYS, check_value
 from .stack import MAX_CURRENT_DENSITY, Stack, check_range, parse_direction
-from .transport import sot_field_per_current, torques as transport_torques
+from .thermal import CALLEN_CALLEN_EXPONENT
+from .transport import layer_neel_temperature, sot_field_per_current, torques as transport_torques
 from .units import MU0, to_si
 
 #: Largest field (A/m) a device file may give (applied field or anisotropy field): mu0 H ~ 126 T,
@@ -55,11 +62,15 @@ MAX_FIELD = 1e8
 #: could not be integrated in any case (1e12 time steps).
 MAX_PULSE_TIME = 1.0
 
+#: Largest finite thermal boundary resistance (m^2 K/W): 1e-6 is 100x the poorest measured
+#: solid-solid interfaces (~1e-8); larger values are typos (give inf for an isolated stack).
+MAX_BOUNDARY_RESISTANCE = 1e-6
+
 #: Lateral sizes of a cell (m) that are physical: below 1 nm no magnet, above 1 mm no cell.
 MIN_LATERAL_SIZE = 1e-9
 MAX_LATERAL_SIZE = 1e-3
 
-DEVICE_TABLES = {"geometry", "magnet", "field", "pulse", "torques", "readout", "cell"}
+DEVICE_TABLES = {"geometry", "magnet", "field", "pulse", "torques", "readout", "cell", "heating"}
 GEOMETRY_KEYS = {"shape", "length", "width"}
 #: Cell shapes: an elliptical cell (an elliptic cylinder of the film's thickness), a rectangle
 #: (a prism), or the elliptical cell with the factors of its inscribed ellipsoid (the older
@@ -70,6 +81,59 @@ MAGNET_KEYS = {"layer", "easy_axis", "anisotropy_field", "uniaxial_anisotropy", 
 FIELD_KEYS = {"applied"}
 PULSE_KEYS = {"current_density", "width", "rise_time", "fall_time"}
 TORQUE_KEYS = {"mechanism", "damping_like_efficiency", "field_like_efficiency", "polarization"}
+HEATING_KEYS = {"enabled", "substrate", "substrate_thickness", "boundary_resistance",
+                "electromigration_current_density", "anisotropy_exponent"}
+
+#: Whether the *dynamics* (switch, threshold, wer, trace, design, ...) follow the Joule heating of
+#: the write pulse when a device file does not say (``[heating] enabled``) [D]: off, so that every
+#: result computed before the heating model existed is unchanged bit for bit (turning it on moves
+#: the thresholds of the examples by tens of percent, docs/heating.md). The heat is there all the
+#: same: the commands always report the magnet's peak temperature and warn past T_N, T_C and the
+#: electromigration limit, and ``spinloss heating`` always computes it. STT devices (current
+#: through the junction, not in the plane) have no heating model.
+HEATING_DEFAULT = False
+#: Default substrate under the stack: silicon (its far side is the heat sink).
+DEFAULT_SUBSTRATE = "Si"
+#: Largest current density (A/m^2) a metal layer of the stack may carry in a write pulse without
+#: a warning [D]: 1e12 A/m^2 = 100 MA/cm^2. Electromigration limits DC interconnects to about
+#: 1e10 A/m^2 for a ten-year life (lifetime ~ J^-n exp(E_a/k_B T), n ~ 2: J. R. Black, IEEE Trans.
+#: Electron Devices 16, 338 (1969)); pulses at a low duty cycle tolerate more (Wu, Yuan, Kang,
+#: Solid-State Electron. 45, 2051 (2001)), but no source read gives a limit for ns pulses: the
+#: upper end of the range 1e11-1e12 A/m^2 of docs/physics.md section 4.3 is taken as a flag
+#: (docs/heating.md section 6). Spin-loss switching at ~1e13 A/m^2 exceeds it.
+ELECTROMIGRATION_CURRENT_DENSITY = 1e12
+#: Within one slice of a heated run the magnet's temperature rise changes by at most this fraction
+#: of the pulse's peak rise (the parameters are held at the slice midpoint; docs/heating.md). The
+#: error falls about linearly with it: at 0.01 the T = 0 switching time of the heated Py/NiO device
+#: (1.15e13 A/m^2, 2 ns, +460 K) is within ~0.3 % of the converged one, at 0.04 1.7 % off
+#: (measured, tests/test_heating.py).
+HEATING_SLICE_FRACTION = 0.01
+#: The heated window of the dynamics ends when the magnet's rise has decayed below this fraction
+#: of its peak (the jump to the ambient parameters is then smaller than one slice's change).
+HEATING_END_FRACTION = 1e-3
+#: The threshold and design searches try pulses that heat the magnet at most this fraction of the
+#: way from the ambient to its Curie temperature: closer, M_s(T) -> 0 makes the torque field per
+#: current diverge and the Bloch law (valid below ~0.6 T_C) has long lost its accuracy [D].
+HEATING_CURIE_MARGIN = 0.95
+#: Current density (A/m^2) at which the heat-flow model is built (results scale as (J/J_0)^2).
+HEATING_REFERENCE_CURRENT_DENSITY = 1e12
+
+
+@dataclass(frozen=True)
+class HeatingSpec:
+    """The ``[heating]`` table of a device file (docs/heating.md): ``enabled``; ``substrate`` (a
+    library material under the stack, its far side the heat sink at the ambient temperature);
+    ``substrate_thickness`` (m; None: :func:`spinloss.thermal.spreading_depth` of the cell's
+    area; 0: the sink right under the stack); ``boundary_resistance`` (m^2 K/W, between the stack
+    and the substrate; inf isolates the stack); ``electromigration_current_density`` (A/m^2, the
+    warning limit); ``anisotropy_exponent`` n of K(T) ~ M_s(T)^n (Callen-Callen, 3)."""
+
+    enabled: bool = HEATING_DEFAULT
+    substrate: str = DEFAULT_SUBSTRATE
+    substrate_thickness: float | None = None
+    boundary_resistance: float = 0.0
+    electromigration_current_density: float = ELECTROMIGRATION_CURRENT_DENSITY
+    anisotropy_exponent: float = CALLEN_CALLEN_EXPONENT
 
 
 @dataclass(frozen=True)
@@ -183,8 +247,11 @@ class Device:
     spin_pumping: bool = True
     raw: dict = field(default=None, compare=False, hash=False, repr=False)
     source: str = "<api>"
+    heating: HeatingSpec | None = None
     #: transport results by temperature (the device is immutable, so they never go stale)
     transport_cache: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
+    #: the heat-flow model and the magnet's temperature responses (immutable device: never stale)
+    heating_cache: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -309,12 +376,14 @@ class Device:
         for tname in ("readout", "cell"):
             if tname in raw and not isinstance(raw[tname], dict):
                 raise ConfigError(source, tname, "must be a table")
+        heating = parse_heating(raw.get("heating", {}), stack, layer_name,
+                                override.mechanism if override is not None else "sot", source=source)
 
         return cls(stack=stack, magnet_layer=layer_name,
                    geometry=Geometry(shape, length, width, d), easy_axis=tuple(easy),
                    anisotropy_field=float(hk), initial_direction=tuple(init), applied_field=h_app,
                    pulse=Pulse(j, width_t, rise, fall), torque_override=override, damping=damping,
-                   spin_pumping=spin_pumping, raw=raw, source=source)
+                   spin_pumping=spin_pumping, raw=raw, source=source, heating=heating)
 
     #: Largest lateral size (m) for which a macrospin is a fair model of the free layer [D]:
     #: a few tens of exchange lengths of a thin film; beyond it reversal proceeds by domains.
@@ -345,6 +414,277 @@ class Device:
                        "macrospin thresholds can be off by orders of magnitude (Zhu et al., arXiv:2101.10521); "
                        "use micromagnetics for such devices")
         return out
+
+    # ------------------------------------------------------------------ Joule heating
+    @property
+    def heating_enabled(self) -> bool:
+        """True when the dynamics follow the Joule heating of the write pulse (``[heating]``)."""
+        return bool(self.heating is not None and self.heating.enabled)
+
+    @property
+    def heating_available(self) -> bool:
+        """True when the heat-flow model can be built for this device (an in-plane write current,
+        and every layer and the substrate with ``thermal_conductivity`` and ``heat_capacity``), so
+        that the commands can report the peak temperature even with ``[heating] enabled = false``."""
+        if self.torque_override is not None and self.torque_override.mechanism == "stt":
+            return False
+        if "available" not in self.heating_cache:
+            try:
+                self.heat_conduction()
+                self.heating_cache["available"] = True
+            except (ConfigError, PhysicsError):
+                self.heating_cache["available"] = False
+        return self.heating_cache["available"]
+
+    def heat_conduction(self):
+        """The :class:`spinloss.thermal.HeatConduction` of the stack on its substrate (built once),
+        with the Joule powers at :data:`HEATING_REFERENCE_CURRENT_DENSITY`. The substrate's default
+        thickness is the spreading depth of the cell's area (docs/heating.md)."""
+        from .thermal import heat_conduction, spreading_depth
+
+        if "heat" not in self.heating_cache:
+            spec = self.heating or HeatingSpec(enabled=False)
+            thick = spec.substrate_thickness
+            if thick is None:
+                thick = spreading_depth(self.geometry.area)
+            self.heating_cache["heat"] = heat_conduction(
+                self.stack, current_density=HEATING_REFERENCE_CURRENT_DENSITY, substrate=spec.substrate,
+                substrate_thickness=thick, boundary_resistance=spec.boundary_resistance, source=self.source)
+        return self.heating_cache["heat"]
+
+    def heating_ambient(self, temperature: float | None = None) -> float:
+        """The heat sink's temperature (K) for a run at ``temperature``: that temperature, or the
+        stack's for None or T = 0 (T = 0 means "no thermal noise", as in :meth:`macrospin_parameters`)."""
+        return self.temperature if (temperature is None or float(temperature) <= 0) else float(temperature)
+
+    def pulse_heating(self, current_density=None, width=None, temperature=None, *, rise_time=None, fall_time=None,
+                      points: int = 600):
+        """The :class:`spinloss.thermal.HeatingResult` of the write pulse (arguments override the
+        file's pulse; ``temperature`` the ambient), with its validity warnings
+        (:meth:`heating_warnings`). Computed whether or not ``[heating]`` is enabled (``enabled``
+        in the result says whether the dynamics use it); STT devices have no heating model."""
+        from .thermal import pulse_heating
+
+        if self.torque_override is not None and self.torque_override.mechanism == "stt":
+            raise ConfigError(self.source, "torques.mechanism", "the Joule heating model is for a write current in "
+                              "the plane of the stack; an STT device's current crosses the junction")
+        p = self.pulse
+        j = p.current_density if current_density is None else float(current_density)
+        w = p.width if width is None else float(width)
+        rise = p.rise_time if rise_time is None else float(rise_time)
+        fall = p.fall if fall_time is None else float(fall_time)
+        res = pulse_heating(self.heat_conduction(), magnet_layer=self.magnet_layer, current_density=j, width=w,
+                            rise_time=rise, fall_time=fall, points=points,
+                            ambient_temperature=self.heating_ambient(temperature))
+        res.enabled = self.heating_enabled
+        res.warnings = self.heating_warnings(res)
+        return res
+
+    def heating_warnings(self, result) -> list[str]:
+        """Warnings about a heated pulse (a :class:`spinloss.thermal.HeatingResult`): an AFI of the
+        stack heated past its Neel temperature (the sink turns paramagnetic during the pulse), the
+        magnet heated past its Curie temperature, a metal layer carrying more than the
+        electromigration limit (docs/heating.md)."""
+        out = []
+        T0 = result.ambient_temperature
+        by_name = {l["layer"]: l for l in result.layers}
+        for layer in self.stack.layers:
+            entry = by_name.get(layer.name)
+            if entry is None:
+                continue
+            peak = entry["peak_temperature"]
+            if layer.kind == "antiferromagnetic_insulator":
+                tn = float(np.asarray(layer_neel_temperature(layer)))      # the film's T_N (finite size)
+                if T0 <= tn < peak:
+                    out.append(f"the pulse heats the AFI {layer.name!r} to {peak:.4g} K, past its Neel temperature "
+                               f"{tn:.4g} K: the magnon sink turns paramagnetic during the pulse")
+            if layer.name == self.magnet_layer and layer.material.curie_temperature is not None:
+                tc = float(np.asarray(layer.material.curie_temperature))
+                if T0 < tc <= peak:
+                    out.append(f"the pulse heats the magnet {layer.name!r} to {peak:.4g} K, past its Curie temperature "
+                               f"{tc:.4g} K: it loses its magnetization (the macrospin model does not apply)")
+        spec = self.heating or HeatingSpec(enabled=False)
+        limit = spec.electromigration_current_density
+        worst = max(((abs(l["current_density"]), l["layer"]) for l in result.layers if not l["substrate"]),
+                    default=(0.0, None))
+        if worst[0] > limit:
+            out.append(f"layer {worst[1]!r} carries {worst[0]:.3g} A/m^2, beyond the electromigration limit "
+                       f"{limit:.3g} A/m^2 of a write line ([heating] electromigration_current_density; docs/heating.md)")
+        return out
+
+    def heating_response(self, width=None, rise_time=None, fall_time=None,
+                         slice_fraction: float = HEATING_SLICE_FRACTION) -> dict:
+        """The magnet's temperature rise theta(t) (K) of the trapezoid (flat top ``width``, the
+        file's ramps unless given) at :data:`HEATING_REFERENCE_CURRENT_DENSITY`, cached: ``times``
+        (s) and ``theta`` on a dense trace, its ``peak``, ``time_constant``, the window ``stop`` and
+        the slice ``edges`` of :meth:`heating_schedule`."""
+        p = self.pulse
+        w = p.width if width is None else float(width)
+        rise = p.rise_time if rise_time is None else float(rise_time)
+        fall = p.fall if fall_time is None else float(fall_time)
+        key = ("response", w, rise, fall, float(slice_fraction))
+        if key in self.heating_cache:
+            return self.heating_cache[key]
+        model = self.heat_conduction()
+        im = model.layer_index(self.magnet_layer)
+        tau = model.time_constant
+        end = rise + w + fall
+        after = 12.0 * tau if math.isfinite(tau) else max(end, 1e-12)
+        grid = model.trace_times(w, rise, fall, points=2000, after=after)
+        theta = model.layer_rise(grid, w, rise, fall)[:, im]
+        peak, stop, edges = _heating_window(grid, theta, [0.0, rise, rise + w, end], end, tau, slice_fraction)
+        out = {"times": grid, "theta": theta, "peak": peak, "time_constant": tau, "stop": stop, "edges": edges}
+        self.heating_cache[key] = out
+        return out
+
+    def waveform_heating_schedule(self, waveform, temperature=None, *,
+                                  slice_fraction: float = HEATING_SLICE_FRACTION):
+        """:meth:`heating_schedule` of an arbitrary piecewise-linear current shared by the run (a
+        :class:`spinloss.dynamics.Waveform` of one row, e.g. a pulse train): its Joule heating
+        f = (j/J_0)^2 is piecewise quadratic and integrated exactly; pulses add their heat."""
+        if not self.heating_enabled:
+            return None
+        wt = np.asarray(waveform.times, dtype=float)
+        wv = np.asarray(waveform.values, dtype=float)
+        if wt.ndim == 2:
+            if wt.shape[0] != 1:
+                raise PhysicsError("the heating of a waveform is computed for one waveform shared by every device")
+            wt, wv = wt[0], wv[0]
+        if wt.size < 2 or not np.any(wv != 0):
+            return None
+        model = self.heat_conduction()
+        im = model.layer_index(self.magnet_layer)
+        tau = model.time_constant
+        scale_t = tau if math.isfinite(tau) else float(wt[-1] - wt[0])
+        end = float(wt[-1])
+        after = 12.0 * tau if math.isfinite(tau) else max(end - float(wt[0]), 1e-12)
+        pts = [np.linspace(float(wt[0]), end + after, 4000)]
+        for tk in np.unique(wt):
+            pts.append(tk + np.geomspace(1e-4 * scale_t, 10.0 * scale_t, 200))
+        grid = np.unique(np.concatenate(pts + [wt]))
+        grid = grid[(grid >= float(wt[0])) & (grid <= end + after)]
+        theta = model.waveform_rise(grid, wt, wv, layer=im)
+        peak, stop, edges = _heating_window(grid, theta, list(np.unique(wt)), end, tau, slice_fraction)
+        if not peak > 0:
+            return None
+        return self._schedule_from_trace(grid, theta, peak, edges, np.ones(1), self.heating_ambient(temperature))
+
+    def peak_temperature(self, current_density, width=None, temperature=None):
+        """The magnet's peak temperature (K) in the write pulse of ``current_density`` (A/m^2, array
+        allowed): T_0 + (J/J_0)^2 theta_peak, with or without ``[heating]`` enabled."""
+        resp = self.heating_response(width)
+        j = np.asarray(current_density, dtype=float)
+        return self.heating_ambient(temperature) + (j / HEATING_REFERENCE_CURRENT_DENSITY) ** 2 * resp["peak"]
+
+    def curie_current_density(self, width=None, temperature=None, fraction: float = 1.0) -> float:
+        """The current density (A/m^2, magnitude) at which the pulse heats the magnet by ``fraction``
+        of the way from the ambient to its Curie temperature (inf without a Curie temperature).
+        The searches (threshold, design) stay below ``fraction`` = :data:`HEATING_CURIE_MARGIN`."""
+        tc = self.layer.material.curie_temperature
+        if tc is None:
+            return math.inf
+        resp = self.heating_response(width)
+        T0 = self.heating_ambient(temperature)
+        if not resp["peak"] > 0:
+            return math.inf
+        rise = fraction * max(float(np.asarray(tc)) - T0, 0.0)
+        return HEATING_REFERENCE_CURRENT_DENSITY * math.sqrt(rise / resp["peak"])
+
+    def heating_schedule(self, current_densities, width=None, temperature=None, *, rise_time=None, fall_time=None,
+                         slice_fraction: float = HEATING_SLICE_FRACTION):
+        """The :class:`spinloss.dynamics.ParameterSchedule` of the heated write pulse, one row per
+        current density of ``current_densities`` (A/m^2, in the reference layer; the trapezoid of
+        the file's rise and fall with flat top ``width``), for a run at ``temperature`` (K; the
+        ambient, :meth:`heating_ambient`). None when heating is off or no current flows.
+
+        At time t the magnet's mean temperature is T(t) = T_0 + (J/J_0)^2 theta(t) (theta from the
+        heat-flow model at J_0, interpolated on a dense trace); the run's parameters are modified
+        as (docs/heating.md): M_s -> M_s m(T), m the Bloch ratio M_s(T)/M_s(T_0); H_K -> H_K m^(n-1)
+        (Callen-Callen, K ~ M_s^n); the torque per current -> (xi(T)/xi(T_0)) / m (the sink's
+        temperature law in xi, the 1/M_s of the field per current); the noise temperature -> T(t)
+        (it stays 0 for a deterministic run). Edges where theta has changed by ``slice_fraction``
+        of its peak; the window closes when theta has decayed below :data:`HEATING_END_FRACTION`
+        of it. Raises :class:`~spinloss.errors.PhysicsError` if a row heats the magnet to T_C."""
+        if not self.heating_enabled:
+            return None
+        js = np.atleast_1d(np.asarray(current_densities, dtype=float)).ravel()
+        if not np.any(js != 0):
+            return None
+        T0 = self.heating_ambient(temperature)
+        resp = self.heating_response(width, rise_time, fall_time, slice_fraction)
+        grid, theta, peak, edges = resp["times"], resp["theta"], resp["peak"], resp["edges"]
+        if not peak > 0:
+            return None
+        scale = (js / HEATING_REFERENCE_CURRENT_DENSITY) ** 2
+        return self._schedule_from_trace(grid, theta, peak, edges, scale, T0)
+
+    def _schedule_from_trace(self, grid, theta, peak, edges, scale, T0):
+        """The :class:`spinloss.dynamics.ParameterSchedule` of rows whose magnet rise is
+        ``scale[row] * theta(t)`` (``theta`` on ``grid``) above the ambient ``T0`` (see
+        :meth:`heating_schedule`)."""
+        from .dynamics import MacrospinParameters, ParameterSchedule
+        from .thermal import anisotropy_field_ratio, bloch_magnetization_ratio
+
+        t_max = T0 + float(scale.max()) * peak
+        tc = float(np.asarray(self.layer.material.curie_temperature))
+        bloch_magnetization_ratio(t_max, T0, tc)      # refuses a row that reaches T_C
+        n_cc = self.heating.anisotropy_exponent
+        # the torque's temperature law on a table from T_0 to the hottest row's peak
+        n_table = int(min(1001, max(33, math.ceil((t_max - T0) / 2.0) + 1)))     # <= 2 K apart
+        t_table = np.linspace(T0, max(t_max, T0 + 1e-6), n_table)
+        mt = None
+        if self.torque_override is None or self.spin_pumping:
+            mt = transport_torques(self.stack, temperature=t_table).magnet(self.magnet_layer)
+        if self.torque_override is not None:
+            xi_dl = np.ones_like(t_table)
+            xi_fl = np.ones_like(t_table)
+        else:
+            xi_dl = np.broadcast_to(np.asarray(mt.xi_dl, dtype=float).reshape(-1), t_table.shape)
+            xi_fl = np.broadcast_to(np.asarray(mt.xi_fl, dtype=float).reshape(-1), t_table.shape)
+        r_dl = xi_dl / xi_dl[0] if xi_dl[0] != 0 else np.ones_like(xi_dl)
+        r_fl = xi_fl / xi_fl[0] if xi_fl[0] != 0 else np.ones_like(xi_fl)
+        # spin-pumping damping Delta alpha(T) = g mu_B hbar Re G_p(T) / (2 e^2 M_s(T) d): the sink's
+        # law in G_p (transport at T) and 1/M_s (the Bloch ratio); the base damping keeps its own
+        # Delta alpha(T_0) (docs/heating.md)
+        if self.spin_pumping and mt is not None:
+            sp = np.broadcast_to(np.asarray(mt.spin_pumping_damping, dtype=float).reshape(-1), t_table.shape)
+        else:
+            sp = np.zeros_like(t_table)
+
+        def heated(base, temps):
+            n = temps.size
+            b = base.broadcast(n)
+            m = bloch_magnetization_ratio(temps, T0, tc)
+            b["saturation_magnetization"] = b["saturation_magnetization"] * m
+            b["anisotropy_field"] = b["anisotropy_field"] * anisotropy_field_ratio(m, n_cc)
+            b["damping"] = b["damping"] + (np.interp(temps, t_table, sp) / m - sp[0])
+            b["damping_like_field_per_current"] = b["damping_like_field_per_current"] * np.interp(temps, t_table, r_dl) / m
+            b["field_like_field_per_current"] = b["field_like_field_per_current"] * np.interp(temps, t_table, r_fl) / m
+            b["spin_transfer_field_per_current"] = b["spin_transfer_field_per_current"] / m
+            b["temperature"] = np.where(b["temperature"] > 0, temps, 0.0)
+            return MacrospinParameters(**b)
+
+        def parameters(base, times, rows):
+            temps = T0 + scale[rows] * np.interp(times, grid, theta, left=0.0, right=float(theta[-1]))
+            return heated(base, temps)
+
+        def hottest(base):
+            # every row at 9 temperatures up to its peak (the torque law may peak inside, near T_N)
+            levels = np.linspace(0.0, 1.0, 9)
+            if base.batch_size() == 1:
+                return heated(base, (T0 + np.outer(scale * peak, levels)).ravel())
+            n = base.batch_size()
+            parts = [heated(base, np.full(n, T0 + float(scale.max()) * peak * lv)).broadcast(n) for lv in levels]
+            return MacrospinParameters(**{k: np.concatenate([q[k] for q in parts]) for k in parts[0]})
+
+        def state(times, rows):
+            return T0 + scale[rows] * np.interp(times, grid, theta, left=0.0, right=float(theta[-1]))
+
+        # the packed coefficients are tabulated every 0.05 K (the interpolation error of the
+        # smoothest-varying M_s(T) is ~(0.05 K / T)^2 / 8 ~ 1e-9 relative)
+        return ParameterSchedule(edges=edges, parameters=parameters, hottest=hottest, n_rows=int(scale.size),
+                                 state=state, parameters_of_state=heated, state_range=(T0, max(t_max, T0 + 1e-6)),
+                                 state_step=max(0.05, (t_max - T0) / 100_000))
 
     def with_values(self, overrides: dict) -> "Device":
         """A new device with ``overrides`` (``TABLE.KEY`` for device tables, stack keys otherwise)
@@ -524,6 +864,95 @@ def apply_device_override(raw: dict, key: str, value, *, source: str) -> None:
         else:
             table.pop("anisotropy_field", None)
     table[parts[1]] = value
+
+
+def _heating_window(grid, theta, kinks, end, tau, slice_fraction):
+    """(peak, stop, edges) of a magnet rise ``theta`` on ``grid``: the window lasts until theta
+    stays below :data:`HEATING_END_FRACTION` of its peak (after ``end``, the end of the current),
+    the edges are every ``slice_fraction`` of the peak of variation of theta, plus ``kinks``."""
+    peak = float(np.max(theta)) if np.size(theta) else 0.0
+    t_first = float(grid[0])
+    if not peak > 0:
+        stop = end
+    elif math.isfinite(tau):
+        above = np.flatnonzero(theta >= HEATING_END_FRACTION * peak)
+        stop = float(grid[min(above[-1] + 1, grid.size - 1)])
+    else:
+        stop = end + MAX_PULSE_TIME       # an isolated stack keeps its heat
+    stop = max(stop, end, t_first + 1e-15)
+    var = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(theta)))])
+    step = slice_fraction * peak if peak > 0 else 1.0
+    cuts = np.interp(np.arange(step, var[-1], step), var, grid) if peak > 0 else np.zeros(0)
+    edges = np.unique(np.concatenate([[t_first, stop], np.asarray(kinks, dtype=float), cuts]))
+    edges = edges[(edges >= t_first) & (edges <= stop)]
+    return peak, stop, edges
+
+
+def parse_heating(table, stack: Stack, magnet_layer: str, mechanism: str, *, source: str) -> HeatingSpec:
+    """The ``[heating]`` table (docs/heating.md): keys, units and ranges checked; when heating is
+    on, every layer must have ``thermal_conductivity`` and ``heat_capacity``, the magnet a
+    ``curie_temperature`` above the stack's temperature, and the substrate both thermal keys."""
+    from .stack import MAX_THICKNESS
+
+    if not isinstance(table, dict):
+        raise ConfigError(source, "heating", "must be a table")
+    check_keys(table, HEATING_KEYS, source=source, prefix="heating")
+    enabled = table.get("enabled", HEATING_DEFAULT and mechanism != "stt")
+    if not isinstance(enabled, bool):
+        raise ConfigError(source, "heating.enabled", "must be true or false")
+    if enabled and mechanism == "stt":
+        raise ConfigError(source, "heating.enabled", "the Joule heating model is for a write current in the plane "
+                          "of the stack; an STT device's current crosses the junction: set enabled = false")
+    substrate = table.get("substrate", DEFAULT_SUBSTRATE)
+    if not isinstance(substrate, str):
+        raise ConfigError(source, "heating.substrate", "must be a material name (e.g. \"Si\")")
+    thick = None
+    if "substrate_thickness" in table:
+        thick = to_si(table["substrate_thickness"], "length", source=source, key="heating.substrate_thickness")
+        check_value(thick, "nonneg", source=source, key="heating.substrate_thickness")
+        if thick > MAX_THICKNESS:
+            raise ConfigError(source, "heating.substrate_thickness", f"{thick:.3g} m is beyond a thin-film model "
+                              f"(maximum {MAX_THICKNESS:g} m): the sink sits within the diffusion length of a pulse")
+    rb = to_si(table.get("boundary_resistance", 0.0), "thermal_resistance", source=source,
+               key="heating.boundary_resistance", allow_inf=True)
+    check_value(rb, "nonneg_or_inf", source=source, key="heating.boundary_resistance")
+    if math.isfinite(rb) and rb > MAX_BOUNDARY_RESISTANCE:
+        raise ConfigError(source, "heating.boundary_resistance", f"{rb:.3g} m^2 K/W is beyond any interface (maximum "
+                          f"{MAX_BOUNDARY_RESISTANCE:g}; give inf for an isolated stack): a missing unit?")
+    jem = to_si(table.get("electromigration_current_density", ELECTROMIGRATION_CURRENT_DENSITY), "current_density",
+                source=source, key="heating.electromigration_current_density")
+    check_value(jem, "pos", source=source, key="heating.electromigration_current_density")
+    check_range(jem, 0.0, MAX_CURRENT_DENSITY, "A/m^2", source=source, key="heating.electromigration_current_density")
+    n_cc = to_si(table.get("anisotropy_exponent", CALLEN_CALLEN_EXPONENT), "dimensionless", source=source,
+                 key="heating.anisotropy_exponent")
+    if not (1.0 <= n_cc <= 10.0):
+        raise ConfigError(source, "heating.anisotropy_exponent", "must be between 1 and 10 (Callen-Callen: 3 for a "
+                          "uniaxial anisotropy)")
+    spec = HeatingSpec(enabled, substrate, None if thick is None else float(thick), float(rb), float(jem), float(n_cc))
+    if enabled:
+        mat = stack.library.lookup(substrate, source=source, key="heating.substrate")
+        for k in THERMAL_KEYS:
+            if getattr(mat, k) is None:
+                raise ConfigError(source, "heating.substrate", f"the substrate {mat.name!r} has no {k} (needed by the "
+                                  "Joule heating model)")
+        for i, l in enumerate(stack.layers):
+            if l.kind == "spin_sink":
+                continue        # a boundary condition, no heat flow (thermal.heat_conduction)
+            for k in THERMAL_KEYS:
+                if getattr(l.material, k) is None:
+                    raise ConfigError(source, f"layers[{i}].{k}", f"missing for layer {l.name!r} (material "
+                                      f"{l.material.name}): the Joule heating model needs it (give it, or set "
+                                      "[heating] enabled = false)")
+        i = stack.index(magnet_layer)
+        tc = stack.layers[i].material.curie_temperature
+        if tc is None:
+            raise ConfigError(source, f"layers[{i}].curie_temperature", f"missing for the magnet {magnet_layer!r} "
+                              f"(material {stack.layers[i].material.name}): the Joule heating model needs M_s(T) "
+                              "(give it, or set [heating] enabled = false)")
+        if np.any(np.asarray(stack.temperature) >= np.asarray(tc)):
+            raise ConfigError(source, "temperature", f"the stack's temperature is at or above the magnet's Curie "
+                              f"temperature {float(np.max(tc)):g} K")
+    return spec
 
 
 def read_stack(path, overrides: dict | None = None) -> Stack:

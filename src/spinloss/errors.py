@@ -70,3 +70,9 @@ class Interrupted(KeyboardInterrupt):
 class UnresolvableDriveError(PhysicsError):
     """The drive (current density, field) is so strong that the integrator's time step cannot
     resolve the precession it causes; refused rather than reported as a probability."""
+
+
+class OverheatedError(UnresolvableDriveError):
+    """A write pulse that heats the magnet to its Curie temperature (Joule heating,
+    docs/heating.md): M_s(T) vanishes and the macrospin model does not apply. Like any drive the
+    model cannot take, the command line blames the option or key that set the current."""

@@ -52,6 +52,10 @@ DEVICE_KEY_DIMENSIONS = {
     "readout.read_current_density": "current_density",
     "readout.usmr_ratio": "dimensionless",
     "readout.polarization": "dimensionless",
+    "heating.substrate_thickness": "length",
+    "heating.boundary_resistance": "thermal_resistance",
+    "heating.electromigration_current_density": "current_density",
+    "heating.anisotropy_exponent": "dimensionless",
 }
 
 #: Top-level stack keys with a dimension.

@@ -1,7 +1,8 @@
 """Physical constants (CODATA via scipy.constants) and unit parsing at the config boundary.
 
 Inside the package everything is SI: m, s, A, A/m for fields H, tesla only for quantities named
-``b_...`` (mu0*H), J/m^3, Ohm*m, Ohm^-1 m^-2 for interface conductances (charge units).
+``b_...`` (mu0*H), J/m^3, Ohm*m, Ohm^-1 m^-2 for interface conductances (charge units); W/m/K, J/m^3/K (per volume)
+and m^2 K/W for the heat flow of docs/heating.md.
 Strings with units ("5 nm", "1e11 A/m^2", "300 K", "10 mT") are converted with pint when read.
 """
 
@@ -50,6 +51,9 @@ DIMENSIONS = {
     "voltage": "[mass] * [length] ** 2 / [current] / [time] ** 3",
     "frequency": "1 / [time]",
     "area": "[length] ** 2",
+    "thermal_conductivity": "[mass] * [length] / [time] ** 3 / [temperature]",
+    "heat_capacity": "[mass] / [length] / [time] ** 2 / [temperature]",
+    "thermal_resistance": "[temperature] * [time] ** 3 / [mass]",
     "dimensionless": "",
 }
 
@@ -71,6 +75,9 @@ SI_UNIT = {
     "voltage": "V",
     "frequency": "Hz",
     "area": "m^2",
+    "thermal_conductivity": "W/m/K",
+    "heat_capacity": "J/m^3/K",
+    "thermal_resistance": "m^2 K/W",
     "dimensionless": "1",
     "field": "A/m",
 }

@@ -157,6 +157,8 @@ class DesignResult(JsonResult):
     peripheral_energy: float | None = None
     read_current: float | None = None
     read_disturb_probability: float | None = None
+    peak_temperature: float | None = None
+    warnings: list = field(default_factory=list)
     targets: dict = field(default_factory=dict)
     sizing: dict = field(default_factory=dict)
     curve: list = field(default_factory=list)
@@ -191,7 +193,7 @@ UNITS = {"seconds": "s", "supply_energy": "J", "channel": "J", "transistor": "J"
          "supply": "J", "energy_per_bit": "J", "write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
          "write_latency": "s", "cell_area": "m^2", "damping_like_field": "A/m", "retention_time": "s",
          "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J", "read_current": "A",
-         "temperature": "K"}
+         "temperature": "K", "peak_temperature": "K", "curie_drive_field": "A/m"}
 
 #: Required-drive curves already computed: key (reduced magnet, pulse shape, target, settings) ->
 #: per-width dicts. Designs sharing a magnet reuse them (module docstring, step 2).
@@ -238,6 +240,17 @@ class _Magnet:
         self.rise, self.fall = self.pulse.rise_time, self.pulse.fall
         cf = curvature_field(device, self.T)
         self.h_guess = max(instability_field(cf, float(np.asarray(p.damping)), pol, device.easy_axis), 1.0)
+        self.heated = device.heating_enabled
+
+    def curie_drive(self, width) -> float:
+        """The drive H_DL (A/m) above which the pulse of ``width`` heats the magnet too close to its
+        Curie temperature (:data:`spinloss.device.HEATING_CURIE_MARGIN` of the way; inf without
+        heating; docs/heating.md)."""
+        from ..device import HEATING_CURIE_MARGIN
+
+        if not self.heated:
+            return math.inf
+        return self.a_dl * self.device.curie_current_density(width, self.T, HEATING_CURIE_MARGIN)
 
     def key(self, params) -> tuple:
         from dataclasses import fields
@@ -246,8 +259,15 @@ class _Magnet:
         for f in fields(params):
             v = np.round(np.atleast_1d(np.asarray(getattr(params, f.name), dtype=float)), 9)
             vals.append((f.name, tuple(float(x) for x in v)))
-        return (tuple(vals), tuple(np.round(self.well.start, 9)), round(self.rise, 15),
-                round(self.fall, 15), round(self.settle, 13))
+        out = (tuple(vals), tuple(np.round(self.well.start, 9)), round(self.rise, 15),
+               round(self.fall, 15), round(self.settle, 13))
+        if self.heated:
+            # a heated pulse depends on the whole stack (its heat flow, the sink's temperature law),
+            # not only on the magnet: designs share a curve only with the same file
+            import json
+
+            out += (("heating", json.dumps(self.device.raw, sort_keys=True, default=str), self.T),)
+        return out
 
     def evaluate(self, params, h, width, *, method, settings: SearchSettings, check=False, seed=0):
         from ..experiments.rare_events import write_error_rate
@@ -255,13 +275,17 @@ class _Magnet:
 
         wave = Waveform.pulse(self.sign * h, width, self.rise, self.fall)
         duration = self.pulse.duration(width) + self.settle
-        dt = time_grid(duration, heun_time_step(params, h))
+        # Joule heating: the schedule of the device's current J = H_DL / (H_DL per J) scales the
+        # reduced magnet's parameters as the device's (docs/heating.md)
+        schedule = self.device.heating_schedule([self.current_sign * h / self.a_dl], width, self.T) \
+            if self.heated and self.a_dl > 0 else None
+        dt = time_grid(duration, heun_time_step(params, h, schedule))
         n_p = settings.check_particles if check else settings.n_particles
         n_r = settings.check_repetitions if check else settings.n_repetitions
         return write_error_rate(params, wave, duration, dt, m0=tuple(self.well.start),
                                 target_axis=tuple(self.well.target), method=method,
                                 trials=settings.n_mc, n_particles=n_p, n_repetitions=max(n_r, 1),
-                                seed=seed)
+                                seed=seed, schedule=schedule)
 
     def axial(self, params) -> bool:
         from ..experiments.rare_events import is_axially_symmetric
@@ -353,10 +377,15 @@ def required_drive(magnet: _Magnet, width: float, target: float, settings: Searc
         return dict(_CURVE_CACHE[key], cached=True)
     evals = []
     h_max = 200.0 * magnet.h_guess
+    # Joule heating: above the Curie drive the pulse demagnetizes the magnet (docs/heating.md)
+    h_curie = magnet.curie_drive(width)
+    h_max = min(h_max, h_curie * (1.0 - 1e-6))
 
     memo = {}
 
     def run(h, method):
+        if h >= h_curie * (1.0 - 1e-6):
+            h = h_curie * (1.0 - 1e-6)
         if (h, method) in memo:
             return memo[(h, method)]
         r = memo[(h, method)] = magnet.evaluate(params, h, width, method=method, settings=settings,
@@ -368,11 +397,14 @@ def required_drive(magnet: _Magnet, width: float, target: float, settings: Searc
              f"({r.method})", progress)
         return r
 
-    if magnet.axial(params):
+    if magnet.axial(params) and not magnet.heated:
         out = _search_deterministic(run, target, magnet.h_guess, h_max)
     else:
         out = _search_stochastic(run, target, magnet.h_guess, h_max, settings)
-    out.update({"width": width, "evaluations": evals, "target": target})
+    if not out["ok"] and math.isfinite(h_curie) and h_max < 200.0 * magnet.h_guess:
+        out["reason"] = (f"{out['reason']}; above H_DL = {h_curie:.4g} A/m the pulse heats the magnet close to its "
+                         "Curie temperature (Joule heating, docs/heating.md)")
+    out.update({"width": width, "evaluations": evals, "target": target, "curie_drive_field": h_curie})
     _CURVE_CACHE[key] = out
     return dict(out)
 
@@ -553,7 +585,7 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
     path = write_path(sized, T)
     curve = []
     widths = settings.widths
-    if settings.fokker_planck_widths and magnet.axial(magnet.full):
+    if settings.fokker_planck_widths and magnet.axial(magnet.full) and not magnet.heated:
         widths = tuple(settings.fokker_planck_widths)
     for w in widths:
         r = required_drive(magnet, w, targets.write_error_rate, settings, progress=progress)
@@ -579,8 +611,13 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
     if slope is not None and slope < 0:
         h = h + math.log(2.0) / abs(slope)    # aim at target/2 so that the re-check passes
     check = None
+    h_curie = magnet.curie_drive(w)
     for attempt in range(5):
-        method = "fokker_planck" if magnet.axial(magnet.full) else (
+        if h >= h_curie:
+            return fail(f"the re-check needs H_DL = {h:.4g} A/m, where the pulse heats the magnet close to its "
+                        "Curie temperature (Joule heating, docs/heating.md)", sizing=sizing, curve=_clean_curve(curve),
+                        torque=torque)
+        method = "fokker_planck" if magnet.axial(magnet.full) and not magnet.heated else (
             "monte_carlo" if targets.write_error_rate * settings.n_mc >= 20 else "multilevel_splitting")
         check = magnet.evaluate(magnet.full, h, w, method=method, settings=settings, check=True,
                                 seed=settings.seed + 1000 + attempt)
@@ -598,7 +635,11 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
     j = magnet.current_sign * h / magnet.a_dl   # signed, in the torque reference layer
     settle = magnet.settle
     rep = cell_report(sized, j, w, temperature=T, settle_time=settle)
-    common = dict(sizing=sizing, curve=_clean_curve(curve), torque=torque, cell=rep.to_json())
+    from ..experiments.switching import pulse_heating_report
+
+    peak, heat_warnings = pulse_heating_report(sized, j, w, T)
+    common = dict(sizing=sizing, curve=_clean_curve(curve), torque=torque, cell=rep.to_json(),
+                  peak_temperature=None if peak is None else float(peak[0]), warnings=heat_warnings)
     if check.write_error_rate > targets.write_error_rate:
         return fail(f"the re-check at the chosen pulse gave WER {check.write_error_rate:.3g} > "
                     f"{targets.write_error_rate:g} after four 8 % current increases", **common)

@@ -4,7 +4,7 @@ Structure (for whoever adds a subcommand):
 
 - :data:`COMMANDS` maps each subcommand to ``"module:attribute"`` (a click command), imported only
   when used. Add a command by writing it in the right module (:mod:`.torque`, :mod:`.dynamics`,
-  :mod:`.cells`, :mod:`.demo`, :mod:`.sweep`) and adding one line here.
+  :mod:`.heating`, :mod:`.cells`, :mod:`.demo`, :mod:`.sweep`) and adding one line here.
 - Shared options, input loading, JSON/table output, progress on stderr and the sweep protocol
   live in :mod:`.common`.
 - Errors: :func:`main` prints ``spinloss: error: <file>: <key>: <rule>`` on one line and exits 2
@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "retention": "spinloss.cli.dynamics:retention",
     "resonance": "spinloss.cli.dynamics:resonance",
     "trace": "spinloss.cli.dynamics:trace",
+    "heating": "spinloss.cli.heating:heating",
     "design": "spinloss.cli.cells:design",
     "compare": "spinloss.cli.cells:compare",
     "demo": "spinloss.cli.demo:demo",

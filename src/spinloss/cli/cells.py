@@ -128,6 +128,8 @@ def design(device_file, target_wer, retention, temperature, thermal_stability, q
     check_design(params)
     load_device(device_file, merge_overrides(set_items, None))
     res = run_design(params, None, progress_for(as_json, quiet))
+    for text in res.get("warnings") or ():
+        warn(f"{device_file}: {text}")
     if as_json:
         emit_json(res, inputs=[device_file], seeds={"seed": seed})
     else:
@@ -162,6 +164,8 @@ def _print_design(res: dict):
             ["read current", fmt(r.read_current, ".3g", 1e6), "uA"],
             ["read disturb / read", fmt(r.read_disturb_probability, ".3g"), ""],
             ["cell area", fmt(r.cell_area, ".4g", 1e12), "um^2"]]
+    if res.get("peak_temperature") is not None:
+        rows.append(["peak temperature (Joule heating)", fmt(r.peak_temperature, ".4g"), "K"])
     echo_table(["quantity", "value", "unit"], rows, align="lrl")
     click.echo(f"  sizing: {r.sizing.get('method')} ({', '.join(f'{k} = {v:.4g}' for k, v in r.sizing.items() if isinstance(v, float))})")
 

@@ -18,7 +18,7 @@ from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emi
                      interrupted_exit, json_option, load_device, merge_overrides, output_suffix,
                      plot_errors, plot_option, positive_quantity, progress_for, quantity,
                      refuse_option_with_keys, set_option, sweepable, temperature_option, temperature_value,
-                     vary_option)
+                     vary_option, warn)
 
 
 def _device(params, overrides=None, warnings=True):
@@ -38,6 +38,25 @@ def _with_device_name(out: dict, device, temperature=None) -> dict:
 
 def _seeds(params) -> dict:
     return {"seed": params.get("seed", 0)}
+
+
+def warn_heating(source, warnings) -> None:
+    """The heating warnings of a result (docs/heating.md), one line each on stderr."""
+    for text in warnings or ():
+        warn(f"{source}: {text}")
+
+
+def heating_line(peak, used: bool) -> str:
+    """A line of the human output for the magnet's peak temperature (K; Joule heating of the pulse,
+    docs/heating.md), saying whether the dynamics followed it (``used``); '' without a heat model."""
+    if peak is None:
+        return ""
+    arr = np.asarray(peak, dtype=float)
+    how = "Joule heating, followed by the dynamics" if used else \
+        "Joule heating, reported only: [heating] enabled = true makes the dynamics follow it"
+    if arr.size > 1:
+        return f"  peak temperature of the magnet {np.nanmin(arr):.4g}-{np.nanmax(arr):.4g} K ({how})"
+    return f"  peak temperature of the magnet {float(arr.reshape(-1)[0]):.4g} K ({how})"
 
 
 #: Options that set what a swept key sets (param name, option, key): never both.
@@ -151,6 +170,7 @@ def switch(device_file, current_density, pulse_width, temperature, trials, seed,
 
 
 def _print_switch_point(out, trials, as_json, plot_path, device):
+    warn_heating(device.source, out.get("warnings"))
     if plot_path:
         from ..plots import switching as switching_plots
 
@@ -167,6 +187,8 @@ def _print_switch_point(out, trials, as_json, plot_path, device):
                    f"T = {fmt(out['temperature'])} K")
         click.echo(f"  mean switching time {fmt(out['mean_switching_time'], '.4g', 1e9)} ns, "
                    f"energy per pulse {fmt(out['energy_per_pulse'], '.4g', 1e15)} fJ")
+        if out.get("peak_temperature") is not None:
+            click.echo(heating_line(out["peak_temperature"], device.heating_enabled))
     if plot_path:
         info(f"figure: {plot_path}", as_json=as_json)
 
@@ -176,8 +198,15 @@ def _print_switch_grid(device, run, grid, trials, seed, as_json, plot_path, part
     keys, values = grid.keys, grid.values
     out = {k: data.get(k) for k in ("switching_probability", "uncertainty", "mean_switching_time",
                                     "energy_per_pulse", "switched", "undecided", "current_density",
-                                    "pulse_width", "temperature", "time_step", "seed", "units")}
+                                    "pulse_width", "temperature", "time_step", "seed", "peak_temperature", "units")}
     out["seed"] = seed
+    warnings = []
+    for r in run.results:
+        for text in (r or {}).get("warnings") or ():
+            if text not in warnings:
+                warnings.append(text)
+    out["warnings"] = warnings
+    warn_heating(device.source, warnings)
     out.update({"trials": trials, "grid": grid.to_json(), "grid_units": grid.units_json(),
                 "grid_shape": list(grid.shape), "device": device.stack.name,
                 "status": run.status.reshape(grid.shape), "interrupted": partial_run})
@@ -201,6 +230,8 @@ def _print_switch_grid(device, run, grid, trials, seed, as_json, plot_path, part
         else:
             echo_table([f"{grid.label(0)} \\ {grid.label(1)}"] + [fmt(v) for v in grid.display[1]],
                        [[fmt(grid.display[0][i])] + [fmt(x, ".2f") for x in p[i]] for i in range(p.shape[0])])
+        if out.get("peak_temperature") is not None:
+            click.echo(heating_line(out["peak_temperature"], device.heating_enabled))
     if plot_path:
         info(f"figure: {plot_path}", as_json=as_json)
 
@@ -246,8 +277,9 @@ def threshold(device_file, pulse_width, temperature, trials, seed, initial_tilt,
     params = {"device_file": device_file, "pulse_width": pulse_width, "temperature": temperature,
               "trials": trials, "seed": seed, "initial_tilt": initial_tilt, "set_items": set_items}
     check_device_command(params)
-    _device(params)
+    device = _device(params)
     out = run_threshold(params, None, progress_for(as_json))
+    warn_heating(device_file, (out.get("details") or {}).get("warnings"))
     if as_json:
         emit_json(out, inputs=[device_file], seeds=_seeds(params))
     else:
@@ -257,6 +289,8 @@ def threshold(device_file, pulse_width, temperature, trials, seed, initial_tilt,
             click.echo(f"{out['device']}: J_c = {out['critical_current_density']:.4g} "
                        f"+- {fmt(out['uncertainty'], '.2g')} A/m^2 ({out['method']}, pulse "
                        f"{out['pulse_width'] * 1e9:.3g} ns, T = {out['temperature']:g} K)")
+            if (out.get("details") or {}).get("peak_temperature") is not None:
+                click.echo(heating_line(out["details"]["peak_temperature"], device.heating_enabled) + " at J_c")
     if out["critical_current_density"] is None:
         sys.exit(1)
 
@@ -297,13 +331,16 @@ def wer(device_file, current_density, pulse_width, temperature, method, trials, 
               "temperature": temperature, "method": method, "trials": trials, "seed": seed,
               "set_items": set_items}
     check_device_command(params)
-    _device(params)
+    device = _device(params)
     out = run_wer(params, None, progress_for(as_json))
+    warn_heating(device_file, out.get("warnings"))
     if as_json:
         emit_json(out, inputs=[device_file], seeds=_seeds(params))
         return
     click.echo(f"{out['device']}: WER = {fmt(out['write_error_rate'], '.3g')} "
                f"+- {fmt(out['uncertainty'], '.2g')} ({out['method']})")
+    if out.get("peak_temperature") is not None:
+        click.echo(heating_line(out["peak_temperature"], device.heating_enabled))
 
 
 # ---------------------------------------------------------------------------- retention
@@ -446,6 +483,7 @@ def trace(device_file, current_density, pulse_width, duration, sequence, tempera
         p = device.pulse
         width = p.width if w is None else w
         waveform = Waveform.sequence([Waveform.pulse(a, width, p.rise_time, p.fall) for a in amps], gap=5e-9)
+
     with device_errors(device_file, "--current-density" if (j is not None or amps) else None):
         res = run(device, current_density=j, pulse_width=w, temperature=T, devices=devices, seed=seed,
                   duration=dur, waveform=waveform, progress=progress_for(as_json))

@@ -9,6 +9,8 @@ See ``docs/dynamics.md``. Public names:
 * :func:`simulate` (stochastic Heun), :func:`simulate_deterministic` (Dormand-Prince 5(4))
 * :func:`energy_density`, :func:`effective_field`, :func:`thermal_field_std`
 * :func:`heun_time_step`, :func:`time_grid` (the time-step choice)
+* :class:`ParameterSchedule`: parameters that change during a run (a heated magnet), piecewise
+  constant in slices of :func:`simulate` and :func:`simulate_deterministic`
 * :mod:`energy` (landscape, wells, :class:`StartingWell`), :mod:`demag` (demagnetizing tensors),
   :mod:`analytic` (closed forms), :mod:`llg` (the explicit form and the field-per-current helpers)
 """
@@ -17,6 +19,7 @@ from . import analytic, demag, terms
 from .integrators import (
     MacrospinParameters,
     MacrospinResult,
+    ParameterSchedule,
     Waveform,
     effective_field,
     energy_density,
@@ -35,6 +38,7 @@ from .energy import (StartingWell, energy_curvatures, energy_landscape, relax_to
 __all__ = [
     "MacrospinParameters",
     "MacrospinResult",
+    "ParameterSchedule",
     "Waveform",
     "simulate",
     "simulate_deterministic",

@@ -41,6 +41,7 @@ __all__ = [
     "effective_field",
     "thermal_field_std",
     "pack_parameters",
+    "ParameterSchedule",
 ]
 
 def _bad(key, rule):
@@ -103,14 +104,22 @@ def largest_field(params: MacrospinParameters, max_current: float = 0.0) -> floa
     return float(np.max(field_scale(params.terms(), max_current))) + 1.0
 
 
-def heun_time_step(params: MacrospinParameters, max_current: float = 0.0) -> float:
+def heun_time_step(params: MacrospinParameters, max_current: float = 0.0,
+                   schedule: "ParameterSchedule | None" = None) -> float:
     """Heun time step (s): precession angle per step <= STEP_ANGLE at the largest field scale,
     at most MAX_TIME_STEP. The stochastic Heun scheme is weakly first order for the thermal field,
     second order deterministically; this keeps the deterministic error well below 1e-3.
 
+    With a ``schedule`` (parameters that change during the run) the step also resolves the
+    schedule's most demanding parameters (:meth:`ParameterSchedule.time_step_parameters`: a
+    heated magnet has a smaller M_s, hence a larger torque field per current).
+
     A drive that would need a step below MIN_TIME_STEP (a field beyond ~20 T equivalent) raises
     :class:`~spinloss.errors.UnresolvableDriveError`: it is refused, never integrated with a step
     too long for it (which would give a meaningless probability)."""
+    if schedule is not None:
+        return min(heun_time_step(params, max_current),
+                   heun_time_step(schedule.time_step_parameters(params), max_current))
     h = largest_field(params, max_current)
     gamma = float(np.max(params.broadcast(params.batch_size())["gamma"]))
     dt = STEP_ANGLE / (gamma * MU0 * h)
@@ -269,6 +278,124 @@ def _eval_rows(times, values, t):
 
 
 # ---------------------------------------------------------------------------------------------
+# Parameters that change during a run
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParameterSchedule:
+    """Macrospin parameters that change with time during a run (e.g. a magnet heated by its write
+    pulse, docs/heating.md), held constant over slices of the run.
+
+    * ``edges`` (E,): increasing absolute times (s, the waveform's clock). The schedule acts on
+      ``[edges[0], edges[-1])``; the run is cut at these times and, inside the window, every
+      device's parameters are those at its slice's midpoint. Outside the window the run's own
+      parameters apply, bit for bit (a run that never enters the window is today's run).
+    * ``parameters(base, times, rows)``: the parameters of N devices at absolute ``times`` (N,),
+      device i on schedule row ``rows[i]``; ``base`` are the run's parameters (batch 1 or N),
+      which the schedule modifies (so a caller's subset of a batch stays consistent).
+    * ``hottest(base)``: the parameters of every row at its most demanding point (the time-step
+      choice of :func:`heun_time_step` covers them).
+    * ``rows``: the schedule row of each device of the run (None: row i for device i when the
+      schedule has as many rows as the run has devices, else row 0 for all); ``n_rows`` rows.
+    * Optional, when the parameters depend on time through one scalar state (the heated magnet's
+      temperature): ``state(times, rows)`` gives it (N,), ``parameters_of_state(base, s)`` the
+      parameters of len(s) devices at states s, ``state_range`` = (lo, hi) its bounds and
+      ``state_step`` a table spacing. A run of one device's parameters (batch 1) then packs the
+      kernels' coefficients once on that table and interpolates them linearly in the state at
+      every slice (``packed_table``), instead of packing every slice: the cost of a slice no
+      longer depends on Python-side packing (the spacing makes the interpolation error ~1e-8
+      relative, far below the slicing's).
+
+    Choose the edges so that the parameters change by a few percent at most between two edges
+    (the heating schedule cuts where the temperature rise has changed by 1 % of its peak).
+    """
+
+    edges: np.ndarray
+    parameters: Callable
+    hottest: Callable
+    n_rows: int = 1
+    rows: np.ndarray | None = None
+    state: Callable | None = None
+    parameters_of_state: Callable | None = None
+    state_range: tuple | None = None
+    state_step: float = 0.0
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        e = np.asarray(self.edges, dtype=float)
+        if e.ndim != 1 or e.size < 2 or np.any(np.diff(e) <= 0) or not np.all(np.isfinite(e)):
+            raise _bad("schedule.edges", "must be at least 2 increasing finite times")
+        object.__setattr__(self, "edges", e)
+        if self.rows is not None:
+            r = np.asarray(self.rows, dtype=np.int64)
+            if r.ndim != 1 or np.any(r < 0) or np.any(r >= self.n_rows):
+                raise _bad("schedule.rows", f"must index the schedule's {self.n_rows} rows")
+            object.__setattr__(self, "rows", r)
+
+    @property
+    def start(self) -> float:
+        return float(self.edges[0])
+
+    @property
+    def stop(self) -> float:
+        return float(self.edges[-1])
+
+    def rows_for(self, n: int) -> np.ndarray:
+        """The schedule row of each of the ``n`` devices of a run."""
+        if self.rows is not None:
+            if self.rows.size != n:
+                raise _bad("schedule.rows", f"{self.rows.size} rows for a run of {n} devices")
+            return self.rows
+        if self.n_rows == 1:
+            return np.zeros(n, dtype=np.int64)
+        if self.n_rows == n:
+            return np.arange(n, dtype=np.int64)
+        raise _bad("schedule", f"{self.n_rows} schedule rows for a run of {n} devices: give rows")
+
+    def with_rows(self, rows) -> "ParameterSchedule":
+        """The schedule with ``rows`` (the schedule row of each device of a run)."""
+        from dataclasses import replace
+
+        return replace(self, rows=np.asarray(rows, dtype=np.int64))
+
+    def select(self, index, n: int) -> "ParameterSchedule":
+        """The schedule of devices ``index`` of a run of ``n`` devices (their rows)."""
+        return self.with_rows(self.rows_for(n)[index])
+
+    def parameters_at(self, base: MacrospinParameters, times, n: int) -> MacrospinParameters:
+        """The parameters of the run's ``n`` devices at absolute ``times`` (n,)."""
+        return self.parameters(base, np.broadcast_to(np.asarray(times, dtype=float), (n,)), self.rows_for(n))
+
+    def time_step_parameters(self, base: MacrospinParameters) -> MacrospinParameters:
+        """The most demanding parameters of every row (a batch), for the time-step choice."""
+        return self.hottest(base)
+
+    def packed_table(self, base: MacrospinParameters, dt: float):
+        """(lo, step, table (NPAR, M)): the kernels' coefficient columns of ``base`` (batch 1) at
+        the states lo + k step spanning ``state_range``, packed once per (base, dt) and cached."""
+        key = (id(base), float(dt))
+        hit = self.cache.get(key)
+        if hit is not None and hit[0] is base:
+            return hit[1]
+        lo, hi = (float(x) for x in self.state_range)
+        step = float(self.state_step) if self.state_step > 0 else max(hi - lo, 1e-300) / 1000
+        m = int(min(200_001, max(2, math.ceil((hi - lo) / step) + 2)))
+        grid = lo + step * np.arange(m)
+        table = pack_parameters(self.parameters_of_state(base, grid), m, dt)
+        for r in (K.R_AX, K.R_AY, K.R_AZ, K.R_THR, K.R_T0):
+            table[r] = 0.0           # the run's own rows replace these (inf thresholds would give NaN)
+        out = (lo, step, table)
+        self.cache[key] = (base, out)
+        return out
+
+    def step_bounds(self, t_ref: float, dt: float, n_steps: int) -> np.ndarray:
+        """The step indices (of a run whose first device starts at ``t_ref``) at which the run is
+        cut: the edges, rounded to whole steps, within [0, n_steps]."""
+        k = np.rint((self.edges - t_ref) / dt).astype(np.int64)
+        return np.unique(np.clip(k, 0, n_steps))
+
+
+# ---------------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------------
 
@@ -398,6 +525,32 @@ def _initial_state(m0, n):
     return np.ascontiguousarray((m / nrm[:, None]).T)
 
 
+def _scheduled_parameters(schedule, params, P, t_mid, rows, n, dt, switch_axis, switch_threshold, start_time):
+    """The coefficient matrix of one slice: the schedule's parameters at the slice midpoints
+    ``t_mid`` (n,) for the devices inside its window, the run's own columns of ``P`` elsewhere."""
+    inside = (t_mid >= schedule.start) & (t_mid < schedule.stop)
+    if not np.any(inside):
+        return P
+    if schedule.state is not None and params.batch_size() == 1:
+        # one device's parameters: interpolate the packed table in the state (see ParameterSchedule)
+        lo, step, table = schedule.packed_table(params, dt)
+        x = (np.asarray(schedule.state(t_mid, rows), dtype=float) - lo) / step
+        k = np.clip(np.floor(x).astype(np.int64), 0, table.shape[1] - 2)
+        w = np.clip(x - k, 0.0, 1.0)
+        Q = table[:, k] * (1.0 - w) + table[:, k + 1] * w
+        # the rows that do not depend on the state: the run's own (switch axis, threshold, start)
+        for r in (K.R_AX, K.R_AY, K.R_AZ, K.R_THR, K.R_T0):
+            Q[r] = P[r]
+        Q = np.ascontiguousarray(Q)
+    else:
+        heated = schedule.parameters(params, t_mid, rows)
+        Q = np.ascontiguousarray(pack_parameters(heated, n, dt, switch_axis=switch_axis,
+                                                 switch_threshold=switch_threshold, start_time=start_time))
+    if not np.all(inside):
+        Q[:, ~inside] = P[:, ~inside]
+    return Q
+
+
 # ---------------------------------------------------------------------------------------------
 # Stochastic Heun
 # ---------------------------------------------------------------------------------------------
@@ -406,7 +559,7 @@ def simulate(params: MacrospinParameters, m0, waveform: Waveform | None, duratio
              *, seed: int = 0, stream_ids=None, start_time=None, record_every: float | None = None,
              switch_axis=None, switch_threshold=None, stop_when_all_switched: bool = False,
              progress: bool | Callable | None = None, step_offset: int = 0,
-             chunk_size: int = 64) -> MacrospinResult:
+             chunk_size: int = 64, schedule: ParameterSchedule | None = None) -> MacrospinResult:
     """Integrate N macrospins with the stochastic Heun scheme for ``duration`` (s) with step ``dt``.
 
     * Thermal noise for device i at step n comes from the counter-based generator keyed by
@@ -426,6 +579,10 @@ def simulate(params: MacrospinParameters, m0, waveform: Waveform | None, duratio
       done (task "integration steps"), or None.
     * Ctrl-C: the KeyboardInterrupt propagates (between slices of the run); no partial state is
       returned as a result.
+    * ``schedule``: a :class:`ParameterSchedule` (parameters that change during the run, e.g. a
+      heated magnet): the run is also cut at the schedule's edges and, inside its window, each
+      slice uses every device's parameters at the slice's midpoint (``params`` are the run's
+      parameters outside the window). Without a schedule the run is exactly today's.
     """
     if waveform is None:
         waveform = Waveform.zero()
@@ -475,16 +632,24 @@ def simulate(params: MacrospinParameters, m0, waveform: Waveform | None, duratio
     if progress or stop_when_all_switched or work > 2e8:
         n_slices = int(min(max(n_steps // 1000, 1), 100 if (progress or stop_when_all_switched) else 20))
     bounds = np.linspace(0, n_steps, n_slices + 1).round().astype(np.int64)
+    rows = None
+    if schedule is not None:
+        rows = schedule.rows_for(n)
+        bounds = np.union1d(bounds, schedule.step_bounds(float(t0.min()), dt, n_steps))
     # one chunk: no thread pool (its end-of-region barrier costs a scheduler slice on a busy host)
     run = K.heun_run_serial if (threads == 1 or n <= chunk) else K.heun_run
     done = 0
     wall = _time.perf_counter()
     with Counter(progress, "integration steps", total=n_steps, unit="step") as counter:
-        for s in range(n_slices):
+        for s in range(bounds.size - 1):
             b0, b1 = int(bounds[s]), int(bounds[s + 1])
             if b1 <= b0:
                 continue
-            run(m, P, key1, key2, wt, wv, seg, jprev, sw_time, float(dt), b0, b1,
+            P_slice = P
+            if schedule is not None:
+                P_slice = _scheduled_parameters(schedule, params, P, t0 + 0.5 * (b0 + b1) * dt, rows, n, dt,
+                                                switch_axis, switch_threshold, start_time)
+            run(m, P_slice, key1, key2, wt, wv, seg, jprev, sw_time, float(dt), b0, b1,
                 int(step_offset), stochastic, uniform_time, chunk, rec_every, traj, jrec)
             done = b1
             counter.set(done)
@@ -514,13 +679,19 @@ def simulate_deterministic(params: MacrospinParameters, m0, waveform: Waveform |
                            duration: float, rtol: float = 1e-8, atol: float = 1e-10, *,
                            start_time=None, record_every: float | None = None, switch_axis=None,
                            switch_threshold=None, initial_step: float = 1e-13,
-                           max_steps: int = 50_000_000) -> MacrospinResult:
+                           max_steps: int = 50_000_000,
+                           schedule: ParameterSchedule | None = None) -> MacrospinResult:
     """T = 0 integration with adaptive Dormand-Prince 5(4) (own implementation, per device).
 
     The temperature of ``params`` is ignored. Waveform breakpoints and record times are step
     boundaries (the step never straddles a kink or jump of j(t)); |m| renormalized after every
     accepted step; error norm RMS over components of e/(atol + rtol |m_k|). Switching detection
     as in :func:`simulate`. ``n_steps`` in the result is (accepted, rejected) per device.
+
+    ``schedule``: a :class:`ParameterSchedule`; the run is cut at its edges (each piece restarts
+    the step-size control at ``initial_step``) and inside its window every piece uses each
+    device's parameters at the piece's midpoint, as in :func:`simulate`. Records are not
+    available with a schedule.
     """
     if waveform is None:
         waveform = Waveform.zero()
@@ -537,6 +708,11 @@ def simulate_deterministic(params: MacrospinParameters, m0, waveform: Waveform |
     if switch_axis is not None:
         d0 = np.einsum("in,in->n", m, P[K.R_AX:K.R_AZ + 1])
         sw_time[d0 > P[K.R_THR]] = t0[d0 > P[K.R_THR]]
+    if schedule is not None:
+        if record_every is not None:
+            raise _bad("record_every", "records are not available with a parameter schedule")
+        return _dopri_scheduled(schedule, params, P, m, wt, wv, t0, sw_time, n, duration, rtol, atol,
+                                initial_step, max_steps, switch_axis, switch_threshold)
     rec_dt = 0.0
     n_rec = 0
     if record_every is not None:
@@ -566,3 +742,41 @@ def simulate_deterministic(params: MacrospinParameters, m0, waveform: Waveform |
         res.trajectory = np.ascontiguousarray(traj[:n_rec].transpose(0, 2, 1))
         res.current = jrec[:n_rec].copy()
     return res
+
+
+def _dopri_scheduled(schedule, params, P, m, wt, wv, t0, sw_time, n, duration, rtol, atol, initial_step,
+                     max_steps, switch_axis, switch_threshold) -> MacrospinResult:
+    """:func:`simulate_deterministic` cut at the edges of ``schedule`` (see there)."""
+    rel = np.clip(schedule.edges - float(t0.min()), 0.0, duration)
+    cuts = np.unique(np.concatenate([[0.0, duration], rel]))
+    rows = schedule.rows_for(n)
+    steps = np.zeros((2, n), dtype=np.int64)
+    reached = np.zeros(n)
+    traj = np.zeros((1, 3, n))
+    jrec = np.zeros((1, n))
+    wall = _time.perf_counter()
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        if b <= a:
+            continue
+        Q = np.ascontiguousarray(P.copy())
+        Q[K.R_T0] = t0 + a
+        mid = t0 + 0.5 * (a + b)
+        inside = (mid >= schedule.start) & (mid < schedule.stop)
+        if np.any(inside):
+            heated = schedule.parameters(params, mid, rows)
+            H = pack_parameters(heated, n, 0.0, switch_axis=switch_axis, switch_threshold=switch_threshold,
+                                start_time=t0 + a)
+            Q[:, inside] = H[:, inside]
+        stats = np.zeros((3, n))
+        K.dopri_run(m, Q, wt, wv, float(b - a), float(rtol), float(atol), float(initial_step), 0.0, 0,
+                    traj, jrec, sw_time, stats, int(max_steps))
+        steps += stats[:2].astype(np.int64)
+        reached += stats[2]
+        if np.any(stats[2] < (b - a) * (1 - 1e-12)):
+            raise PhysicsError(f"the adaptive integrator did not reach the end time within {max_steps} steps "
+                               "(stiff dynamics): use the stochastic Heun engine or a shorter duration")
+    wall = _time.perf_counter() - wall
+    return MacrospinResult(
+        m_final=np.ascontiguousarray(m.T), switched=~np.isnan(sw_time), switching_time=sw_time,
+        end_time=t0 + reached, start_time=t0, method="dopri5", n_steps=steps.T,
+        info={"wall_time_s": wall, "rtol": rtol, "atol": atol, "pieces": int(cuts.size - 1)})

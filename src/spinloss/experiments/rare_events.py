@@ -78,9 +78,13 @@ class WerResult(JsonResult):
     estimates: tuple = ()
     wall_time: float = 0.0
     details: dict = field(default_factory=dict)
+    peak_temperature: float | None = None
+    warnings: tuple = ()
 
     def as_dict(self) -> dict:
         return {
+            "peak_temperature": self.peak_temperature,
+            "warnings": list(self.warnings),
             "method": self.method,
             "write_error_rate": float(self.write_error_rate),
             "uncertainty": float(self.uncertainty),
@@ -92,7 +96,7 @@ class WerResult(JsonResult):
             "details": self.details,
             "units": {"seconds": "s", "write_error_rate": "1", "uncertainty": "1", "interval": "1",
                       "current_density": "A/m^2", "pulse_width": "s", "temperature": "K",
-                      "settle_time": "s", "time_step": "s"},
+                      "settle_time": "s", "time_step": "s", "peak_temperature": "K"},
         }
 
 
@@ -368,9 +372,10 @@ def _simulate_api():
 class _MacrospinPaths:
     """Propagator on a record grid built on :func:`spinloss.dynamics.simulate`."""
 
-    def __init__(self, params, waveform, duration, dt, *, seed, record_every):
+    def __init__(self, params, waveform, duration, dt, *, seed, record_every, schedule=None):
         self.dyn = _simulate_api()
         self.params = params
+        self.schedule = schedule
         self.waveform = waveform
         self.dt = float(dt)
         self.seed = int(seed)
@@ -393,9 +398,14 @@ class _MacrospinPaths:
         m_count = states.shape[0]
         out = np.empty((self.n_last + 1, m_count, 3))
         # group by start (at most 8 buckets keep batches large); every device of a bucket runs
-        # as long as the earliest-starting one, the records past T are dropped
+        # as long as the earliest-starting one, the records past T are dropped. With a parameter
+        # schedule (a heated pulse) every start is its own bucket: the run is cut at the
+        # schedule's edges on a clock shared by the whole batch.
         uniq = np.unique(start_index)
-        edges = np.unique(np.quantile(uniq, np.linspace(0, 1, 9), method="lower"))
+        if self.schedule is not None:
+            edges = uniq
+        else:
+            edges = np.unique(np.quantile(uniq, np.linspace(0, 1, 9), method="lower"))
         bucket = np.searchsorted(edges, start_index, side="right") - 1
         for b in np.unique(bucket):
             sel = np.flatnonzero(bucket == b)
@@ -408,7 +418,7 @@ class _MacrospinPaths:
                 self.params, states[sel], self.waveform, n_rec * self.record_every * self.dt,
                 self.dt, seed=self.seed, stream_ids=np.asarray(stream_ids)[sel],
                 start_time=self.times[start_index[sel]],
-                record_every=self.record_every * self.dt)
+                record_every=self.record_every * self.dt, schedule=self.schedule)
             tr = np.asarray(res.trajectory, dtype=float)   # (n_rec(+1), M, 3)
             if tr.shape[0] == n_rec:                        # no initial row recorded
                 tr = np.concatenate([states[sel][None], tr], axis=0)
@@ -434,14 +444,16 @@ def _initial_states(params, m0, n, initial, seed):
 
 def monte_carlo_wer(params, m0, waveform, duration, dt, *, target_axis, trials=10_000,
                     seed=0, initial="boltzmann", switch_threshold=0.0, batch_size=20_000,
-                    confidence=0.95, progress=None) -> WerResult:
+                    confidence=0.95, progress=None, schedule=None) -> WerResult:
     """Plain Monte Carlo WER: fraction of trials paths with m(T).target <= threshold.
 
     ``m0``: a 3-vector (initial direction; with ``initial='boltzmann'`` the start is sampled from
     the Boltzmann density of its well) or an (trials, 3) array. ``uncertainty`` is the binomial
     standard error sqrt(p(1-p)/n) (or, with no failure, the Wilson upper bound / 2); ``interval``
     the Wilson interval. Resolves p >~ 20 / trials. ``progress``: trials done (a
-    :data:`spinloss.progress.ProgressCallback`); batches of ``batch_size`` paths.
+    :data:`spinloss.progress.ProgressCallback`); batches of ``batch_size`` paths. ``schedule``: a
+    :class:`~spinloss.dynamics.ParameterSchedule` of one row (a heated pulse) passed to every
+    path's :func:`~spinloss.dynamics.simulate`.
     """
     dyn = _simulate_api()
     t_start = _time.perf_counter()
@@ -457,7 +469,7 @@ def monte_carlo_wer(params, m0, waveform, duration, dt, *, target_axis, trials=1
             nb = min(batch_size, trials - done)
             ids = np.arange(done, done + nb, dtype=np.int64)
             res = dyn.simulate(params, m_init[done:done + nb], waveform, duration, dt, seed=seed,
-                               stream_ids=ids)
+                               stream_ids=ids, schedule=schedule)
             mf = np.asarray(res.m_final, dtype=float)
             failures += int(np.count_nonzero(mf @ target <= switch_threshold))
             done += nb
@@ -476,7 +488,7 @@ def monte_carlo_wer(params, m0, waveform, duration, dt, *, target_axis, trials=1
 def splitting_wer(params, m0, waveform, duration, dt, *, target_axis, n_particles=200,
                   n_repetitions=4, kill_fraction=0.1, n_pilot=100, record_every=None, seed=0,
                   initial="boltzmann", switch_threshold=0.0, initial_axis=None,
-                  score=None, progress=None) -> WerResult:
+                  score=None, progress=None, schedule=None) -> WerResult:
     """WER by adaptive multilevel splitting on the stochastic macrospin (any geometry).
 
     Write error: m(T).target <= switch_threshold, T = ``duration``. ``m0``: initial direction
@@ -486,14 +498,16 @@ def splitting_wer(params, m0, waveform, duration, dt, *, target_axis, n_particle
     callable traj (K+1, M, 3) -> (K+1, M)) is given. ``n_repetitions`` independent AMS runs of
     ``n_particles`` each; the WER is their mean and ``uncertainty`` its standard error (never
     below the idealized AMS value p sqrt(ln(1/p) / (n R))). Cost ~ n R ln(1/p)
-    path segments of average length ~T/2.
+    path segments of average length ~T/2. ``schedule``: a one-row
+    :class:`~spinloss.dynamics.ParameterSchedule` (a heated pulse) for every path segment.
     """
     t_start = _time.perf_counter()
     target = _unit(target_axis, "target_axis")
     m0a = np.asarray(m0, dtype=float)
     u0 = _unit(initial_axis if initial_axis is not None
                else (m0a if m0a.ndim == 1 else m0a.mean(axis=0)), "initial_axis")
-    paths = _MacrospinPaths(params, waveform, duration, dt, seed=seed, record_every=record_every)
+    paths = _MacrospinPaths(params, waveform, duration, dt, seed=seed, record_every=record_every,
+                            schedule=schedule)
 
     def event(x):
         return x @ target <= switch_threshold
@@ -571,7 +585,7 @@ def _fokker_planck_from_params(params, waveform, duration, u0, axis_index, **fp_
 def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), target_axis=None,
                      method="auto", trials=20_000, n_pilot=2_000, min_failures=20, seed=0,
                      n_particles=200, n_repetitions=4, fp_options=None,
-                     splitting_options=None, progress=None) -> WerResult:
+                     splitting_options=None, progress=None, schedule=None) -> WerResult:
     """Write error rate with the method that resolves it (PHYSICS.md section 4).
 
     ``method='auto'``: Fokker-Planck when the setup is axially symmetric (easy axis,
@@ -582,6 +596,12 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
     'monte_carlo' or 'multilevel_splitting'. The write error is m(duration).target <= 0, target
     defaulting to -m0. Returns a :class:`WerResult`. ``progress``: a
     :data:`spinloss.progress.ProgressCallback`.
+
+    ``schedule``: a one-row :class:`~spinloss.dynamics.ParameterSchedule` (parameters that change
+    during the pulse: Joule heating, docs/heating.md), used by Monte Carlo and splitting. The 1D
+    Fokker-Planck engine assumes a constant Delta, H_K and temperature during the pulse, so with
+    a schedule ``'auto'`` routes axially symmetric cells to the Monte Carlo pilot (then Monte
+    Carlo or splitting) and ``'fokker_planck'`` is refused.
     """
     t_start = _time.perf_counter()
     u0 = _unit(m0, "m0")
@@ -589,15 +609,18 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
     axial, k, _ = is_axially_symmetric(params)
     axial = axial and abs(abs(u0[k]) - 1.0) < 1e-9 and np.allclose(target, -u0)
     if method == "auto":
-        if axial:
+        if axial and schedule is None:
             method = "fokker_planck"
         else:
             note(progress, "WER", f"Monte Carlo pilot of {n_pilot} paths chooses the method")
             pilot = monte_carlo_wer(params, u0, waveform, duration, dt, target_axis=target,
-                                    trials=n_pilot, seed=seed + 1, progress=progress)
+                                    trials=n_pilot, seed=seed + 1, progress=progress, schedule=schedule)
             expected = pilot.write_error_rate * trials
             method = "monte_carlo" if expected >= min_failures else "multilevel_splitting"
     if method == "fokker_planck":
+        if schedule is not None:
+            raise PhysicsError("the Fokker-Planck WER assumes constant parameters during the pulse (Delta, H_K, "
+                               "temperature); with Joule heating use Monte Carlo or multilevel splitting")
         if not axial:
             raise PhysicsError("Fokker-Planck needs an axially symmetric setup "
                                "(see is_axially_symmetric) with m0 along the axis")
@@ -613,11 +636,11 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
                                   "cells": fp.n_cells})
     if method == "monte_carlo":
         return monte_carlo_wer(params, u0, waveform, duration, dt, target_axis=target,
-                               trials=trials, seed=seed, progress=progress)
+                               trials=trials, seed=seed, progress=progress, schedule=schedule)
     if method == "multilevel_splitting":
         note(progress, "WER", f"adaptive multilevel splitting: {n_repetitions} run(s) of {n_particles} particles")
         return splitting_wer(params, u0, waveform, duration, dt, target_axis=target,
                              n_particles=n_particles, n_repetitions=n_repetitions, seed=seed,
-                             progress=progress, **(splitting_options or {}))
+                             progress=progress, schedule=schedule, **(splitting_options or {}))
     raise SpinlossInputError(None, "method", "must be 'auto', 'fokker_planck', 'monte_carlo' "
                                              "or 'multilevel_splitting'")

@@ -38,11 +38,16 @@ def _dyn():
     return dynamics
 
 
-def relax_until_decided(params, m, waveform_end, seed, stream_ids, dt, well, step_offset, max_settle_time):
+def relax_until_decided(params, m, waveform_end, seed, stream_ids, dt, well, step_offset, max_settle_time,
+                        schedule=None):
     """Relax with no current until every device is below the saddle energy of ``well`` (a
     :class:`~spinloss.dynamics.energy.StartingWell`), at most ``max_settle_time``; noise keyed
     as in :func:`spinloss.dynamics.simulate` from ``step_offset`` on. Returns (final m, undecided
-    mask, first crossing times of m.target > 0.5 during the relaxation (absolute, NaN if none))."""
+    mask, first crossing times of m.target > 0.5 during the relaxation (absolute, NaN if none)).
+
+    ``schedule``: the run's :class:`~spinloss.dynamics.ParameterSchedule` (a magnet cooling after
+    its heated pulse): every device keeps relaxing while the schedule is active (its saddle and
+    wells are the ambient ones only once it has cooled)."""
     dyn = _dyn()
     m = np.array(m)
     t_done = 0.0
@@ -53,12 +58,15 @@ def relax_until_decided(params, m, waveform_end, seed, stream_ids, dt, well, ste
     while True:
         e = dyn.energy_density(_subset(params, slice(None), len(m)), m)
         undecided = e > well.saddle
+        if schedule is not None and waveform_end + t_done < schedule.stop:
+            undecided[:] = True                   # still cooling: not decided yet
         if not np.any(undecided) or t_done >= max_settle_time:
             break
         idx = np.nonzero(undecided)[0]
         sub = _subset(params, idx, len(m))
         r = dyn.simulate(sub, m[idx], None, chunk, dt, seed=seed, stream_ids=stream_ids[idx],
-                         step_offset=offset, start_time=waveform_end + t_done, switch_axis=well.target)
+                         step_offset=offset, start_time=waveform_end + t_done, switch_axis=well.target,
+                         schedule=None if schedule is None else schedule.select(idx, len(m)))
         m[idx] = r.m_final
         first = np.isnan(t_cross[idx])
         t_cross[idx[first]] = r.switching_time[first]
@@ -83,6 +91,29 @@ def _subset(params, idx, n):
     return type(params)(**out)
 
 
+def pulse_heating_report(device, current_density, pulse_width, temperature):
+    """(peak temperatures (K) of the magnet for each (current, width) pair, or None when the
+    device's dynamics are not heated; the heating warnings of the strongest pulse of each width,
+    without repeats) for the results of the experiments (docs/heating.md). Reported whether or
+    not the dynamics are heated (``[heating] enabled``), whenever the heat-flow model can be built
+    (:attr:`spinloss.device.Device.heating_available`); else (None, [])."""
+    if not device.heating_available:
+        return None, []
+    j = np.atleast_1d(np.asarray(current_density, dtype=float)).ravel()
+    w = np.broadcast_to(np.asarray(pulse_width, dtype=float), j.shape).ravel() if np.ndim(pulse_width) else \
+        np.full(j.shape, float(pulse_width))
+    peak = np.empty(j.shape)
+    warnings = []
+    for wv in np.unique(w):
+        sel = w == wv
+        peak[sel] = device.peak_temperature(j[sel], float(wv), temperature)
+        jm = j[sel][int(np.argmax(np.abs(j[sel])))]
+        for text in device.pulse_heating(jm, float(wv), temperature, points=200).warnings:
+            if text not in warnings:
+                warnings.append(text)
+    return peak, warnings
+
+
 # ----------------------------------------------------------------------------- switching
 
 
@@ -104,10 +135,12 @@ class SwitchingResult(JsonResult):
     seed: int
     grid: dict = field(default_factory=dict)
     interrupted: bool = False
+    peak_temperature: Any = None
+    warnings: list = field(default_factory=list)
 
     UNITS = {"current_density": "A/m^2", "pulse_width": "s", "mean_switching_time": "s",
              "energy_per_pulse": "J", "temperature": "K", "time_step": "s", "switching_probability": "1",
-             "uncertainty": "1", "switched": "1", "undecided": "1", "trials": "1"}
+             "uncertainty": "1", "switched": "1", "undecided": "1", "trials": "1", "peak_temperature": "K"}
 
     def as_dict(self) -> dict:
         return {"switching_probability": self.switching_probability, "trials": self.trials,
@@ -116,7 +149,9 @@ class SwitchingResult(JsonResult):
                 "energy_per_pulse": self.energy_per_pulse, "current_density": self.current_density,
                 "pulse_width": self.pulse_width, "temperature": self.temperature,
                 "undecided": self.undecided, "time_step": self.time_step, "seed": self.seed,
-                "grid": dict(self.grid), "interrupted": self.interrupted, "units": dict(self.UNITS)}
+                "grid": dict(self.grid), "interrupted": self.interrupted,
+                "peak_temperature": self.peak_temperature, "warnings": list(self.warnings),
+                "units": dict(self.UNITS)}
 
     def to_xarray(self):
         """An xarray.Dataset over the grid of conditions, units in the attributes."""
@@ -136,8 +171,10 @@ class SwitchingResult(JsonResult):
             "energy_per_pulse": da(self.energy_per_pulse, "J", "Joule energy of the pulse in the channel"),
             "current_density": da(self.current_density, "A/m^2", "in the torque reference layer"),
             "pulse_width": da(self.pulse_width, "s", "flat top of the pulse"),
+            **({"peak_temperature": da(self.peak_temperature, "K", "the magnet's peak temperature in the pulse "
+                                       "(Joule heating)")} if self.peak_temperature is not None else {}),
         }, attrs={"trials": self.trials, "temperature_K": self.temperature, "seed": self.seed,
-                  "interrupted": int(self.interrupted)})
+                  "interrupted": int(self.interrupted), "warnings": " | ".join(self.warnings)})
 
 
 def switching_probability(device, *, current_density=None, pulse_width=None, temperature=None,
@@ -173,8 +210,12 @@ def switching_probability(device, *, current_density=None, pulse_width=None, tem
     well = device.starting_well(T)
     n_pts = jf.size
     params = well.params
+    # Joule heating (docs/heating.md): one schedule per pulse width, one row per grid point
+    schedules = {float(wv): device.heating_schedule(jf[wf == wv], float(wv), T) for wv in np.unique(wf)}
     if dt is None:
-        dt = dyn.heun_time_step(params, float(np.max(np.abs(jf))) if n_pts else 0.0)
+        jmax = float(np.max(np.abs(jf))) if n_pts else 0.0
+        dt = min([dyn.heun_time_step(params, jmax)] + [dyn.heun_time_step(params, jmax, sc)
+                                                       for sc in schedules.values() if sc is not None])
     m_trial = well.thermal_states(trials, T, device.geometry.volume, seed) if T > 0 else np.tile(
         np.asarray(device.initial_direction, dtype=float), (trials, 1))
     p = device.pulse
@@ -202,10 +243,13 @@ def switching_probability(device, *, current_density=None, pulse_width=None, tem
                     n_steps = int(math.ceil(duration / dt)) + 1
                     wave = dyn.Waveform.pulse(jj, float(wv), p.rise_time, p.fall)
                     m0 = np.tile(m_trial[sl], (pts.size, 1))
+                    sched = schedules[float(wv)]
+                    if sched is not None:
+                        sched = sched.with_rows(np.repeat(np.arange(pts.size), cols))
                     res = dyn.simulate(params, m0, wave, duration, dt, seed=seed, stream_ids=sel,
-                                       switch_axis=well.target)
+                                       switch_axis=well.target, schedule=sched)
                     m_end, undecided, t_settle = relax_until_decided(params, res.m_final, duration, seed, sel, dt,
-                                                                     well, n_steps, max_settle_time)
+                                                                     well, n_steps, max_settle_time, schedule=sched)
                     ok[pts, sl] = ((m_end @ well.target) > 0).reshape(pts.size, cols)
                     t_first[pts, sl] = np.where(np.isnan(res.switching_time), t_settle,
                                                 res.switching_time).reshape(pts.size, cols)
@@ -226,9 +270,11 @@ def switching_probability(device, *, current_density=None, pulse_width=None, tem
         if np.any(np.isfinite(t_sw[i])):
             mean_t[i] = float(np.nanmean(t_sw[i]))
     energy = device.write_energy(current_density=jf, width=wf, temperature=T if T > 0 else None)["energy"]
+    peak, warnings = pulse_heating_report(device, jf, wf, T)
     result = SwitchingResult(prob.reshape(shape), done, k.reshape(shape), half.reshape(shape),
                              mean_t.reshape(shape), energy.reshape(shape), j, w, T,
-                             und.sum(axis=1).reshape(shape), dt, seed, interrupted=interrupted)
+                             und.sum(axis=1).reshape(shape), dt, seed, interrupted=interrupted,
+                             peak_temperature=None if peak is None else peak.reshape(shape), warnings=warnings)
     if interrupted:
         raise Interrupted(result, f"{done} of {trials} trials per point finished")
     return result
@@ -256,7 +302,8 @@ class ThresholdResult(JsonResult):
                 "reason": self.reason, "details": self.details,
                 "units": {"critical_current_density": "A/m^2", "uncertainty": "A/m^2", "pulse_width": "s",
                           "temperature": "K", "grid": "A/m^2", "bracket": "A/m^2", "width": "A/m^2",
-                          "t0_threshold": "A/m^2", "probability": "1"}}
+                          "t0_threshold": "A/m^2", "probability": "1", "peak_temperature": "K",
+                          "curie_current_density": "A/m^2"}}
 
 
 def deterministic_switches(device, current_density, pulse_width=None, *, initial_tilt_deg: float = 1.0,
@@ -285,16 +332,22 @@ def deterministic_switches(device, current_density, pulse_width=None, *, initial
     w = p.width if pulse_width is None else float(pulse_width)
     wave = dyn.Waveform.pulse(js, w, p.rise_time, p.fall)
     duration = p.duration(w)
-    r = dyn.simulate_deterministic(params, m0, wave, duration, rtol=rtol, atol=rtol * 1e-2)
+    # Joule heating: T(t) of each current's pulse (docs/heating.md); the ambient is the stack's
+    sched = device.heating_schedule(js, w, 0.0)
+    r = dyn.simulate_deterministic(params, m0, wave, duration, rtol=rtol, atol=rtol * 1e-2, schedule=sched)
     m = r.m_final
     t = 0.0
     while t < max_settle_time:
         e = dyn.energy_density(params, m)
         und = e > well.saddle
+        if sched is not None and duration + t < sched.stop:
+            und[:] = True                         # still cooling: not decided yet
         if not np.any(und):
             break
         idx = np.nonzero(und)[0]
-        rr = dyn.simulate_deterministic(params, m[idx], None, 2e-9, rtol=rtol, atol=rtol * 1e-2)
+        rr = dyn.simulate_deterministic(params, m[idx], None, 2e-9, rtol=rtol, atol=rtol * 1e-2,
+                                        start_time=None if sched is None else duration + t,
+                                        schedule=None if sched is None else sched.select(idx, n))
         m[idx] = rr.m_final
         t += 2e-9
     return (m @ well.target) > 0
@@ -319,15 +372,28 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
     sign = write_current_sign(device, tq)
 
     well0 = device.starting_well(0.0)
+    # Joule heating: currents that heat the magnet to its Curie temperature are out of the model's
+    # domain; the search stays below them (docs/heating.md)
+    from ..device import HEATING_CURIE_MARGIN
+
+    j_curie = device.curie_current_density(w, T, HEATING_CURIE_MARGIN) if device.heating_enabled else math.inf
+    heating = {}
+    if device.heating_enabled:
+        heating["curie_current_density"] = j_curie
 
     def sw(js):
         return deterministic_switches(device, sign * np.asarray(js), w, initial_tilt_deg=initial_tilt_deg,
                                       well=well0)
 
+    def below_curie(js):
+        return np.asarray(js)[np.asarray(js) < j_curie * (1.0 - 1e-9)]
+
     lo, hi = 0.0, None
     trial = 1e10
     while trial <= max_current_density:
-        grid = trial * np.array([1.0, 2.0, 4.0, 8.0])
+        grid = below_curie(trial * np.array([1.0, 2.0, 4.0, 8.0]))
+        if grid.size == 0:
+            break
         out = sw(grid)
         if np.any(out):
             first = int(np.argmax(out))
@@ -335,8 +401,27 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
             lo = grid[first - 1] if first > 0 else lo
             break
         lo = grid[-1]
+        if grid.size < 4:
+            break
         trial *= 16.0
+    if hi is None and math.isfinite(j_curie) and j_curie <= max_current_density and lo < j_curie:
+        # the last chance: just below the Curie current
+        top = below_curie(np.array([lo + 0.5 * (j_curie - lo), lo + 0.9 * (j_curie - lo), 0.9999 * j_curie]))
+        top = top[top > lo]
+        if top.size:
+            out = sw(top)
+            if np.any(out):
+                first = int(np.argmax(out))
+                hi = top[first]
+                lo = top[first - 1] if first > 0 else lo
     if hi is None:
+        if math.isfinite(j_curie) and j_curie <= max_current_density:
+            tc = float(np.asarray(device.layer.material.curie_temperature))
+            return ThresholdResult(None, None, w, T, "bisection",
+                                   reason=f"no deterministic switching below {j_curie:.3g} A/m^2, where the pulse "
+                                          f"heats the magnet {HEATING_CURIE_MARGIN:.0%} of the way to its Curie "
+                                          f"temperature {tc:.4g} K (Joule heating, docs/heating.md)",
+                                   details=_heating_details(device, heating, None, w, T))
         return ThresholdResult(None, None, w, T, "bisection",
                                reason=f"no deterministic switching up to {max_current_density:.3g} A/m^2 "
                                       "(e.g. a perpendicular magnet with s along y needs an in-plane field)")
@@ -353,8 +438,11 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
     # Deterministic switching must hold above the threshold too: where the outcome alternates
     # with current (e.g. a perpendicular magnet with s along y and no in-plane field: the torque
     # drives m into the plane and the final state is set by ringing and the initial tilt), there
-    # is no deterministic threshold.
-    above = sw(hi * np.array([1.05, 1.2, 1.5, 2.0]))
+    # is no deterministic threshold. (With heating: only currents below the Curie current.)
+    checks = below_curie(hi * np.array([1.05, 1.2, 1.5, 2.0]))
+    above = sw(checks) if checks.size else np.ones(4, dtype=bool)
+    if checks.size < 4:
+        above = np.concatenate([np.asarray(above, dtype=bool), np.ones(4 - checks.size, dtype=bool)])
     if not np.all(above):
         return ThresholdResult(None, None, w, T, "bisection",
                                reason="switching is not deterministic above the first switching current "
@@ -365,9 +453,10 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
                                         "switched_at_1.05_1.2_1.5_2x": [bool(x) for x in above]})
     if T <= 0:
         return ThresholdResult(sign * jc0, (hi - lo) / 2, w, T, "bisection_T0",
-                               details={"bracket": [sign * lo, sign * hi]})
-    # finite temperature: probability grid around the T = 0 threshold
-    grid = jc0 * np.linspace(0.3, 1.5, 13)
+                               details=_heating_details(device, {"bracket": [sign * lo, sign * hi], **heating},
+                                                        sign * jc0, w, T))
+    # finite temperature: probability grid around the T = 0 threshold (below the Curie current)
+    grid = below_curie(jc0 * np.linspace(0.3, 1.5, 13))
     r = switching_probability(device, current_density=sign * grid, pulse_width=w, temperature=T,
                               trials=trials, seed=seed, progress=progress)
     k = np.asarray(r.switched, dtype=float)
@@ -377,8 +466,24 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
                                reason="switching probability does not cross 50 % between 0.3 and 1.5 J_c(T=0)",
                                details={"grid": list(sign * grid), "probability": list(k / trials)})
     return ThresholdResult(sign * j50, err, w, T, "logistic_fit",
-                           details={"grid": list(sign * grid), "probability": list(k / trials),
-                                    "width": width, "t0_threshold": sign * jc0, "trials_per_point": trials})
+                           details=_heating_details(device, {"grid": list(sign * grid), "probability": list(k / trials),
+                                                             "width": width, "t0_threshold": sign * jc0,
+                                                             "trials_per_point": trials, **heating},
+                                                    sign * j50, w, T))
+
+
+def _heating_details(device, details: dict, current_density, width, temperature) -> dict:
+    """``details`` with the heating of the pulse at ``current_density`` (the threshold found):
+    ``peak_temperature`` (K) and the heating ``warnings`` (docs/heating.md), whether or not the
+    dynamics are heated."""
+    if not device.heating_available:
+        return details
+    out = dict(details)
+    if current_density is not None:
+        peak, warnings = pulse_heating_report(device, current_density, width, temperature)
+        out["peak_temperature"] = float(peak[0])
+        out["warnings"] = warnings
+    return out
 
 
 def write_current_sign(device, torque) -> float:
@@ -406,19 +511,27 @@ def trace(device, *, current_density=None, pulse_width=None, temperature=None, d
     """m(t) and the write current j(t) for ``devices`` copies of the device (T from the stack or
     ``temperature``; at T = 0 the file's initial direction, else thermal initial states).
     ``waveform`` (a :class:`spinloss.dynamics.Waveform`) replaces the file's pulse, e.g. a
-    sequence of pulses. Returns the engine's :class:`MacrospinResult` with a trajectory."""
+    sequence of pulses. Returns the engine's :class:`MacrospinResult` with a trajectory.
+
+    Joule heating (docs/heating.md) follows the current: the file's pulse (or its
+    ``current_density`` and ``pulse_width``) or the ``waveform`` (one waveform for every device)."""
     dyn = _dyn()
     T = device.temperature if temperature is None else float(temperature)
     well = device.starting_well(T)
     params = well.params
     if waveform is None:
         waveform = device.waveform(current_density=current_density, width=pulse_width)
+        schedule = device.heating_schedule(
+            [device.pulse.current_density if current_density is None else current_density],
+            device.pulse.width if pulse_width is None else pulse_width, T)
+    else:
+        schedule = device.waveform_heating_schedule(waveform, T)
     end = float(np.max(waveform.end_time))
     if duration is None:
         duration = end + 5e-9
     jmax = float(np.max(np.abs(waveform.values)))
     if dt is None:
-        dt = dyn.heun_time_step(params, jmax)
+        dt = dyn.heun_time_step(params, jmax, schedule)
     if record_every is None:
         record_every = max(duration / 2000, dt)
     if T > 0:
@@ -426,4 +539,4 @@ def trace(device, *, current_density=None, pulse_width=None, temperature=None, d
     else:
         m0 = np.tile(np.asarray(device.initial_direction, dtype=float), (devices, 1))
     return dyn.simulate(params, m0, waveform, duration, dt, seed=seed, record_every=record_every,
-                        switch_axis=well.target, progress=progress)
+                        switch_axis=well.target, progress=progress, schedule=schedule)

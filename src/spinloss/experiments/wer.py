@@ -6,7 +6,8 @@ trajectories that are past the saddle at the end of the pulse relax into a well 
 small-angle relaxation times 2 M_s / (alpha gamma (E_11 + E_22)) from the energy curvatures at the
 starting minimum, clipped to [1, 20] ns). Initial states: thermal equilibrium in the starting well.
 The method (Monte Carlo, Fokker-Planck, multilevel splitting) is chosen by
-:func:`spinloss.experiments.rare_events.write_error_rate`.
+:func:`spinloss.experiments.rare_events.write_error_rate`; with Joule heating (docs/heating.md)
+the magnet follows T(t) and Fokker-Planck (constant Delta) is not used.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def device_write_error_rate(device, *, current_density=None, pulse_width=None, t
     T = device.temperature if temperature is None else float(temperature)
     j = device.pulse.current_density if current_density is None else float(current_density)
     w = device.pulse.width if pulse_width is None else float(pulse_width)
+    from dataclasses import replace
+
+    from .switching import pulse_heating_report
+
     well = device.starting_well(T)
     params = well.params
     wave = device.waveform(current_density=j, width=w)
@@ -49,11 +54,17 @@ def device_write_error_rate(device, *, current_density=None, pulse_width=None, t
     if settle is None:
         settle = settle_time(device, T, well=well)
     duration = p.duration(w) + settle
+    # Joule heating (docs/heating.md): the magnet's T(t) during and after the pulse
+    schedule = device.heating_schedule([j], w, T)
     # the path engines need a whole number of steps, in whole records of a 400-point record
     # grid (splitting): shrink dt slightly to fit the duration
-    dt = time_grid(duration, heun_time_step(params, abs(j)) if dt is None else dt)
+    dt = time_grid(duration, heun_time_step(params, abs(j), schedule) if dt is None else dt)
     res = write_error_rate(params, wave, duration, dt, m0=tuple(well.start), target_axis=tuple(well.target),
-                           method=method, trials=trials, seed=seed, progress=progress, **options)
+                           method=method, trials=trials, seed=seed, progress=progress, schedule=schedule,
+                           **options)
     res.details.update({"current_density": j, "pulse_width": w, "temperature": T, "settle_time": settle,
                         "time_step": dt})
+    peak, warnings = pulse_heating_report(device, j, w, T)
+    if peak is not None:
+        res = replace(res, peak_temperature=float(peak[0]), warnings=tuple(warnings))
     return res

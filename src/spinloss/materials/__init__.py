@@ -39,7 +39,15 @@ MATERIAL_KEYS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "magnon_gap_frequency_high": ("frequency", ("antiferromagnetic_insulator",), "nonneg"),
     "neel_finite_size_length": ("length", ("antiferromagnetic_insulator",), "nonneg"),
     "neel_finite_size_exponent": ("dimensionless", ("antiferromagnetic_insulator",), "pos"),
+    # heat flow and the magnet's temperature laws (docs/heating.md); optional per material, needed
+    # by the Joule heating model of a device (``[heating]``)
+    "curie_temperature": ("temperature", ("ferromagnet",), "pos"),
+    "thermal_conductivity": ("thermal_conductivity", KINDS, "pos"),
+    "heat_capacity": ("heat_capacity", KINDS, "pos"),
 }
+
+#: The keys of the heat flow (every kind of material may carry them, insulators included).
+THERMAL_KEYS = ("thermal_conductivity", "heat_capacity")
 
 #: Physical ranges of the material keys (SI; magnitudes for the angles; inf allowed where the rule
 #: allows it). A value outside is a typo (a unit missed), not a material: refused with the range.
@@ -59,6 +67,9 @@ MATERIAL_RANGES: dict[str, tuple[float, float]] = {
     "magnon_gap_frequency_high": (1e9, 1e14),
     "neel_finite_size_length": (1e-11, 1e-7),    # 0.01 nm .. 100 nm
     "neel_finite_size_exponent": (0.1, 10.0),
+    "curie_temperature": (1.0, 1e4),
+    "thermal_conductivity": (1e-3, 1e4),       # an aerogel (~0.01) .. beyond diamond (~2000)
+    "heat_capacity": (1e4, 1e8),               # per volume: solids are 1-5e6 J/m^3/K
 }
 
 #: Keys a material of each kind must have.
@@ -139,6 +150,9 @@ class Material:
         neel_finite_size_length, neel_finite_size_exponent: t0 (m) and lambda of the finite-size law
             T_N(t) = T_N,bulk [1 - (t0/t)^lambda] of a film of thickness t (``neel_temperature`` is the
             bulk value); t0 = 0 switches it off.
+        curie_temperature: K (ferromagnets: the Bloch law of M_s(T), docs/heating.md).
+        thermal_conductivity: W/m/K (heat flow across the film, docs/heating.md).
+        heat_capacity: J/m^3/K (per volume).
         references: key -> source string.
     """
 
@@ -159,6 +173,9 @@ class Material:
     magnon_gap_frequency_high: Any = None
     neel_finite_size_length: Any = None
     neel_finite_size_exponent: Any = None
+    curie_temperature: Any = None
+    thermal_conductivity: Any = None
+    heat_capacity: Any = None
     references: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -213,7 +230,8 @@ def material_from_table(name: str, table: dict, *, source: str, key: str,
         if values.get(k) is None:
             raise ConfigError(source, f"{key}.{k}", f"missing (required for a {kind.replace('_', ' ')})")
     if kind == "insulator":
-        values = {}
+        # an insulator carries no charge or spin current: only its heat flow keys remain
+        values = {k: v for k, v in values.items() if k in THERMAL_KEYS}
     return Material(name=name, kind=kind, references=refs, **values)
 
 
