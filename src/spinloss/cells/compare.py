@@ -163,7 +163,8 @@ class ComparisonResult(JsonResult):
                           "peripheral": "J", "supply": "J", "energy_per_bit": "J", "write_current": "A",
                           "pulse_width": "s",
                           "write_latency": "s", "cell_area": "m^2", "current_density": "A/m^2",
-                          "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J"},
+                          "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J",
+                          "peak_temperature": "K"},
                 "details": [r.to_json() for r in self.results]}
 
     def result(self, name) -> DesignResult:
@@ -292,6 +293,8 @@ def comparison_rows(results, reference: str) -> list:
             "category": (r.classification or {}).get("category"),
             "optimized": ({r.optimization["key"]: r.optimization.get("chosen")} if r.optimization else None),
             "effective_damping": r.effective_damping,
+            "peak_temperature": r.peak_temperature if ok else None,
+            "warnings": list(r.warnings or []),
             "damping_like_efficiency": r.torque.get("damping_like_efficiency") if r.torque else None,
             "reference_layer": r.torque.get("reference_layer") if r.torque else None,
         })
@@ -608,6 +611,13 @@ def verdict(result: ComparisonResult, maps: list) -> list:
     for n, r in by_name.items():
         if not r.meets_targets and cat(r) != "spin_loss":
             out.append(f"{n}: cannot meet the targets ({r.reason}).")
+    hot = [(n, r) for n, r in by_name.items() if r.meets_targets and r.peak_temperature is not None]
+    if hot:
+        out.append("Peak temperature of the write pulse (the heating model, docs/heating.md): "
+                   + "; ".join(f"{n} {r.peak_temperature:.0f} K" for n, r in hot) + ".")
+    for n, r in hot:
+        for w in r.warnings or []:
+            out.append(f"{n}: {w}")
     for m in maps:
         out.append(m.get("statement", ""))
     return [x for x in out if x]
