@@ -28,7 +28,7 @@ LAYERS = [
     ("transport",),
     ("dynamics",),
     ("device",),
-    ("experiments",),
+    ("experiments", "lab"),
     ("sweep",),
     ("cells",),
     ("plots",),
