@@ -36,7 +36,7 @@ def perpendicular():
         drift = np.linspace(0.0, 10e-6, n)             # 10 uV of drift of V_1w over the file
         v1 = r.v1w + 30e-6 + drift + rng.normal(0, 2e-6, n)
         v2 = r.v2w + 20e-9 + rng.normal(0, 5e-9, n)
-        lines = [f"SYNTHETIC data: spinloss lab harmonic-hall {dev.source} --scan {scan} (quasistatic), I0 = 1 mA",
+        lines = [f"SYNTHETIC data: spinloss lab harmonic-hall examples/lab/pt_cofeb_hall_bar.toml --scan {scan} (quasistatic), I0 = 1 mA",
                  f"true fields at I0: H_DL = {r.details['damping_like_field']:.6g} A/m, H_FL = "
                  f"{r.details['field_like_field']:.6g} A/m, H_Oe = {r.details['oersted_field']:.6g} A/m",
                  "defects: noise 2 uV (v1w) and 5 nV (v2w), offsets 30 uV and 20 nV, 10 uV drift of v1w, "
