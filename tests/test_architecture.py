@@ -29,7 +29,7 @@ LAYERS = [
     ("thermal",),
     ("dynamics",),
     ("device",),
-    ("experiments",),
+    ("experiments", "lab"),
     ("sweep",),
     ("cells",),
     ("plots",),

@@ -76,6 +76,19 @@ def build_results(tmp) -> dict:
     out["EnergyMap"] = EnergyMap("a", "b", ("k1", "k2"), (np.arange(2.0), np.arange(3.0)),
                                  (np.arange(2.0), np.arange(3.0)), ("1", "1"), (False, False),
                                  np.full((2, 3), 1e-15), np.full((2, 3), 2.0), 2e-15, 2.0, "statement")
+    from spinloss.lab import harmonic_hall
+    from spinloss.lab.fitting import analyse_harmonic_hall
+    from spinloss.lab.data import HarmonicHallData
+
+    hall = Device.from_toml(EX / "lab" / "pt_cofeb_hall_bar.toml")
+    scans = [harmonic_hall(hall, s, np.linspace(-4e4, 4e4, 15), 1e-3) for s in "xy"]
+    out["HarmonicHallResult"] = scans[0]
+    n = len(scans[0].field)
+    data = HarmonicHallData.concatenate([HarmonicHallData(np.array(r.scan), r.field, np.full(n, np.nan), r.v1w,
+                                                          r.v2w, np.zeros(n, int), np.array(["s"] * n), np.arange(n))
+                                         for r in scans])
+    out["HarmonicHallFit"] = analyse_harmonic_hall(data, 1e-3, "perpendicular", planar_hall=0.3,
+                                                   analysis="closed-form")
     return out
 
 
@@ -103,7 +116,7 @@ def _keys(obj, prefix=""):
                                   "RetentionResult", "ResonanceResult", "HeatingResult", "MacrospinResult",
                                   "FokkerPlanckResult",
                                   "CellReport", "DesignResult", "ComparisonResult", "EnergyMap", "GridRun",
-                                  "SweepSummary"])
+                                  "SweepSummary", "HarmonicHallResult", "HarmonicHallFit"])
 def test_to_json_and_to_xarray(results, name):
     r = results[name]
     data = r.to_json()

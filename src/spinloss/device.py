@@ -70,7 +70,8 @@ MAX_BOUNDARY_RESISTANCE = 1e-6
 MIN_LATERAL_SIZE = 1e-9
 MAX_LATERAL_SIZE = 1e-3
 
-DEVICE_TABLES = {"geometry", "magnet", "field", "pulse", "torques", "readout", "cell", "heating"}
+#: "resistance" is read by the lab (spinloss.lab.resistance.ResistanceModel.from_device), not here.
+DEVICE_TABLES = {"geometry", "magnet", "field", "pulse", "torques", "readout", "cell", "heating", "resistance"}
 GEOMETRY_KEYS = {"shape", "length", "width"}
 #: Cell shapes: an elliptical cell (an elliptic cylinder of the film's thickness), a rectangle
 #: (a prism), or the elliptical cell with the factors of its inscribed ellipsoid (the older

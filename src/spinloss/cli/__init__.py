@@ -42,6 +42,8 @@ COMMANDS: dict[str, str] = {
     "compare": "spinloss.cli.cells:compare",
     "demo": "spinloss.cli.demo:demo",
     "sweep": "spinloss.cli.sweep:sweep",
+    "lab": "spinloss.cli.lab:lab",
+    "fit": "spinloss.cli.lab:fit",
 }
 
 

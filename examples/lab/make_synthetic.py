@@ -1,0 +1,86 @@
+"""Regenerate the synthetic harmonic Hall data sets of examples/lab/ (SYNTHETIC: simulated by
+spinloss, not measured). Run from the repository root:
+
+    python examples/lab/make_synthetic.py
+
+Each file has the realistic defects of a measurement: Gaussian noise on both harmonics, offsets,
+a slow drift of V_1w over the acquisition, both sweep directions, and (Py/NiO) an anomalous Nernst
+term; the perpendicular y sweep records V_1w and V_2w on alternate field points (a branch column
+then names the m_z branch of every row). Fixed seed: the files are reproducible.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from spinloss import Device
+from spinloss.lab import harmonic_hall
+
+HERE = Path(__file__).resolve().parent
+from spinloss.units import MU0
+rng = np.random.default_rng(20260101)
+
+
+def header(lines):
+    return "".join(f"# {l}\n" for l in lines)
+
+
+def perpendicular():
+    dev = Device.from_toml(HERE / "pt_cofeb_hall_bar.toml")
+    i0 = 1e-3
+    up = np.linspace(-50e-3, 50e-3, 41) / MU0
+    sweep = np.concatenate([up, up[::-1]])            # both sweep directions
+    for scan in ("x", "y"):
+        r = harmonic_hall(dev, scan, sweep, i0)
+        n = len(r.field)
+        drift = np.linspace(0.0, 10e-6, n)             # 10 uV of drift of V_1w over the file
+        v1 = r.v1w + 30e-6 + drift + rng.normal(0, 2e-6, n)
+        v2 = r.v2w + 20e-9 + rng.normal(0, 5e-9, n)
+        lines = [f"SYNTHETIC data: spinloss lab harmonic-hall examples/lab/pt_cofeb_hall_bar.toml --scan {scan} (quasistatic), I0 = 1 mA",
+                 f"true fields at I0: H_DL = {r.details['damping_like_field']:.6g} A/m, H_FL = "
+                 f"{r.details['field_like_field']:.6g} A/m, H_Oe = {r.details['oersted_field']:.6g} A/m",
+                 "defects: noise 2 uV (v1w) and 5 nV (v2w), offsets 30 uV and 20 nV, 10 uV drift of v1w, "
+                 "both sweep directions, both m_z branches"]
+        if scan == "x":
+            rows = ["scan,field [mT],v1w [V],v2w [V]"]
+            rows += [f"x,{h * MU0 * 1e3:.4f},{a:.9e},{b:.6e}" for h, a, b in zip(r.field, v1, v2)]
+        else:
+            rows = ["scan,field [mT],branch,v1w [V],v2w [V]"]
+            for k, (h, p, a, b) in enumerate(zip(r.field, r.branch, v1, v2)):
+                # first and second harmonics on alternate field points
+                rows.append(f"y,{h * MU0 * 1e3:.4f},{p:+d},{a:.9e}," if k % 2 == 0 else
+                            f"y,{h * MU0 * 1e3:.4f},{p:+d},,{b:.6e}")
+        (HERE / f"pt_cofeb_{scan}.csv").write_text(header(lines) + "\n".join(rows) + "\n")
+
+
+def in_plane():
+    dev = Device.from_toml(HERE / "py_nio_hall_bar.toml")
+    i0 = 2e-3
+    fields_t = np.array([0.05, 0.1, 0.2, 0.4, 0.8, 1.6])
+    ang = np.arange(0.0, 360.0, 10.0)
+    r = harmonic_hall(dev, "angle", fields_t / MU0, i0, angles=ang)
+    n = len(r.field)
+    v1 = r.v1w + 15e-6 + rng.normal(0, 1e-6, n)
+    v2 = r.v2w + 10e-9 + rng.normal(0, 2e-9, n)
+    lines = ["SYNTHETIC data: spinloss lab harmonic-hall examples/lab/py_nio_hall_bar.toml --scan angle (quasistatic), "
+             "I0 = 2 mA",
+             f"true at I0: H_DL = {r.details['damping_like_field']:.6g} A/m, H_FL = {r.details['field_like_field']:.6g} A/m, "
+             f"H_Oe = {r.details['oersted_field']:.6g} A/m, V_thermal = V_N/2 = {r.details['nernst_voltage'] / 2:.6g} V",
+             "defects: noise 1 uV (v1w) and 2 nV (v2w), offsets 15 uV and 10 nV, anomalous Nernst term"]
+    rows = ["field [T],angle [deg],v1w [V],v2w [V]"]
+    rows += [f"{h * MU0:.4f},{a:.1f},{b:.9e},{c:.6e}" for h, a, b, c in zip(r.field, r.angle, v1, v2)]
+    (HERE / "py_nio_angle.csv").write_text(header(lines) + "\n".join(rows) + "\n")
+    up = np.linspace(-1.5, 1.5, 31) / MU0
+    rz = harmonic_hall(dev, "z", np.concatenate([up, up[::-1]]), i0, branches=(1,))
+    m = len(rz.field)
+    v1z = rz.v1w + 15e-6 + rng.normal(0, 1e-6, m)
+    rows = ["scan,field [T],v1w [V],v2w [V]"]
+    rows += [f"z,{h * MU0:.4f},{b:.9e}," for h, b in zip(rz.field, v1z)]
+    lines = ["SYNTHETIC data: out-of-plane sweep of the same Hall bar (R_AHE and M_eff), I0 = 2 mA, noise 1 uV, "
+             "offset 15 uV, both sweep directions"]
+    (HERE / "py_nio_z.csv").write_text(header(lines) + "\n".join(rows) + "\n")
+
+
+if __name__ == "__main__":
+    perpendicular()
+    in_plane()

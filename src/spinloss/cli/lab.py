@@ -1,0 +1,200 @@
+"""``spinloss lab ...`` (simulate measurements) and ``spinloss fit ...`` (analyse them): the
+virtual lab (docs/lab.md)."""
+
+from __future__ import annotations
+
+import math
+
+import click
+import numpy as np
+
+from ..errors import ConfigError
+from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
+                     load_device, output_suffix, plot_errors, plot_option, positive_quantity, quantity,
+                     set_option, parse_set_items, warn)
+
+
+def _field_values(text: str, option: str = "--field") -> np.ndarray:
+    """START:STOP:NUM or a comma-separated list of fields (units allowed) -> A/m."""
+    if text is None:
+        raise ConfigError(CLI_SOURCE, option, "is required")
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ConfigError(CLI_SOURCE, option, f"expected START:STOP:NUM, got {text!r}")
+        try:
+            num = int(parts[2])
+        except ValueError:
+            raise ConfigError(CLI_SOURCE, option, f"NUM must be an integer, got {parts[2]!r}") from None
+        if not 1 <= num <= 100_000:
+            raise ConfigError(CLI_SOURCE, option, "NUM must be between 1 and 1e5")
+        return np.linspace(quantity(parts[0], "field", option), quantity(parts[1], "field", option), num)
+    vals = [quantity(v.strip(), "field", option) for v in text.split(",") if v.strip()]
+    if not vals:
+        raise ConfigError(CLI_SOURCE, option, "no field values")
+    return np.asarray(vals, dtype=float)
+
+
+def _angles(text: str | None) -> np.ndarray:
+    if text is None:
+        return np.arange(0.0, 360.0, 10.0)
+    parts = text.split(":")
+    try:
+        if len(parts) == 3:
+            return np.linspace(float(parts[0]), float(parts[1]), int(parts[2]))
+        return np.asarray([float(v) for v in text.split(",") if v.strip()])
+    except ValueError:
+        raise ConfigError(CLI_SOURCE, "--angles", f"expected START:STOP:NUM or a list of degrees, got {text!r}") from None
+
+
+@click.group()
+def lab():
+    """Simulate measurements of a device: harmonic Hall (docs/lab.md)."""
+
+
+@lab.command("harmonic-hall")
+@click.argument("device_file", type=click.Path(dir_okay=False))
+@click.option("--scan", type=click.Choice(["x", "y", "z", "angle"]), required=True,
+              help="Field sweep along x, y (or z), or an in-plane rotation of the field (angle).")
+@click.option("--field", "field_text", required=True, metavar="RANGE",
+              help='Fields: "START:STOP:NUM" or a list "50 mT,100 mT" (for --scan angle the magnitudes).')
+@click.option("--angles", "angle_text", default=None, metavar="START:STOP:NUM",
+              help="Angles in degrees of an angular scan (default 0:350 in steps of 10).")
+@click.option("--current-amplitude", "current_text", required=True, metavar="I",
+              help='Amplitude I0 of the AC current I0 sin(wt), e.g. "1 mA".')
+@click.option("--frequency", "frequency_text", default="200 MHz", show_default=True,
+              help="Frequency of the lock-in simulation (--method lockin).")
+@click.option("--method", type=click.Choice(["quasistatic", "lockin"]), default="quasistatic", show_default=True)
+@click.option("--branch", type=click.Choice(["both", "+1", "-1"]), default="both", show_default=True,
+              help="Branches of a field sweep: the sign of m along the easy axis at the start.")
+@click.option("--no-oersted", is_flag=True, help="Leave out the Oersted field of the current.")
+@click.option("--output", "output_path", default=None, metavar="DATA.csv",
+              help="Write the points as CSV in the fit's input format (docs/lab.md section 4).")
+@set_option
+@json_option
+@plot_option
+def harmonic_hall_cmd(device_file, scan, field_text, angle_text, current_text, frequency_text, method, branch,
+                      no_oersted, output_path, set_items, as_json, plot_path):
+    """First and second harmonic Hall voltages of DEVICE_FILE under a field scan."""
+    from ..io import write_text_atomic
+    from ..lab import harmonic_hall
+
+    i0 = positive_quantity(current_text, "current", "--current-amplitude")
+    freq = positive_quantity(frequency_text, "frequency", "--frequency")
+    fields = _field_values(field_text)
+    angles = _angles(angle_text) if scan == "angle" else None
+    output_suffix(output_path, (".csv",))
+    check_plot_path(plot_path)
+    # the Hall bar is a uniform magnet in a quasistatic or small-signal response: the macrospin
+    # size warning (about switching thresholds) does not apply
+    device = load_device(device_file, parse_set_items(set_items), warnings=False)
+    branches = {"both": (1, -1), "+1": (1,), "-1": (-1,)}[branch]
+    with device_errors(device_file):
+        res = harmonic_hall(device, scan, fields, i0, angles=angles, branches=branches, method=method,
+                            frequency=freq, oersted=not no_oersted)
+    if output_path:
+        write_text_atomic(output_path, res.to_csv(
+            f"synthetic: simulated by spinloss lab harmonic-hall ({method}) from {device_file}\n"
+            f"current amplitude {i0:g} A; V_1w, V_2w amplitudes, V_2w = amplitude of -cos(2wt)"))
+        info(f"wrote {output_path}", as_json=as_json)
+    if plot_path:
+        from ..plots.lab import harmonic_hall_plot
+
+        with plot_errors(plot_path):
+            harmonic_hall_plot(res, plot_path)
+        info(f"wrote {plot_path}", as_json=as_json)
+    if as_json:
+        emit_json(res, inputs=[device_file])
+        return
+    d = res.details
+    click.echo(f"harmonic Hall, {method}, scan {scan}, I0 = {i0:g} A (J = {fmt(d['current_density'])} A/m^2 in "
+               f"{d['reference_layer']})")
+    click.echo(f"  H_DL = {fmt(d['damping_like_field'])} A/m, H_FL = {fmt(d['field_like_field'])} A/m, "
+               f"H_Oe = {fmt(d['oersted_field'])} A/m, V_N = {fmt(d['nernst_voltage'])} V ({d['torque_source']})")
+    rows = []
+    for i in range(len(res.field)):
+        extra = fmt(res.angle[i], ".4g") if res.angle is not None else f"{int(res.branch[i]):+d}"
+        rows.append([fmt(res.field[i]), extra, fmt(res.v1w[i], ".6g"), fmt(res.v2w[i], ".6g")])
+    echo_table(["field (A/m)", "angle (deg)" if res.angle is not None else "branch", "V_1w (V)", "V_2w (V)"], rows)
+
+
+@click.group()
+def fit():
+    """Analyse measurements: harmonic Hall (docs/lab.md)."""
+
+
+@fit.command("harmonic-hall")
+@click.argument("data_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--current-amplitude", "current_text", required=True, metavar="I",
+              help='Amplitude I0 of the AC current I0 sin(wt) of the measurement, e.g. "1 mA".')
+@click.option("--magnet", type=click.Choice(["perpendicular", "in-plane"]), required=True)
+@click.option("--device", "device_file", default=None, type=click.Path(dir_okay=False),
+              help="Device file: R_PHE/R_AHE from its [resistance], the Oersted field, xi_DL and xi_FL.")
+@click.option("--analysis", type=click.Choice(["closed-form", "full-model", "both"]), default="both",
+              show_default=True, help="Closed-form (Hayashi / Avci) analysis, the full-model fit, or both.")
+@click.option("--planar-hall-resistance", "phe_text", default=None, metavar="R",
+              help="R_PHE (Ohm) for the planar Hall correction of perpendicular films.")
+@click.option("--anomalous-hall-resistance", "ahe_text", default=None, metavar="R",
+              help="R_AHE (Ohm) of an in-plane film without a z sweep in the data.")
+@click.option("--anisotropy-field", "hk_text", default=None, metavar="H",
+              help="H_K,eff of an in-plane film (negative: -M_eff) without a z sweep.")
+@click.option("--field-range", "range_text", default=None, metavar="H",
+              help="Largest |H| of the perpendicular analysis (default 0.25 H_K,eff, found iteratively).")
+@click.option("--columns", "columns_text", default=None, metavar="NAME=COLUMN,...",
+              help="Names of other columns for scan, field, angle, v1w, v2w, branch.")
+@click.option("--bootstrap", default=20, show_default=True, type=click.IntRange(0, 1000),
+              help="Residual bootstrap resamples of the full-model fit.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@json_option
+@plot_option
+def fit_harmonic_hall_cmd(data_files, current_text, magnet, device_file, analysis, phe_text, ahe_text, hk_text,
+                          range_text, columns_text, bootstrap, seed, as_json, plot_path):
+    """H_DL, H_FL (and xi_DL, xi_FL with --device) from harmonic Hall data (CSV, docs/lab.md section 4)."""
+    from ..lab.data import parse_column_map, read_harmonic_hall_files
+    from ..lab.fitting import analyse_harmonic_hall
+
+    if len(data_files) > 2:
+        raise ConfigError(CLI_SOURCE, "DATA", "give one or two data files")
+    i0 = positive_quantity(current_text, "current", "--current-amplitude")
+    phe = quantity(phe_text, "resistance", "--planar-hall-resistance")
+    ahe = quantity(ahe_text, "resistance", "--anomalous-hall-resistance")
+    hk = quantity(hk_text, "field", "--anisotropy-field")
+    rng = positive_quantity(range_text, "field", "--field-range")
+    check_plot_path(plot_path)
+    data = read_harmonic_hall_files(data_files, parse_column_map(columns_text))
+    device = load_device(device_file, warnings=False) if device_file else None
+    with device_errors(device_file or data_files[0]):
+        res = analyse_harmonic_hall(data, i0, magnet, device=device, planar_hall=phe, anomalous_hall=ahe,
+                                    h_k_eff=hk, field_range=rng, analysis=analysis, bootstrap=bootstrap, seed=seed)
+    for w in res.warnings:
+        warn(w)
+    if plot_path:
+        from ..plots.lab import harmonic_hall_fit_plot
+
+        with plot_errors(plot_path):
+            harmonic_hall_fit_plot(data, res, i0, plot_path)
+        info(f"wrote {plot_path}", as_json=as_json)
+    inputs = list(data_files) + ([device_file] if device_file else [])
+    if as_json:
+        emit_json(res, inputs=inputs, seeds={"bootstrap": seed})
+        return
+    v = res.values
+    click.echo(f"harmonic Hall analysis, {magnet} film, I0 = {i0:g} A; top-level values: {v['analysis']}")
+    rows = [["H_DL", fmt(v["H_DL"]), fmt(v["H_DL_uncertainty"]), "A/m"],
+            ["H_FL", fmt(v["H_FL"]), fmt(v["H_FL_uncertainty"]), "A/m"],
+            ["R_AHE", fmt(v["R_AHE"]), "", "Ohm"], ["R_PHE", fmt(v["R_PHE"]), "", "Ohm"],
+            ["H_K_eff", fmt(v["H_K_eff"]), "", "A/m"],
+            ["V_thermal", fmt(v["V_thermal"]), fmt(v.get("V_thermal_uncertainty")), "V"]]
+    if v.get("xi_DL") is not None:
+        rows += [["xi_DL", fmt(v["xi_DL"]), fmt(v["xi_DL_uncertainty"]), "1"],
+                 ["xi_FL", fmt(v["xi_FL"]), fmt(v["xi_FL_uncertainty"]), "1"],
+                 ["H_Oe", fmt(v["H_Oe"]), "", "A/m"]]
+    echo_table(["quantity", "value", "1-sigma", "unit"], rows, align="lrrl")
+    cf = res.closed_form
+    click.echo(f"  closed form ({cf['method']}): H_DL = {fmt(cf['H_DL'])} +- {fmt(cf['H_DL_uncertainty'])}, "
+               f"H_FL = {fmt(cf['H_FL'])} +- {fmt(cf['H_FL_uncertainty'])} A/m; field range "
+               f"{cf['field_range'] if isinstance(cf['field_range'], list) else fmt(cf['field_range'])} A/m")
+    if res.full_model is not None and "bootstrap_uncertainties" in res.full_model:
+        b = res.full_model["bootstrap_uncertainties"]
+        click.echo(f"  full model: bootstrap 1-sigma H_DL {fmt(b['H_DL'])}, H_FL {fmt(b['H_FL'])} A/m "
+                   f"({res.full_model['bootstrap_resamples']} resamples)")
