@@ -1046,8 +1046,8 @@ def _extrapolate(w1, w2):
 def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None, temperature=None,
                              temperature_tolerance=1e-3, resolution=1.0, n_spokes=None, energy_step=0.5,
                              step_quality=0.05, ramp_levels=4, min_segment_steps=2, max_step=None,
-                             richardson=True,
-                             grid_error=False, grid=None, progress=None) -> SphereFokkerPlanckResult:
+                             richardson=True, time_levels=2, grid_error=False, coarse_ratio=2**-0.5,
+                             grid=None, progress=None) -> SphereFokkerPlanckResult:
     """Write error rate of one macrospin from Brown's Fokker-Planck equation on the sphere (module
     docstring; docs/wer.md section 3).
 
@@ -1066,9 +1066,14 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
     (:func:`device_grid`; or give ``grid``); the steps of each constant-current level satisfy
     rate x dt <= ``step_quality`` (:func:`_rate_scale`) and dt <= ``max_step`` (s, optional),
     ramps become ``ramp_levels`` levels;
-    runs with n and 2n steps are Richardson-extrapolated in ln WER (``richardson``);
-    ``grid_error``: also solve on a grid of resolution / 2 and state |fine - coarse| as the grid
-    uncertainty (added to the time error in ``uncertainty``). ``progress``: solves done.
+    runs with n and 2n steps are Richardson-extrapolated in ln WER (``richardson``), the time
+    error stated as |extrapolated - 2n|; with ``time_levels=3`` a run with 4n steps as well: the
+    WER is the extrapolation of (2n, 4n) and the time error its difference from that of (n, 2n)
+    (a sharper, still conservative estimate: the (n, 2n) extrapolation is the less accurate);
+    ``grid_error``: also solve on a grid of ``coarse_ratio`` x ``resolution`` and state
+    |fine - coarse| as the grid uncertainty (added to the time error in ``uncertainty``; first
+    order in the grid spacing is assumed, so the difference bounds the fine grid's error for
+    ``coarse_ratio`` >= 1/2). ``progress``: solves done.
     """
     t_start = _time.perf_counter()
     duration = _check_number("duration", duration)
@@ -1084,7 +1089,9 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
                          None if max_step is None else _check_number("max_step", max_step))
     wt = np.asarray(waveform.times, dtype=float).reshape(-1)
     pulse_end = float(np.max(wt)) if wt.size else 0.0
-    mults = (1, 2) if richardson else (1,)
+    if int(time_levels) not in (2, 3):
+        raise SpinlossInputError(None, "time_levels", "must be 2 or 3")
+    mults = ((1, 2, 4) if int(time_levels) == 3 else (1, 2)) if richardson else (1,)
     n_sched = sum(s[3] for s in schedule)
 
     def solve(g, label, counter, done):
@@ -1107,14 +1114,25 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
         stepper, runs, done = solve(grid, "grid", counter, 0)
         coarse_runs = None
         if grid_error:
-            coarse = device_grid(model, u0, T0, resolution=0.5 * resolution,
-                                 n_spokes=None if n_spokes is None else max(8, 4 * round(n_spokes / 8)),
+            ratio = float(coarse_ratio)
+            if not 0.2 <= ratio < 1.0:
+                raise SpinlossInputError(None, "coarse_ratio", "must be in [0.2, 1)")
+            coarse = device_grid(model, u0, T0, resolution=ratio * resolution,
+                                 n_spokes=None if n_spokes is None else max(8, 4 * round(ratio * n_spokes / 4)),
                                  energy_step=energy_step)
             st_c, coarse_runs, done = solve(coarse, "coarse grid", counter, done)
+    def best(rs):
+        if not richardson:
+            return rs[0][0], float("nan")
+        w, e = _extrapolate(rs[-2][0], rs[-1][0])
+        if len(rs) == 3:
+            e = abs(w - _extrapolate(rs[0][0], rs[1][0])[0])
+        return w, e
+
     if richardson:
-        wer, t_err = _extrapolate(runs[0][0], runs[1][0])
-        _, t2, k2, _ = runs[1]
-        p1 = np.interp(t2, runs[0][1], 1.0 - runs[0][2])
+        wer, t_err = best(runs)
+        _, t2, k2, _ = runs[-1]
+        p1 = np.interp(t2, runs[-2][1], 1.0 - runs[-2][2])
         p_sw = np.clip(2.0 * (1.0 - k2) - p1, 0.0, 1.0)
         times = t2
     else:
@@ -1122,7 +1140,7 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
     estimates = [r[0] for r in runs]
     g_err = None
     if coarse_runs is not None:
-        wer_c = _extrapolate(coarse_runs[0][0], coarse_runs[1][0])[0] if richardson else coarse_runs[0][0]
+        wer_c = best(coarse_runs)[0]
         estimates.append(wer_c)
         g_err = abs(wer - wer_c)
     k_end = int(np.searchsorted(times, pulse_end * (1 - 1e-12)))
