@@ -58,6 +58,12 @@ def build_results(tmp) -> dict:
     out["FokkerPlanckResult"] = fokker_planck_wer(saturation_magnetization=8e5, volume=1e-24, damping=0.1,
                                                   anisotropy_field=1e5, temperature=300.0,
                                                   damping_like_field=3e4, pulse_width=1e-9)
+    from spinloss.experiments.fokker_planck_sphere import sphere_fokker_planck_wer
+
+    out["SphereFokkerPlanckResult"] = sphere_fokker_planck_wer(p.__class__(
+        saturation_magnetization=8e5, damping=0.1, volume=1e-24, temperature=300.0, anisotropy_field=1e5,
+        polarization=(0, 0, -1), damping_like_field_per_current=3e-8), Waveform.pulse(1e12, 0.5e-9), 1e-9,
+        m0=(0, 0, 1), resolution=0.2)
     out["CellReport"] = cell_report(Device.from_toml(EX / "pt_py_cell.toml"))
     failed = design(Device.from_toml(EX / "py_sio2_cell.toml"), Targets(), FAST)  # no torque: fails fast
     out["DesignResult"] = failed

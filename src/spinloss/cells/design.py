@@ -413,6 +413,12 @@ def _lnp(p):
     return math.log(max(p, 1e-300))
 
 
+def unresolved(result) -> bool:
+    """A WER result that is no value: zero, or an upper bound (extinct splitting). The search
+    treats it as "below what the engine resolves", never as a met target."""
+    return bool(getattr(result, "upper_bound", False)) or not result.write_error_rate > 0
+
+
 def _search_deterministic(run, target, h0, h_max) -> dict:
     """Fokker-Planck: bracket and solve ln WER(H) = ln target (brentq, rtol 1e-4)."""
     from scipy.optimize import brentq
@@ -494,7 +500,7 @@ def _search_stochastic(run, target, h0, h_max, settings: SearchSettings) -> dict
             return {"ok": False, "drive_field": None, "slope": None,
                     "reason": f"WER target {target:g} not reached below H_DL = {h_max:.3g} A/m"}
         r = run(h_next, method)
-        if r.write_error_rate <= 0:
+        if unresolved(r):
             zero_pass = h_next if zero_pass is None else min(zero_pass, h_next)
             continue
         pts.append((h_next, r.write_error_rate))
@@ -514,7 +520,9 @@ def _search_stochastic(run, target, h0, h_max, settings: SearchSettings) -> dict
     elif below:
         h_req = min(below)[0]
     elif zero_pass is not None:
-        h_req = zero_pass
+        # only unresolved estimates (zero / upper bounds) below the target: their current is a
+        # bracket, not a met target; the re-check of design() must resolve it
+        return {"ok": True, "drive_field": float(zero_pass), "slope": None, "reason": None, "resolved": False}
     elif len(pts) >= 2:
         # stopped within the search tolerance above the target: one secant step from the point
         # closest to it (a step of at most ln(search_tolerance) in ln WER; the re-check decides)
@@ -623,13 +631,13 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
                                 seed=settings.seed + 1000 + attempt)
         _log(f"re-check t = {w * 1e9:.3g} ns, H_DL = {h:.4g} A/m: WER = {check.write_error_rate:.3g} "
              f"+- {check.uncertainty:.2g} ({check.method})", progress)
-        if check.write_error_rate == 0.0 and check.method == "multilevel_splitting":
+        if unresolved(check) and check.method == "multilevel_splitting":
             # an extinct splitting run says "rare", not "zero": confirm with twice the particles
             s2 = replace(settings, check_particles=2 * settings.check_particles)
             check = magnet.evaluate(magnet.full, h, w, method=method, settings=s2, check=True,
                                     seed=settings.seed + 2000 + attempt)
             _log(f"re-check (2x particles): WER = {check.write_error_rate:.3g}", progress)
-        if check.write_error_rate <= targets.write_error_rate:
+        if not unresolved(check) and check.write_error_rate <= targets.write_error_rate:
             break
         h *= 1.08
     j = magnet.current_sign * h / magnet.a_dl   # signed, in the torque reference layer
@@ -640,6 +648,9 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
     peak, heat_warnings = pulse_heating_report(sized, j, w, T)
     common = dict(sizing=sizing, curve=_clean_curve(curve), torque=torque, cell=rep.to_json(),
                   peak_temperature=None if peak is None else float(peak[0]), warnings=heat_warnings)
+    if unresolved(check):
+        return fail(f"the re-check at the chosen pulse is unresolved: {check.method} supports only "
+                    f"WER <= {check.write_error_rate:.3g} (no event reached), not a value", **common)
     if check.write_error_rate > targets.write_error_rate:
         return fail(f"the re-check at the chosen pulse gave WER {check.write_error_rate:.3g} > "
                     f"{targets.write_error_rate:g} after four 8 % current increases", **common)

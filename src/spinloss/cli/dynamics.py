@@ -317,16 +317,20 @@ def run_wer(params: dict, overrides: dict | None = None, progress=None) -> dict:
               help='e.g. "8e11 A/m^2" (default: the file\'s pulse).')
 @click.option("--pulse-width", "-w", default=None, metavar="t", help='e.g. "2 ns" (default: the file\'s pulse).')
 @temperature_option
-@click.option("--method", type=click.Choice(["auto", "monte_carlo", "fokker_planck", "multilevel_splitting"]),
-              default="auto", show_default=True)
+@click.option("--method", type=click.Choice(["auto", "monte_carlo", "fokker_planck", "fokker_planck_sphere",
+                                           "multilevel_splitting"]),
+              default="auto", show_default=True,
+              help="fokker_planck: 1D, axial cells; fokker_planck_sphere: 2D on the whole sphere "
+                   "(in-plane cells without field, axial energies); auto picks the first that applies.")
 @click.option("--trials", default=20_000, show_default=True, type=click.IntRange(100, 100_000_000),
               help="Monte Carlo trials (when Monte Carlo is used).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @set_option
 @json_option
 def wer(device_file, current_density, pulse_width, temperature, method, trials, seed, set_items, as_json):
-    """Write error rate of one pulse: Monte Carlo where it resolves the rate, Fokker-Planck for
-    axially symmetric devices, multilevel splitting otherwise (down to 1e-9 and below)."""
+    """Write error rate of one pulse: Fokker-Planck (1D for axially symmetric devices, on the
+    sphere for in-plane cells), else Monte Carlo where it resolves the rate and multilevel
+    splitting below (an extinct splitting estimate is reported as an upper bound)."""
     params = {"device_file": device_file, "current_density": current_density, "pulse_width": pulse_width,
               "temperature": temperature, "method": method, "trials": trials, "seed": seed,
               "set_items": set_items}
@@ -336,6 +340,10 @@ def wer(device_file, current_density, pulse_width, temperature, method, trials, 
     warn_heating(device_file, out.get("warnings"))
     if as_json:
         emit_json(out, inputs=[device_file], seeds=_seeds(params))
+        return
+    if out.get("upper_bound"):
+        click.echo(f"{out['device']}: WER <= {fmt(out['write_error_rate'], '.3g')} "
+                   f"(upper bound: unresolved, {out['method']})")
         return
     click.echo(f"{out['device']}: WER = {fmt(out['write_error_rate'], '.3g')} "
                f"+- {fmt(out['uncertainty'], '.2g')} ({out['method']})")

@@ -10,11 +10,17 @@ from .fokker_planck import (
     sun_switching_time,
     thermal_stability_factor,
 )
+from .fokker_planck_sphere import (
+    SphereFokkerPlanckResult,
+    sphere_fokker_planck_applies,
+    sphere_fokker_planck_wer,
+)
 from .rare_events import (
     WerResult,
     ams_probability,
     is_axially_symmetric,
     monte_carlo_wer,
+    splitting_upper_bound,
     splitting_wer,
     write_error_rate,
 )

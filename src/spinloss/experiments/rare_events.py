@@ -55,7 +55,12 @@ __all__ = [
     "write_error_rate",
     "sample_boltzmann_well",
     "is_axially_symmetric",
+    "splitting_upper_bound",
+    "METHODS",
 ]
+
+#: Method names of :func:`write_error_rate` (besides "auto").
+METHODS = ("fokker_planck", "fokker_planck_sphere", "monte_carlo", "multilevel_splitting")
 
 
 # ----------------------------------------------------------------------------- results
@@ -64,9 +69,13 @@ __all__ = [
 class WerResult(JsonResult):
     """A write error rate with its uncertainty (one standard error, absolute).
 
-    ``method``: 'monte_carlo', 'multilevel_splitting' or 'fokker_planck'. ``interval``: a 95 %
-    confidence interval where the method gives one (Wilson for Monte Carlo). ``trajectories``:
-    simulated paths or path segments; ``steps``: integration steps summed over them (the cost).
+    ``method``: 'monte_carlo', 'multilevel_splitting', 'fokker_planck' (1D, axial) or
+    'fokker_planck_sphere' (2D). ``interval``: a 95 % confidence interval where the method gives
+    one (Wilson for Monte Carlo). ``trajectories``: simulated paths or path segments; ``steps``:
+    integration steps summed over them (the cost). ``upper_bound``: True when the estimate is
+    not a value but an upper bound (splitting that went extinct or saw no event in every run:
+    the WER reported is the bound it supports, never 0), ``status`` then 'unresolved' (else
+    'resolved'). ``relative_uncertainty`` = uncertainty / WER (the stated accuracy).
     """
 
     write_error_rate: float
@@ -80,14 +89,27 @@ class WerResult(JsonResult):
     details: dict = field(default_factory=dict)
     peak_temperature: float | None = None
     warnings: tuple = ()
+    upper_bound: bool = False
+
+    @property
+    def status(self) -> str:
+        return "unresolved" if self.upper_bound else "resolved"
+
+    @property
+    def resolved(self) -> bool:
+        return not self.upper_bound and self.write_error_rate > 0
 
     def as_dict(self) -> dict:
+        wer = float(self.write_error_rate)
         return {
             "peak_temperature": self.peak_temperature,
             "warnings": list(self.warnings),
             "method": self.method,
-            "write_error_rate": float(self.write_error_rate),
+            "write_error_rate": wer,
             "uncertainty": float(self.uncertainty),
+            "relative_uncertainty": float(self.uncertainty) / wer if wer > 0 else None,
+            "upper_bound": bool(self.upper_bound),
+            "status": self.status,
             "interval": [float(self.interval[0]), float(self.interval[1])],
             "trajectories": int(self.trajectories),
             "steps": int(self.steps),
@@ -95,6 +117,7 @@ class WerResult(JsonResult):
             "seconds": float(self.wall_time),
             "details": self.details,
             "units": {"seconds": "s", "write_error_rate": "1", "uncertainty": "1", "interval": "1",
+                      "relative_uncertainty": "1",
                       "current_density": "A/m^2", "pulse_width": "s", "temperature": "K",
                       "settle_time": "s", "time_step": "s", "peak_temperature": "K"},
         }
@@ -256,6 +279,22 @@ def _combine_repetitions(estimates, n_particles):
     if not math.isfinite(se):
         se = ideal
     return mean, max(se, ideal if math.isfinite(ideal) else 0.0), ideal
+
+
+def splitting_upper_bound(log_prefactors, n_particles, confidence=0.95):
+    """Upper bound on p supported by AMS runs none of which reached the event.
+
+    A run that stopped (extinct, or with no event path among its final particles) after levels
+    with product prod(1 - K_q/n) = exp(log_prefactor) has estimated the probability of reaching
+    its last level as that product; of its n particles none went further, which by the
+    zero-failure binomial bound (``-ln(1 - confidence)`` / n, the "rule of three" at 95 %) bounds
+    the conditional probability of the rest. The bound is the mean of the runs'
+    exp(log_prefactor) x (-ln(1 - confidence)) / n: the estimate is "rare", never 0."""
+    lp = np.asarray(list(log_prefactors), dtype=float)
+    if lp.size == 0:
+        return 1.0
+    k = -math.log(1.0 - float(confidence)) / float(n_particles)
+    return float(min(1.0, np.mean(np.exp(lp)) * k))
 
 
 # ----------------------------------------------------------------------------- macrospin glue
@@ -534,12 +573,20 @@ def splitting_wer(params, m0, waveform, duration, dt, *, target_axis, n_particle
         estimates.append(out["probability"])
         note(progress, "splitting", f"splitting run {r + 1}/{int(n_repetitions)}: {out['n_iterations']} levels, "
                                     f"estimate {out['probability']:.3g}")
-        runs.append({"iterations": out["n_iterations"], "segments": out["n_segments"], "extinct": out["extinct"]})
+        runs.append({"iterations": out["n_iterations"], "segments": out["n_segments"], "extinct": out["extinct"],
+                     "log_prefactor": out["log_prefactor"]})
         n_seg += out["n_segments"]
     mean, se, ideal = _combine_repetitions(estimates, n_particles)
+    bound = None
+    if not mean > 0:
+        bound = splitting_upper_bound([r["log_prefactor"] for r in runs], n_particles)
+        note(progress, "splitting", f"no run reached the event: WER <= {bound:.3g} (upper bound, unresolved)")
+        mean, se, ideal = bound, float("nan"), float("nan")
     return WerResult(write_error_rate=mean, uncertainty=se, method="multilevel_splitting",
+                     upper_bound=bound is not None,
                      trajectories=n_seg, steps=paths.n_steps_total,
-                     interval=(max(0.0, mean - 1.96 * se), mean + 1.96 * se),
+                     interval=((0.0, mean) if bound is not None
+                               else (max(0.0, mean - 1.96 * se), mean + 1.96 * se)),
                      estimates=tuple(estimates), wall_time=_time.perf_counter() - t_start,
                      details={"runs": runs, "particles": n_particles,
                               "kill_fraction": kill_fraction, "idealized_uncertainty": ideal,
@@ -584,33 +631,41 @@ def _fokker_planck_from_params(params, waveform, duration, u0, axis_index, **fp_
 
 def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), target_axis=None,
                      method="auto", trials=20_000, n_pilot=2_000, min_failures=20, seed=0,
-                     n_particles=200, n_repetitions=4, fp_options=None,
+                     n_particles=200, n_repetitions=4, fp_options=None, sphere_options=None,
                      splitting_options=None, progress=None, schedule=None) -> WerResult:
-    """Write error rate with the method that resolves it (PHYSICS.md section 4).
+    """Write error rate with the method that resolves it (PHYSICS.md section 4; docs/wer.md).
 
-    ``method='auto'``: Fokker-Planck when the setup is axially symmetric (easy axis,
-    polarization and applied field along one coordinate axis, equal transverse demagnetizing
-    factors, m0 along that axis); otherwise a Monte Carlo pilot of ``n_pilot`` paths decides:
-    plain Monte Carlo with ``trials`` if at least ``min_failures`` failures are expected,
-    adaptive multilevel splitting otherwise. ``method`` may also be 'fokker_planck',
-    'monte_carlo' or 'multilevel_splitting'. The write error is m(duration).target <= 0, target
-    defaulting to -m0. Returns a :class:`WerResult`. ``progress``: a
-    :data:`spinloss.progress.ProgressCallback`.
+    ``method='auto'``: the 1D Fokker-Planck solver when the setup is axially symmetric (easy
+    axis, polarization and applied field along one coordinate axis, equal transverse
+    demagnetizing factors, m0 along that axis: fastest); else the Fokker-Planck solver on the
+    sphere where it applies (:func:`~spinloss.experiments.fokker_planck_sphere.sphere_fokker_planck_applies`:
+    biaxial cells without field, e.g. in-plane cells with shape anisotropy and any torque
+    direction, and axial energies with a tilted torque); otherwise a Monte Carlo pilot of
+    ``n_pilot`` paths decides: plain Monte Carlo with ``trials`` if at least ``min_failures``
+    failures are expected, adaptive multilevel splitting otherwise. ``method`` may also be one
+    of :data:`METHODS`. The write error is m(duration).target <= 0, target defaulting to -m0.
+    ``sphere_options``: keywords of :func:`~spinloss.experiments.fokker_planck_sphere.sphere_fokker_planck_wer`
+    (e.g. ``temperature`` as T(t), ``resolution``, ``grid_error``). Returns a :class:`WerResult`.
+    ``progress``: a :data:`spinloss.progress.ProgressCallback`.
 
     ``schedule``: a one-row :class:`~spinloss.dynamics.ParameterSchedule` (parameters that change
-    during the pulse: Joule heating, docs/heating.md), used by Monte Carlo and splitting. The 1D
-    Fokker-Planck engine assumes a constant Delta, H_K and temperature during the pulse, so with
-    a schedule ``'auto'`` routes axially symmetric cells to the Monte Carlo pilot (then Monte
-    Carlo or splitting) and ``'fokker_planck'`` is refused.
+    during the pulse: Joule heating, docs/heating.md), used by Monte Carlo and splitting. The
+    Fokker-Planck solvers take a constant Delta and H_K during the pulse, so with a schedule
+    ``'auto'`` goes to the Monte Carlo pilot (then Monte Carlo or splitting) and the
+    Fokker-Planck methods are refused.
     """
+    from .fokker_planck_sphere import sphere_fokker_planck_applies, sphere_fokker_planck_wer
+
     t_start = _time.perf_counter()
     u0 = _unit(m0, "m0")
     target = -u0 if target_axis is None else _unit(target_axis, "target_axis")
     axial, k, _ = is_axially_symmetric(params)
     axial = axial and abs(abs(u0[k]) - 1.0) < 1e-9 and np.allclose(target, -u0)
     if method == "auto":
-        if axial and schedule is None:
+        if axial and schedule is None and (sphere_options or {}).get("temperature") is None:
             method = "fokker_planck"
+        elif schedule is None and sphere_fokker_planck_applies(params, u0, target)[0]:
+            method = "fokker_planck_sphere"
         else:
             note(progress, "WER", f"Monte Carlo pilot of {n_pilot} paths chooses the method")
             pilot = monte_carlo_wer(params, u0, waveform, duration, dt, target_axis=target,
@@ -634,6 +689,25 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
                          wall_time=_time.perf_counter() - t_start,
                          details={"thermal_stability": fp.thermal_stability,
                                   "cells": fp.n_cells})
+    if method == "fokker_planck_sphere":
+        if schedule is not None:
+            raise PhysicsError("the Fokker-Planck WER on the sphere takes Delta and H_K constant during the pulse; "
+                               "with Joule heating use Monte Carlo or multilevel splitting")
+        ok, why = sphere_fokker_planck_applies(params, u0, target)
+        if not ok:
+            raise PhysicsError(f"the Fokker-Planck solver on the sphere does not apply: {why}")
+        note(progress, "WER", "Fokker-Planck solve on the sphere")
+        fp = sphere_fokker_planck_wer(params, waveform, duration, m0=u0, target_axis=target,
+                                      progress=progress, **(sphere_options or {}))
+        err = fp.uncertainty if math.isfinite(fp.uncertainty) else 0.0
+        return WerResult(write_error_rate=fp.write_error_rate, uncertainty=err,
+                         method="fokker_planck_sphere", trajectories=0, steps=fp.steps,
+                         interval=(max(0.0, fp.write_error_rate - 2 * err), fp.write_error_rate + 2 * err),
+                         estimates=fp.estimates, wall_time=_time.perf_counter() - t_start,
+                         details={"thermal_stability": fp.thermal_stability, "cells": fp.cells,
+                                  "grid": fp.grid, "time_error": fp.time_error, "grid_error": fp.grid_error,
+                                  "factorizations": fp.factorizations,
+                                  "write_error_rate_end_of_pulse": fp.write_error_rate_end_of_pulse})
     if method == "monte_carlo":
         return monte_carlo_wer(params, u0, waveform, duration, dt, target_axis=target,
                                trials=trials, seed=seed, progress=progress, schedule=schedule)
@@ -642,5 +716,4 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
         return splitting_wer(params, u0, waveform, duration, dt, target_axis=target,
                              n_particles=n_particles, n_repetitions=n_repetitions, seed=seed,
                              progress=progress, schedule=schedule, **(splitting_options or {}))
-    raise SpinlossInputError(None, "method", "must be 'auto', 'fokker_planck', 'monte_carlo' "
-                                             "or 'multilevel_splitting'")
+    raise SpinlossInputError(None, "method", "must be 'auto', " + ", ".join(f"'{m}'" for m in METHODS))

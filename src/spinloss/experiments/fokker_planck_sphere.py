@@ -1,0 +1,1172 @@
+r"""Write error rate of any macrospin from Brown's Fokker-Planck equation on the whole sphere.
+
+Equation (docs/physics.md sections 2 and 4; scheme and validation in docs/wer.md section 3). The
+density W(m, t) per solid angle of the unit magnetization obeys [Brown, Phys. Rev. 130, 1677
+(1963)]
+
+    dW/dt = -div[ v W - D grad W ],        D = alpha gamma mu0 k_B T / ((1 + alpha^2) mu0 M_s V),
+
+on the unit sphere, v the deterministic Landau-Lifshitz velocity of :mod:`spinloss.dynamics.llg`,
+
+    v = -gamma' [ m x A + m x (m x B) ],  gamma' = gamma mu0 / (1 + alpha^2),
+    A = H + (H_FL - alpha H_DL) s,        B = alpha H + (H_DL + alpha H_FL) s,
+
+with H = -(1/(mu0 M_s)) de/dm the field of the energy density e of the macrospin's terms
+(:func:`spinloss.dynamics.terms.total_energy_density`) and H_DL, H_FL the damping-like and
+field-like torque fields along s (damping-like SOT and STT add). Both parts of v are gradients on
+the sphere (s_perp = grad(m.s), H_perp = -grad e / (mu0 M_s)):
+
+    damping part     -gamma' m x (m x B) = -D grad phi,
+                     phi = V [e - mu0 M_s (H_DL/alpha + H_FL) m.s] / (k_B T)     (dimensionless)
+    precession part  -gamma' m x A = c m x grad psi,   c = gamma / ((1 + alpha^2) M_s),
+                     psi = e - mu0 M_s (H_FL - alpha H_DL) m.s                   (J/m^3)
+
+so the precession is divergence-free with stream function psi: its flux through a curve is
+c (psi(end) - psi(start)), the curve run along n x m (n its normal), whatever its shape.
+
+Discretization: cell-centred finite volumes on a structured grid of *rings* (iso-energy lines of
+the zero-current energy, i.e. the precession orbits) and *spokes* in one or more charts:
+
+* a biaxial energy (in-plane cell: easy axis, in-plane hard axis, out-of-plane hard axis; no
+  Zeeman term) is covered by four elliptic charts, one around each extremum, meeting on the
+  separatrix (the two great circles through the saddles) ("lunes"); an axially symmetric one,
+  or any other, by one polar chart whose pole is the starting minimum ("polar"; rings iso-energy
+  only for axial cells, see :func:`sphere_fokker_planck_applies`).
+* through a ring face the flux is the Scharfetter-Gummel (exponentially fitted) flux of the
+  normal drift, whose parts are: the damping drift of the zero-current energy as the difference
+  of phi between the two cell centres (so the discrete Boltzmann state is stationary to
+  rounding), the torque's damping drift as the exact integral of its normal component along the
+  face (Gauss-Legendre), and the precession flux as the difference of the stream function at the
+  face's ends (exactly zero for the energy part on an iso-energy ring: no numerical diffusion
+  across the orbits at any Peclet number, which on an unaligned grid would swamp the physical
+  diffusion at low damping). The conductance is the exact one for a function of the ring
+  coordinate (the integral of |grad r| along the face over the centre distance).
+* through a spoke face (transport along the orbit) the same flux with a two-point conductance.
+* the result is an M-matrix with zero column sums: probability conserved to rounding, backward
+  Euler keeps it non-negative.
+
+Time: backward Euler on the cell masses, one sparse LU factorization (SuperLU) per distinct
+(current, temperature, step); linear ramps of the waveform are replaced by ``ramp_levels``
+constant levels (midpoint values); runs with n and 2n steps are Richardson-extrapolated in
+ln WER as in the 1D solver. WER = probability in the starting hemisphere (m . target > 0) at the
+end of pulse plus settle; the initial state the Boltzmann density of the starting well
+restricted to its hemisphere (the definition of docs/wer.md).
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from ..errors import PhysicsError, SpinlossInputError
+from ..io import JsonResult
+from ..progress import Counter, note
+from ..units import KB, MU0
+from ..vectors import orthonormal_frame, unit_vector
+
+__all__ = [
+    "PolarChart",
+    "EllipticChart",
+    "SphereGrid",
+    "SphereFokkerPlanckResult",
+    "polar_grid",
+    "lune_grid",
+    "device_grid",
+    "sphere_model",
+    "sphere_operator",
+    "sphere_fokker_planck_wer",
+    "sphere_fokker_planck_applies",
+    "sphere_equilibrium_residual",
+    "landau_lifshitz_velocity",
+    "quadratic_form",
+]
+
+METHOD = "fokker_planck_sphere"
+
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
+_FACE_X, _FACE_W = np.polynomial.legendre.leggauss(4)
+
+
+def _gauss(f, a, b):
+    """int_a^b f(psi) dpsi for arrays of intervals (a, b) (16-point Gauss-Legendre)."""
+    a = np.asarray(a, dtype=float)[..., None]
+    b = np.asarray(b, dtype=float)[..., None]
+    x = 0.5 * (a + b) + 0.5 * (b - a) * _GL_X
+    return 0.5 * (b - a)[..., 0] * np.sum(_GL_W * f(x), axis=-1)
+
+
+# ----------------------------------------------------------------------------- charts
+
+
+class PolarChart:
+    """Polar coordinates around ``pole``: m = cos(theta) u + sin(theta) (cos(psi) e1 + sin(psi) e2)
+    with ring coordinate r = 1 - cos(theta) in [0, 2] (linear in the energy of a uniaxial magnet
+    whose axis is the pole); frame from :func:`spinloss.vectors.orthonormal_frame`."""
+
+    r_max = 2.0
+
+    def __init__(self, pole):
+        self.u, self.e1, self.e2 = orthonormal_frame(pole)
+
+    def point(self, r, psi):
+        r, psi = np.broadcast_arrays(np.asarray(r, float), np.asarray(psi, float))
+        c = 1.0 - r
+        s = np.sqrt(np.maximum(r * (2.0 - r), 0.0))
+        return (c[..., None] * self.u + (s * np.cos(psi))[..., None] * self.e1
+                + (s * np.sin(psi))[..., None] * self.e2)
+
+    def pie(self, r, psi_a, psi_b):
+        """Area (sr) of {r' < r, psi in [psi_a, psi_b]}."""
+        return np.asarray(r, float) * (np.asarray(psi_b, float) - np.asarray(psi_a, float))
+
+    def flux_length(self, r, psi_a, psi_b):
+        """int |grad_S r| dl along the ring r from psi_a to psi_b (|grad r| = sin(theta))."""
+        r = np.asarray(r, float)
+        return r * (2.0 - r) * (np.asarray(psi_b, float) - np.asarray(psi_a, float))
+
+
+class EllipticChart:
+    """Orthographic chart around ``pole`` with axes (a1, a2): X = m.a1 = rho cos(psi),
+    Y = m.a2 = b rho sin(psi), m.pole = sqrt(1 - X^2 - Y^2) >= 0; ring coordinate r = rho^2
+    (the iso-energy lines of a biaxial energy around its extremum are r = const, and r is linear
+    in the energy: :func:`lune_grid`). r = 1 is the separatrix."""
+
+    r_max = 1.0
+
+    def __init__(self, pole, a1, a2, b):
+        self.u = unit_vector(pole)
+        self.a1 = unit_vector(a1)
+        self.a2 = unit_vector(a2)
+        self.b = float(b)
+
+    def point(self, r, psi):
+        r, psi = np.broadcast_arrays(np.asarray(r, float), np.asarray(psi, float))
+        rho = np.sqrt(np.maximum(r, 0.0))
+        x, y = rho * np.cos(psi), self.b * rho * np.sin(psi)
+        z = np.sqrt(np.maximum(1.0 - x * x - y * y, 0.0))
+        p = x[..., None] * self.a1 + y[..., None] * self.a2 + z[..., None] * self.u
+        return p / np.linalg.norm(p, axis=-1, keepdims=True)
+
+    def pie(self, r, psi_a, psi_b):
+        """Area (sr) of {r' < r, psi in [psi_a, psi_b]}: the radial integral of the orthographic
+        area element b rho d(rho) d(psi) / m.pole in closed form, (b r)/(1 + sqrt(1 - r q)) with
+        q = cos^2 + b^2 sin^2, then Gauss-Legendre in psi."""
+        b = self.b
+        r = np.asarray(r, dtype=float)
+
+        def f(psi):
+            q = np.cos(psi) ** 2 + b * b * np.sin(psi) ** 2
+            rq = np.minimum(r[..., None] * q, 1.0)
+            return b * r[..., None] / (1.0 + np.sqrt(1.0 - rq))
+
+        return _gauss(f, psi_a, psi_b)
+
+    def flux_length(self, r, psi_a, psi_b):
+        """int |grad_S r| dl along the ring r between psi_a and psi_b (rad), r <= 1."""
+        b = self.b
+        r = np.asarray(r, dtype=float)
+
+        def f(psi):
+            rr = r[..., None]
+            rho = np.sqrt(rr)
+            x, y = rho * np.cos(psi), b * rho * np.sin(psi)
+            z2 = np.maximum(1.0 - x * x - y * y, 0.0)
+            # r = X^2 + Y^2/b^2 on R^3 restricted to the sphere: tangential gradient
+            gx, gy = 2 * x, 2 * y / b**2
+            g2 = gx * gx + gy * gy - (gx * x + gy * y) ** 2
+            dx, dy = -rho * np.sin(psi), b * rho * np.cos(psi)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dz2 = np.where(z2 > 0, (x * dx + y * dy) ** 2 / z2, 0.0)
+            return np.sqrt(np.maximum(g2, 0.0)) * np.sqrt(dx * dx + dy * dy + dz2)
+
+        return _gauss(f, psi_a, psi_b)
+
+
+# ----------------------------------------------------------------------------- grids
+
+
+@dataclass(frozen=True)
+class _Region:
+    chart: object
+    r: np.ndarray          # ring edges, r[0] = 0 (the pole), r[-1] = chart boundary
+    n_spokes: int
+    offset: int
+    name: str
+
+    @property
+    def n_cells(self) -> int:
+        return (self.r.size - 1) * self.n_spokes
+
+
+@dataclass(frozen=True)
+class SphereGrid:
+    """Cells of ring x spoke grids in chart regions covering the unit sphere.
+
+    ``centres`` (N, 3) unit vectors; ``area`` (N,) exact cell areas (sr); faces ``face_i`` ->
+    ``face_j`` with ``face_ring`` True for faces along a ring (transport across the orbits),
+    ``face_start``/``face_end`` (F, 3) their ends ordered along n x m (n from i to j),
+    ``face_nodes`` (F, q, 3) quadrature nodes and ``face_normals`` (F, q, 3) unit normals times
+    the quadrature weights (rad), ``conductance`` (F,) geometric diffusion conductance (1:
+    flux = D conductance (W_i - W_j)); ``kind`` "polar" or "lunes"; ``info`` its parameters."""
+
+    regions: tuple
+    centres: np.ndarray
+    area: np.ndarray
+    cell_region: np.ndarray
+    cell_ring: np.ndarray
+    face_i: np.ndarray
+    face_j: np.ndarray
+    face_ring: np.ndarray
+    face_start: np.ndarray
+    face_end: np.ndarray
+    face_nodes: np.ndarray
+    face_normals: np.ndarray
+    conductance: np.ndarray
+    kind: str
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.centres.shape[0])
+
+    def hemisphere_fraction(self, axis, subdivisions: int = 8):
+        """Fraction of each cell's area in m . axis > 0 (sub-cells of exact area, counted by the
+        sign at their centres: exact where the boundary runs along ring or spoke lines)."""
+        a = unit_vector(axis)
+        n = int(subdivisions)
+        t = np.arange(n + 1) / n
+        tc = (np.arange(n) + 0.5) / n
+        out = np.zeros(self.n_cells)
+        for reg in self.regions:
+            ch = reg.chart
+            k = np.repeat(np.arange(reg.r.size - 1), reg.n_spokes)
+            j = np.tile(np.arange(reg.n_spokes), reg.r.size - 1)
+            dpsi = 2 * math.pi / reg.n_spokes
+            r0, r1 = reg.r[k], reg.r[k + 1]
+            p0 = j * dpsi
+            rr = r0[:, None] + (r1 - r0)[:, None] * t
+            pp = p0[:, None] + dpsi * t
+            pie = ch.pie(rr[:, :, None], pp[:, None, :-1], pp[:, None, 1:])
+            sub = pie[:, 1:, :] - pie[:, :-1, :]
+            rc = r0[:, None] + (r1 - r0)[:, None] * tc
+            pc = p0[:, None] + dpsi * tc
+            m = ch.point(rc[:, :, None], pc[:, None, :])
+            side = (m @ a) > 0
+            tot = np.sum(sub, axis=(1, 2))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frac = np.where(tot > 0, np.sum(np.where(side, sub, 0.0), axis=(1, 2)) / tot, 0.0)
+            out[reg.offset:reg.offset + reg.n_cells] = frac
+        out = np.clip(out, 0.0, 1.0)
+        # rounding residue of the sub-cell areas (1e-16 and below, subnormal numbers at worst)
+        out[out < 1e-12] = 0.0
+        out[out > 1.0 - 1e-12] = 1.0
+        return out
+
+
+def _face_geometry(ch, r_a, r_b, psi_a, psi_b, along_ring):
+    """Quadrature nodes, normals x weights, start/end points of faces of chart ``ch``: along a
+    ring (r_a = r_b, psi from psi_a to psi_b; normal towards larger r) or along a spoke
+    (psi_a = psi_b, r from r_a to r_b; normal towards larger psi)."""
+    xq = 0.5 * (1.0 + _FACE_X)
+    r_a, r_b, psi_a, psi_b = (np.asarray(v, float)[:, None] for v in (r_a, r_b, psi_a, psi_b))
+    if along_ring:
+        rr = np.broadcast_to(r_a, (r_a.shape[0], xq.size))
+        pp = psi_a + (psi_b - psi_a) * xq
+        span = (psi_b - psi_a)[:, 0]
+        eps = 1e-6
+        tan = (ch.point(rr, pp + eps) - ch.point(rr, pp - eps)) / (2 * eps)
+        r_lo = np.maximum(rr - 1e-6, 0.0)
+        r_hi = np.minimum(rr + 1e-6, ch.r_max)
+        towards = ch.point(r_hi, pp) - ch.point(r_lo, pp)
+    else:
+        pp = np.broadcast_to(psi_a, (psi_a.shape[0], xq.size))
+        rr = r_a + (r_b - r_a) * xq
+        span = (r_b - r_a)[:, 0]
+        eps = 1e-7 * np.maximum(span, 1e-300)[:, None]
+        tan = (ch.point(rr + eps, pp) - ch.point(np.maximum(rr - eps, 0.0), pp)) / (
+            rr + eps - np.maximum(rr - eps, 0.0))[..., None]
+        towards = ch.point(rr, pp + 1e-6) - ch.point(rr, pp - 1e-6)
+    m = ch.point(rr, pp)
+    n = np.cross(tan, m)
+    nn = np.linalg.norm(n, axis=-1, keepdims=True)
+    n = n / np.where(nn > 0, nn, 1.0)
+    sgn = np.sign(np.sum(n * towards, axis=-1, keepdims=True))
+    n = n * np.where(sgn == 0, 1.0, sgn)
+    dl = np.linalg.norm(tan, axis=-1) * (0.5 * _FACE_W)[None, :] * span[:, None]
+    normals = n * dl[..., None]
+    if along_ring:
+        a = ch.point(r_a[:, 0], psi_a[:, 0])
+        b = ch.point(r_a[:, 0], psi_b[:, 0])
+    else:
+        a = ch.point(r_a[:, 0], psi_a[:, 0])
+        b = ch.point(r_b[:, 0], psi_a[:, 0])
+    # order the ends along t = n x m (the precession flux is c (psi(end) - psi(start)))
+    mid = ch.point(0.5 * (r_a + r_b)[:, 0], 0.5 * (psi_a + psi_b)[:, 0])
+    t = np.cross(np.sum(normals, axis=1), mid)
+    swap = np.sum((b - a) * t, axis=1) < 0
+    start = np.where(swap[:, None], b, a)
+    end = np.where(swap[:, None], a, b)
+    return m, normals, start, end, dl.sum(axis=1)
+
+
+def _build_grid(regions, matches, kind, info):
+    """Cells and faces of ``regions`` (each a ring x spoke grid of its chart); ``matches`` pairs
+    the outer rings of regions that share a boundary (list of (region a, region b))."""
+    centres, area, creg, cring = [], [], [], []
+    for g, reg in enumerate(regions):
+        ch = reg.chart
+        K, n = reg.r.size - 1, reg.n_spokes
+        dpsi = 2 * math.pi / n
+        k = np.repeat(np.arange(K), n)
+        j = np.tile(np.arange(n), K)
+        rc = 0.5 * (reg.r[k] + reg.r[k + 1])
+        centres.append(ch.point(rc, (j + 0.5) * dpsi))
+        area.append(ch.pie(reg.r[k + 1], j * dpsi, (j + 1) * dpsi) - ch.pie(reg.r[k], j * dpsi, (j + 1) * dpsi))
+        creg.append(np.full(K * n, g))
+        cring.append(k)
+    centres = np.concatenate(centres)
+    area = np.concatenate(area)
+    F = {"i": [], "j": [], "ring": [], "start": [], "end": [], "nodes": [], "normals": [], "g": []}
+
+    def add(i, jj, ring, geo, g):
+        m, normals, s, e, _ = geo
+        F["i"].append(i)
+        F["j"].append(jj)
+        F["ring"].append(np.full(i.size, ring))
+        F["start"].append(s)
+        F["end"].append(e)
+        F["nodes"].append(m)
+        F["normals"].append(normals)
+        F["g"].append(g)
+
+    for reg in regions:
+        ch = reg.chart
+        K, n = reg.r.size - 1, reg.n_spokes
+        dpsi = 2 * math.pi / n
+        rc = 0.5 * (reg.r[:-1] + reg.r[1:])
+        # ring faces at r[k+1], k = 0..K-2: cells (k, j) -> (k+1, j)
+        if K > 1:
+            k = np.repeat(np.arange(K - 1), n)
+            j = np.tile(np.arange(n), K - 1)
+            rf = reg.r[k + 1]
+            G = ch.flux_length(rf, j * dpsi, (j + 1) * dpsi)
+            g = G / (rc[k + 1] - rc[k])
+            geo = _face_geometry(ch, rf, rf, j * dpsi, (j + 1) * dpsi, True)
+            add(reg.offset + k * n + j, reg.offset + (k + 1) * n + j, True, geo, g)
+        # spoke faces at psi_{j+1}: cells (k, j) -> (k, j+1)
+        k = np.repeat(np.arange(K), n)
+        j = np.tile(np.arange(n), K)
+        pf = (j + 1) * dpsi
+        geo = _face_geometry(ch, reg.r[k], reg.r[k + 1], pf, pf, False)
+        ci = ch.point(rc[k], (j + 0.5) * dpsi)
+        cj = ch.point(rc[k], (j + 1.5) * dpsi)
+        dist = 2 * np.arcsin(np.clip(0.5 * np.linalg.norm(cj - ci, axis=1), 0, 1))
+        g = geo[4] / np.maximum(dist, 1e-300)
+        add(reg.offset + k * n + j, reg.offset + k * n + (j + 1) % n, False, geo, g)
+    # shared outer rings (the separatrix): match the faces by their midpoints
+    for ga, gb in matches:
+        ra, rb = regions[ga], regions[gb]
+        out = []
+        for reg in (ra, rb):
+            ch = reg.chart
+            K, n = reg.r.size - 1, reg.n_spokes
+            dpsi = 2 * math.pi / n
+            j = np.arange(n)
+            rf = np.full(n, reg.r[-1])
+            mid = ch.point(rf, (j + 0.5) * dpsi)
+            G = ch.flux_length(rf, j * dpsi, (j + 1) * dpsi)
+            half = reg.r[-1] - 0.5 * (reg.r[-2] + reg.r[-1])
+            out.append((reg.offset + (K - 1) * n + j, mid, G, half, ch, rf, j * dpsi, (j + 1) * dpsi))
+        ia, mida, Ga, ha, cha, rfa, pa0, pa1 = out[0]
+        ib, midb, Gb, hb, _, _, _, _ = out[1]
+        d = np.linalg.norm(mida[:, None, :] - midb[None, :, :], axis=2)
+        partner = np.argmin(d, axis=1)
+        hit = d[np.arange(d.shape[0]), partner] < 1e-9
+        if not np.any(hit):
+            continue
+        sel = np.flatnonzero(hit)
+        pb = partner[sel]
+        g = 1.0 / (ha / Ga[sel] + hb / Gb[pb])
+        geo = _face_geometry(cha, rfa[sel], rfa[sel], pa0[sel], pa1[sel], True)
+        add(ia[sel], ib[pb], True, geo, g)
+    cat = {k: np.concatenate(v) for k, v in F.items()}
+    return SphereGrid(tuple(regions), centres, area, np.concatenate(creg), np.concatenate(cring),
+                      cat["i"].astype(np.int64), cat["j"].astype(np.int64), cat["ring"], cat["start"],
+                      cat["end"], cat["nodes"], cat["normals"], cat["g"], kind, info)
+
+
+def polar_grid(pole, ring_edges, n_spokes: int) -> SphereGrid:
+    """One polar chart around ``pole``: ring edges in r = 1 - cos(theta) (increasing from 0 to 2),
+    ``n_spokes`` spokes. The rings are iso-energy lines of an axially symmetric magnet whose axis
+    is the pole."""
+    r = np.asarray(ring_edges, dtype=float)
+    if r.ndim != 1 or r.size < 3 or abs(r[0]) > 0 or abs(r[-1] - 2.0) > 1e-12 or np.any(np.diff(r) <= 0):
+        raise SpinlossInputError(None, "ring_edges", "must increase strictly from 0 to 2")
+    n = int(n_spokes)
+    if n < 4 or n % 2:
+        raise SpinlossInputError(None, "n_spokes", "must be an even integer >= 4")
+    reg = _Region(PolarChart(pole), r, n, 0, "sphere")
+    return _build_grid([reg], [], "polar", {"pole": list(map(float, unit_vector(pole))),
+                                            "rings": int(r.size - 1), "spokes": n})
+
+
+def lune_grid(axes, c, *, well_rings, max_rings, n_spokes: int) -> SphereGrid:
+    """Energy-aligned grid of a biaxial energy e = sum_i c_i (m . a_i)^2 (no linear term),
+    c_easy < c_mid < c_hard, ``axes`` rows (a_easy, a_mid, a_hard).
+
+    The separatrix e = c_mid is two great circles through the saddles +-a_mid; it cuts the
+    sphere into four lunes, each around one extremum (+-a_easy minima, +-a_hard maxima). In the
+    orthographic chart of a lune around its extremum (:class:`EllipticChart`, X = m.a_mid and
+    Y = m.a_hard, resp. m.a_easy) the iso-energy lines are the similar ellipses
+    X = rho cos(psi), Y = rho b sin(psi) with b = sqrt((c_mid - c_easy)/(c_hard - c_easy)), resp.
+    b = sqrt((c_hard - c_mid)/(c_hard - c_easy)); rho = 1 is the separatrix, on which psi is the
+    same arc parameter in the four charts (their faces there match one to one).
+    ``well_rings``/``max_rings``: ring edges in r = rho^2 (increasing from 0 to 1);
+    ``n_spokes`` (a multiple of 4) per ring."""
+    a_e, a_m, a_h = (np.asarray(x, dtype=float) for x in axes)
+    ce, cm, ch = (float(x) for x in c)
+    if not (ce < cm < ch):
+        raise PhysicsError("lune_grid needs a biaxial energy c_easy < c_mid < c_hard")
+    n = int(n_spokes)
+    if n < 8 or n % 4:
+        raise SpinlossInputError(None, "n_spokes", "must be a multiple of 4, >= 8")
+    b_well = math.sqrt((cm - ce) / (ch - ce))
+    b_max = math.sqrt((ch - cm) / (ch - ce))
+    regions, off = [], 0
+    for name, pole, second, b, rings in (("well+", a_e, a_h, b_well, well_rings),
+                                         ("well-", -a_e, a_h, b_well, well_rings),
+                                         ("max+", a_h, a_e, b_max, max_rings),
+                                         ("max-", -a_h, a_e, b_max, max_rings)):
+        r = np.asarray(rings, dtype=float)
+        if r.ndim != 1 or r.size < 3 or r[0] != 0 or abs(r[-1] - 1.0) > 1e-12 or np.any(np.diff(r) <= 0):
+            raise SpinlossInputError(None, "rings", "ring edges must increase strictly from 0 to 1")
+        reg = _Region(EllipticChart(pole, a_m, second, b), r, n, off, name)
+        regions.append(reg)
+        off += reg.n_cells
+    return _build_grid(regions, [(0, 2), (0, 3), (1, 2), (1, 3)], "lunes",
+                       {"well_rings": int(len(well_rings) - 1), "max_rings": int(len(max_rings) - 1),
+                        "spokes": n, "aspect_well": 1.0 / b_well, "aspect_max": 1.0 / b_max})
+
+
+# ----------------------------------------------------------------------------- the model
+
+
+def _bernoulli(z):
+    """B(z) = z / (exp(z) - 1), stable for all z."""
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    small = np.abs(z) < 1e-6
+    big = z > 700
+    mid = ~small & ~big
+    zm = z[mid]
+    out[mid] = zm / np.expm1(zm)
+    zs = z[small]
+    out[small] = 1.0 - 0.5 * zs + zs * zs / 12.0
+    out[big] = z[big] * np.exp(-z[big])
+    return out
+
+
+@dataclass(frozen=True)
+class _Model:
+    """One device's Fokker-Planck coefficients (SI)."""
+
+    terms: tuple
+    damping: float
+    gamma: float
+    saturation_magnetization: float
+    volume: float
+    temperature: float
+    polarization: np.ndarray
+    damping_like_per_current: float
+    field_like_per_current: float
+
+    def energy_density(self, m):
+        from ..dynamics.terms import total_energy_density
+
+        m = np.asarray(m, dtype=float)
+        flat = m.reshape(-1, 3)
+        return np.asarray(total_energy_density(self.terms, flat), dtype=float).reshape(m.shape[:-1])
+
+    @property
+    def reduced_gamma(self) -> float:
+        """gamma' = gamma mu0 / (1 + alpha^2) (m A^-1 s^-1)."""
+        return self.gamma * MU0 / (1.0 + self.damping**2)
+
+    def diffusion(self, temperature) -> float:
+        """D = alpha gamma' k_B T / (mu0 M_s V) (1/s)."""
+        return self.damping * self.reduced_gamma * KB * temperature / (
+            MU0 * self.saturation_magnetization * self.volume)
+
+
+def _one_value(params, name):
+    v = np.asarray(getattr(params, name), dtype=float)
+    if v.ndim and v.size > 1 and not np.allclose(v, v.reshape(-1)[0]):
+        raise SpinlossInputError(None, name, "the Fokker-Planck solver needs one device: give scalars")
+    return float(v.reshape(-1)[0])
+
+
+def _one_vector(params, name):
+    v = np.asarray(getattr(params, name), dtype=float)
+    if v.ndim == 2:
+        if not np.allclose(v, v[0]):
+            raise SpinlossInputError(None, name, "the Fokker-Planck solver needs one device")
+        v = v[0]
+    return v.reshape(3)
+
+
+def sphere_model(params) -> _Model:
+    """The coefficients of one device's Fokker-Planck equation from its
+    :class:`~spinloss.dynamics.MacrospinParameters` (a batch of identical devices is accepted)."""
+    from ..dynamics import MacrospinParameters
+    from ..dynamics.terms import SpinTorque
+
+    vectors = ("demag_factors", "anisotropy_axis", "applied_field", "polarization")
+    one = MacrospinParameters(**{f.name: (_one_vector(params, f.name) if f.name in vectors
+                                          else _one_value(params, f.name)) for f in fields(params)})
+    terms = one.terms()
+    dl = fl = 0.0
+    s = np.asarray(one.broadcast(1)["polarization"][0], dtype=float)
+    for t in terms:
+        if isinstance(t, SpinTorque):
+            dl += float(t.damping_like_field_per_current[0])
+            fl += float(t.field_like_field_per_current[0])
+    if not np.linalg.norm(s) > 0:
+        dl = fl = 0.0
+        s = np.array([0.0, 0.0, 1.0])
+    alpha = float(one.damping)
+    if not alpha > 0:
+        raise PhysicsError("the Fokker-Planck equation needs damping alpha > 0 (the thermal diffusion "
+                           "is proportional to alpha)")
+    return _Model(terms=terms, damping=alpha, gamma=float(one.gamma),
+                  saturation_magnetization=float(one.saturation_magnetization), volume=float(one.volume),
+                  temperature=float(one.temperature), polarization=s,
+                  damping_like_per_current=dl, field_like_per_current=fl)
+
+
+def landau_lifshitz_velocity(model: _Model, m, h_dl, h_fl, eps=1e-6):
+    """dm/dt (1/s, (k, 3)) of the deterministic macrospin at unit vectors m (k, 3) written as the
+    Fokker-Planck drift -D grad(phi) + c m x grad(psi) (module docstring), with numerical
+    tangential gradients. Equal to :func:`spinloss.dynamics.llg.llg_rhs_numpy` (tested): the
+    check that the potentials of this module are the explicit form of :mod:`spinloss.dynamics.llg`."""
+    m = np.atleast_2d(np.asarray(m, dtype=float))
+    s = model.polarization
+    a = model.damping
+    ms = model.saturation_magnetization
+
+    def both(x):
+        x = x / np.linalg.norm(x, axis=1, keepdims=True)
+        e = model.energy_density(x)
+        return e - MU0 * ms * (h_dl / a + h_fl) * (x @ s), e - MU0 * ms * (h_fl - a * h_dl) * (x @ s)
+
+    g_phi, g_psi = [], []
+    for k in range(3):
+        d = np.zeros(3)
+        d[k] = eps
+        fp, sp_ = both(m + d)
+        fm, sm = both(m - d)
+        g_phi.append((fp - fm) / (2 * eps))
+        g_psi.append((sp_ - sm) / (2 * eps))
+    g_phi = np.stack(g_phi, axis=1)
+    g_psi = np.stack(g_psi, axis=1)
+    g_phi -= np.sum(g_phi * m, axis=1, keepdims=True) * m
+    g_psi -= np.sum(g_psi * m, axis=1, keepdims=True) * m
+    c = model.gamma / ((1.0 + a**2) * ms)
+    # D grad(phi) = alpha gamma' / (mu0 M_s) grad(V e_phi / k_B T) kT / V
+    return -a * model.reduced_gamma / (MU0 * ms) * g_phi + c * np.cross(m, g_psi)
+
+
+class _FaceData:
+    """Per-face constants of a grid for one model: energy at the ends and centres, s . n."""
+
+    def __init__(self, grid: SphereGrid, model: _Model):
+        s = model.polarization
+        self.grid = grid
+        self.model = model
+        self.e_centre = model.energy_density(grid.centres)
+        self.d_energy = model.energy_density(grid.face_end) - model.energy_density(grid.face_start)
+        self.d_s = (grid.face_end - grid.face_start) @ s
+        self.s_normal = np.einsum("fqk,k->f", grid.face_normals, s)
+
+
+def sphere_operator(data: _FaceData, current, temperature):
+    """Generator L (CSC, N x N) of the cell masses u at current density ``current`` (A/m^2) and
+    ``temperature`` (K): du/dt = L u (module docstring)."""
+    g = data.grid
+    m = data.model
+    a = m.damping
+    ms = m.saturation_magnetization
+    h_dl = m.damping_like_per_current * current
+    h_fl = m.field_like_per_current * current
+    D = m.diffusion(temperature)
+    kappa = D * g.conductance
+    c = m.gamma / ((1.0 + a**2) * ms)
+    phi_e = m.volume * data.e_centre / (KB * temperature)
+    q = (c * (data.d_energy - MU0 * ms * (h_fl - a * h_dl) * data.d_s)
+         + m.reduced_gamma * (h_dl + a * h_fl) * data.s_normal
+         - kappa * (phi_e[g.face_j] - phi_e[g.face_i]))
+    z = q / kappa
+    fa = kappa * _bernoulli(-z)
+    fb = kappa * _bernoulli(z)
+    # a flux against a drift of Peclet number > ~460 is below 1e-200 of the forward one: drop it
+    # (both of its entries, so columns still sum to zero) rather than carry subnormal numbers
+    # into the factorization
+    fa = np.where(fa < 1e-200 * kappa, 0.0, fa)
+    fb = np.where(fb < 1e-200 * kappa, 0.0, fb)
+    i, j = g.face_i, g.face_j
+    A = g.area
+    ai, bj = fa / A[i], fb / A[j]
+    rows = np.concatenate([i, j, i, j])
+    cols = np.concatenate([i, i, j, j])
+    vals = np.concatenate([-ai, ai, bj, -bj])
+    return sp.csc_matrix((vals, (rows, cols)), shape=(g.n_cells, g.n_cells))
+
+
+def boltzmann_masses(data: _FaceData, temperature, fraction=None):
+    """Cell masses of the discrete Boltzmann state exp(-V e / k_B T) (times ``fraction``, e.g. the
+    starting hemisphere), normalized."""
+    phi = data.model.volume * data.e_centre / (KB * temperature)
+    w = data.grid.area * (np.ones_like(phi) if fraction is None else fraction)
+    keep = w > 0
+    logu = np.where(keep, -(phi - np.min(phi[keep])) + np.log(np.where(keep, w, 1.0)), -np.inf)
+    u = np.exp(logu - np.max(logu))
+    return u / u.sum()
+
+
+def sphere_equilibrium_residual(grid: SphereGrid, params, temperature=None):
+    """max |L u_B| / max |diag(L) u_B| for the discrete Boltzmann state u_B at zero current: the
+    stationarity of thermal equilibrium (rounding level on an energy-aligned grid)."""
+    model = sphere_model(params)
+    T = model.temperature if temperature is None else float(temperature)
+    data = _FaceData(grid, model)
+    L = sphere_operator(data, 0.0, T)
+    u = boltzmann_masses(data, T)
+    return float(np.max(np.abs(L @ u)) / np.max(np.abs(L.diagonal() * u)))
+
+
+# ----------------------------------------------------------------------------- grid of a device
+
+
+def quadratic_form(model: _Model, rtol: float = 1e-9):
+    """The energy density of ``model`` as e(m) = m^T Q m + g.m + e0 (J/m^3): (Q, g, e0), or None
+    when the terms are not of that form (checked at random unit vectors to ``rtol``)."""
+    E = np.eye(3)
+    pts = [np.zeros(3)] + [E[i] for i in range(3)] + [-E[i] for i in range(3)]
+    pts += [E[i] + E[j] for i in range(3) for j in range(i + 1, 3)]
+    vals = model.energy_density(np.array(pts))
+    e0 = vals[0]
+    plus, minus = vals[1:4], vals[4:7]
+    g = 0.5 * (plus - minus)
+    Q = np.diag(0.5 * (plus + minus) - e0)
+    k = 7
+    for i in range(3):
+        for j in range(i + 1, 3):
+            Q[i, j] = Q[j, i] = 0.5 * (vals[k] - e0 - Q[i, i] - Q[j, j] - g[i] - g[j])
+            k += 1
+    rng = np.random.default_rng(12345)
+    m = rng.standard_normal((16, 3))
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    fit = np.einsum("ij,jk,ik->i", m, Q, m) + m @ g + e0
+    exact = model.energy_density(m)
+    scale = float(np.max(np.abs(np.linalg.eigvalsh(Q)))) + float(np.linalg.norm(g)) + 1e-300
+    if np.max(np.abs(fit - exact)) > rtol * scale:
+        return None
+    return Q, g, float(e0)
+
+
+def _edges_uniform(total_kT, step_kT, minimum):
+    """Ring edges in (0, 1), uniform in the energy (r linear in it), 0 and 1 included: spacing at
+    most ``step_kT`` k_B T over a well of ``total_kT``, at least ``minimum`` rings."""
+    n = max(int(minimum), int(math.ceil(total_kT / step_kT)))
+    return np.linspace(0.0, 1.0, n + 1)
+
+
+def _edges_graded(total_kT, step_kT, growth, coarse_fraction=0.05):
+    """Ring edges in (0, 1) of a maximum's chart (r = 1 the separatrix): spacing ``step_kT`` k_B T
+    at the separatrix growing by ``growth`` up to ``coarse_fraction`` of the well."""
+    pts, x, h = [0.0], 0.0, step_kT
+    coarse = max(step_kT, coarse_fraction * total_kT)
+    while x + h < total_kT - 0.5 * h:
+        x += h
+        pts.append(x)
+        h = min(h * growth, coarse)
+    pts.append(total_kT)
+    eta = np.array(pts) / total_kT     # distance from the separatrix, 0..1
+    return np.sort(1.0 - eta)
+
+
+def _well_minimum(model: _Model, start):
+    """The energy minimum reached from ``start`` by damped relaxation (no current)."""
+    from ..dynamics.terms import field_scale, total_field
+
+    m = np.asarray(start, dtype=float).reshape(1, 3)
+    scale = float(field_scale(model.terms)[0]) + 1.0
+    for _ in range(20000):
+        h = total_field(model.terms, m)
+        h_perp = h - np.sum(h * m, axis=1, keepdims=True) * m
+        if np.linalg.norm(h_perp) < 1e-13 * scale:
+            break
+        m = m + (0.5 / scale) * h_perp
+        m /= np.linalg.norm(m)
+    return m[0]
+
+
+def _lune_axes(model, start):
+    """(axes, c) when the energy is biaxial without a linear term and ``start`` is along its easy
+    axis, else None."""
+    fit = quadratic_form(model)
+    if fit is None:
+        return None
+    Q, g, _ = fit
+    c, v = np.linalg.eigh(Q)
+    axes = v.T.copy()
+    span = c[2] - c[0]
+    if not span > 0 or np.linalg.norm(g) > 1e-12 * span:
+        return None
+    if abs(abs(axes[0] @ start) - 1.0) > 1e-9:
+        return None
+    if c[1] - c[0] < 1e-3 * span or c[2] - c[1] < 1e-3 * span:
+        return None
+    if axes[0] @ start < 0:
+        axes[0] = -axes[0]
+    axes[2] = np.cross(axes[0], axes[1])
+    return axes, c
+
+
+def device_grid(model: _Model, start, temperature, *, resolution=1.0, n_spokes=None, energy_step=0.5,
+                min_rings=40, polar_rings=600) -> SphereGrid:
+    """The grid for ``model`` starting along ``start`` at ``temperature`` (K).
+
+    Biaxial energy without a Zeeman term and ``start`` along its easy axis: :func:`lune_grid`,
+    well rings uniform in energy with spacing ``energy_step``/``resolution`` k_B T (at least
+    ``min_rings``), maximum rings graded from the separatrix, ``n_spokes`` (default
+    32 x resolution) spokes. Otherwise :func:`polar_grid` around the minimum of the starting
+    well, ring edges uniform in theta (``polar_rings`` x resolution of them, the 1D solver's
+    faces), 16 x resolution spokes."""
+    start = unit_vector(start)
+    kT = KB * temperature
+    V = model.volume
+    lunes = _lune_axes(model, start)
+    if lunes is not None:
+        axes, c = lunes
+        n = int(n_spokes) if n_spokes is not None else 4 * max(2, int(round(8 * resolution)))
+        d_well = (c[1] - c[0]) * V / kT
+        d_max = (c[2] - c[1]) * V / kT
+        step = energy_step / resolution
+        wells = _edges_uniform(d_well, step, min_rings * resolution)
+        maxes = _edges_graded(d_max, step, 1.0 + 0.15 / resolution)
+        grid = lune_grid(axes, c, well_rings=wells, max_rings=maxes, n_spokes=n)
+        grid.info.update({"thermal_stability_well": float(d_well), "thermal_stability_max": float(d_max),
+                          "energy_step": float(step)})
+        return grid
+    pole = _well_minimum(model, start)
+    n = int(n_spokes) if n_spokes is not None else 2 * max(2, int(round(8 * resolution)))
+    k = 2 * int(round(0.5 * polar_rings * resolution))
+    theta = np.arange(k + 1) * math.pi / k
+    r = 1.0 - np.cos(theta)
+    r[0], r[-1], r[k // 2] = 0.0, 2.0, 1.0
+    return polar_grid(pole, r, n)
+
+
+def _alignment(grid: SphereGrid, model: _Model, temperature):
+    """Largest energy variation along a ring face (k_B T): zero on an energy-aligned grid; the
+    precession flux across the orbits it implies is upwinded (numerical diffusion)."""
+    d = np.abs(model.energy_density(grid.face_end) - model.energy_density(grid.face_start))
+    sel = grid.face_ring
+    return float(np.max(d[sel]) * model.volume / (KB * temperature)) if np.any(sel) else 0.0
+
+
+# ----------------------------------------------------------------------------- applicability
+
+
+def sphere_fokker_planck_applies(params, m0, target_axis=None, *, max_misalignment=1e-6) -> tuple:
+    """(True, "") when :func:`sphere_fokker_planck_wer` resolves this setup, else (False, reason).
+
+    Needs one device, damping > 0, temperature > 0, target = -m0, and a grid whose rings are the
+    precession orbits of the zero-current energy: a biaxial energy without a Zeeman term with m0
+    along its easy axis (in-plane cells with shape anisotropy, any torque direction), or an
+    axially symmetric energy (uniaxial with field and demagnetization along the axis; the torque
+    may point anywhere). Elsewhere (e.g. a perpendicular magnet in an in-plane field) the rings
+    of the polar grid cut the orbits, and the upwinded precession across them is a numerical
+    diffusion larger than the thermal one at low damping: refused (``max_misalignment`` k_B T of
+    energy along a ring face), the splitting estimator takes over."""
+    try:
+        model = sphere_model(params)
+    except (SpinlossInputError, PhysicsError) as exc:
+        return False, str(exc)
+    if not model.temperature > 0:
+        return False, "temperature 0: deterministic dynamics (no thermal distribution to evolve)"
+    u0 = unit_vector(m0)
+    if target_axis is not None and not np.allclose(unit_vector(target_axis), -u0, atol=1e-9):
+        return False, "the target must be the hemisphere opposite to m0"
+    if _lune_axes(model, u0) is not None:
+        return True, ""
+    fit = quadratic_form(model)
+    if fit is None:
+        return False, "the energy is not quadratic in m"
+    Q, g, _ = fit
+    # axial: u0 an eigenvector of Q with the other two eigenvalues equal, g along u0
+    c, v = np.linalg.eigh(Q)
+    k = int(np.argmax(np.abs(v.T @ u0)))
+    others = [i for i in range(3) if i != k]
+    scale = float(np.max(np.abs(c))) + float(np.linalg.norm(g)) + 1e-300
+    axial = (abs(abs(v[:, k] @ u0) - 1.0) < 1e-9 and abs(c[others[0]] - c[others[1]]) <= 1e-9 * scale
+             and np.linalg.norm(g - (g @ u0) * u0) <= 1e-9 * scale)
+    if not axial:
+        return False, ("the precession orbits are neither axially symmetric about m0 nor those of a "
+                       "biaxial energy without field (a grid aligned with them is not implemented)")
+    return True, ""
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class SphereFokkerPlanckResult(JsonResult):
+    """Write error rate from the Fokker-Planck equation on the sphere.
+
+    ``write_error_rate``: probability in the starting hemisphere at the end of the run (pulse
+    plus settle), Richardson-extrapolated in the time step; ``uncertainty``: the stated absolute
+    uncertainty, time error |extrapolated - fine step| plus the grid error |fine grid - coarse
+    grid| when it was estimated (``grid_error``); ``times`` (s) and ``switching_probability``
+    along the run; ``thermal_stability`` the barrier of the starting well in k_B T; ``grid``
+    "lunes" or "polar", ``cells`` its size; ``steps`` backward-Euler solves, ``factorizations``
+    LU factorizations; ``estimates`` the WERs of the runs (n steps, 2n steps[, coarse grid])."""
+
+    write_error_rate: float
+    uncertainty: float
+    times: np.ndarray
+    switching_probability: np.ndarray
+    write_error_rate_end_of_pulse: float
+    thermal_stability: float
+    time_error: float
+    grid_error: float | None
+    grid: str
+    cells: int
+    steps: int
+    factorizations: int
+    wall_time: float
+    estimates: tuple = ()
+    parameters: dict = field(default_factory=dict)
+    method: str = METHOD
+
+    @property
+    def relative_uncertainty(self) -> float:
+        return float(self.uncertainty / self.write_error_rate) if self.write_error_rate > 0 else float("inf")
+
+    def as_dict(self) -> dict:
+        return {
+            "method": self.method,
+            "write_error_rate": float(self.write_error_rate),
+            "uncertainty": float(self.uncertainty),
+            "relative_uncertainty": self.relative_uncertainty,
+            "time_error": float(self.time_error),
+            "grid_error": None if self.grid_error is None else float(self.grid_error),
+            "write_error_rate_end_of_pulse": float(self.write_error_rate_end_of_pulse),
+            "thermal_stability": float(self.thermal_stability),
+            "grid": self.grid,
+            "cells": int(self.cells),
+            "steps": int(self.steps),
+            "factorizations": int(self.factorizations),
+            "seconds": float(self.wall_time),
+            "estimates": [float(e) for e in self.estimates],
+            "times": self.times,
+            "switching_probability": self.switching_probability,
+            "parameters": dict(self.parameters),
+            "units": {"write_error_rate": "1", "uncertainty": "1", "relative_uncertainty": "1",
+                      "time_error": "1", "grid_error": "1", "write_error_rate_end_of_pulse": "1",
+                      "thermal_stability": "1", "seconds": "s", "estimates": "1", "times": "s",
+                      "switching_probability": "1"},
+        }
+
+    def to_xarray(self):
+        """The switching probability against time (dimension ``time``), scalars as variables."""
+        import xarray as xr
+
+        ds = xr.Dataset({"switching_probability": (("time",), np.asarray(self.switching_probability, float),
+                                                   {"units": "1"})},
+                        coords={"time": ("time", np.asarray(self.times, float), {"units": "s"})})
+        for k in ("write_error_rate", "uncertainty", "time_error", "write_error_rate_end_of_pulse",
+                  "thermal_stability"):
+            ds[k] = xr.DataArray(float(getattr(self, k)), attrs={"units": "1"})
+        ds["seconds"] = xr.DataArray(float(self.wall_time), attrs={"units": "s"})
+        ds.attrs.update({"method": self.method, "grid": self.grid, "cells": int(self.cells),
+                         "steps": int(self.steps), "factorizations": int(self.factorizations)})
+        return ds
+
+
+# ----------------------------------------------------------------------------- time stepping
+
+
+def _check_number(name, value, *, positive=True):
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise SpinlossInputError(None, name, f"must be a number, got {value!r}") from None
+    if not math.isfinite(v) or (v <= 0 if positive else v < 0):
+        raise SpinlossInputError(None, name, f"must be {'> 0' if positive else '>= 0'} and finite, got {value!r}")
+    return v
+
+
+def temperature_function(temperature, default):
+    """T(t) (K) from None (``default``), a number, a callable of t (s), or a pair (times, values)
+    (s, K: linear interpolation, constant outside) such as a heating model's temperature on its
+    time grid."""
+    if temperature is None:
+        T = _check_number("temperature", default)
+        return lambda t: T
+    if callable(temperature):
+        return temperature
+    if isinstance(temperature, (tuple, list)) and len(temperature) == 2 and np.ndim(temperature[0]) == 1:
+        tt = np.asarray(temperature[0], dtype=float)
+        vv = np.asarray(temperature[1], dtype=float)
+        if tt.shape != vv.shape or tt.size < 1 or np.any(np.diff(tt) < 0) or not np.all(np.isfinite(vv)) \
+                or np.any(vv <= 0):
+            raise SpinlossInputError(None, "temperature", "needs increasing times and positive finite "
+                                                          "temperatures of equal length")
+        return lambda t: float(np.interp(t, tt, vv))
+    T = _check_number("temperature", temperature)
+    return lambda t: T
+
+
+class _Stepper:
+    """Backward Euler on the cell masses with one LU factorization per distinct operator."""
+
+    def __init__(self, data, cache_size=48):
+        self.data = data
+        self.cache = {}
+        self.cache_size = cache_size
+        self.factorizations = 0
+        self.solves = 0
+        self.identity = sp.identity(data.grid.n_cells, format="csc")
+
+    def factor(self, current, temperature, dt):
+        key = (float(current), float(temperature), float(dt))
+        lu = self.cache.get(key)
+        if lu is None:
+            A = (self.identity - dt * sphere_operator(self.data, current, temperature)).tocsc()
+            lu = splu(A, permc_spec="MMD_AT_PLUS_A")
+            self.factorizations += 1
+            if len(self.cache) >= self.cache_size:
+                self.cache.pop(next(iter(self.cache)))
+            self.cache[key] = lu
+        return lu
+
+    def step(self, u, current, temperature, dt):
+        u = self.factor(current, temperature, dt).solve(u)
+        self.solves += 1
+        # only rounding can make an M-matrix solve negative; masses below 1e-250 (far below any
+        # resolvable WER) are flushed to zero: subnormal numbers would slow the solves ~100x
+        u[u < 1e-250] = 0.0
+        return u
+
+
+def _rate_scale(model: _Model, max_current: float) -> float:
+    """The fastest slow rate of the dynamics (1/s): gamma' (alpha H + |H_DL| + alpha |H_FL|), H the
+    largest field of the terms (the precession, faster, moves probability along orbits only)."""
+    from ..dynamics.terms import field_scale
+
+    h = float(field_scale(model.terms)[0])
+    a = model.damping
+    return model.reduced_gamma * (a * h + abs(model.damping_like_per_current * max_current)
+                                  + a * abs(model.field_like_per_current * max_current))
+
+
+def _schedule(waveform, duration, model, step_quality, ramp_levels, min_steps, max_step=None):
+    """Piecewise-constant current levels [(t0, t1, j, n_steps)] covering [0, duration]: the
+    waveform's flat parts as they are, each linear ramp as ``ramp_levels`` levels at the
+    midpoint values; steps with rate x dt <= ``step_quality`` (:func:`_rate_scale`)."""
+    wt = np.asarray(waveform.times, dtype=float).reshape(-1)
+    wv = np.asarray(waveform.values, dtype=float).reshape(-1)
+    if wv.size and waveform.values.ndim > 1:
+        raise SpinlossInputError(None, "waveform", "the Fokker-Planck solver needs one device's waveform")
+    b = np.unique(np.clip(np.concatenate([[0.0, duration], wt]), 0.0, duration))
+
+    def j_at(t):
+        return float(np.asarray(waveform.evaluate(np.array([t]))).reshape(-1)[0])
+
+    out = []
+    for t0, t1 in zip(b[:-1], b[1:]):
+        if t1 - t0 <= 1e-12 * duration:
+            continue
+        ja, jb = j_at(t0 + 1e-9 * (t1 - t0)), j_at(t1 - 1e-9 * (t1 - t0))
+        levels = 1 if abs(ja - jb) <= 1e-12 * max(abs(ja), abs(jb), 1.0) else int(ramp_levels)
+        edges = np.linspace(t0, t1, levels + 1)
+        for a, c in zip(edges[:-1], edges[1:]):
+            j = j_at(0.5 * (a + c)) if levels > 1 else ja
+            rate = _rate_scale(model, abs(j))
+            n = max(int(min_steps), int(math.ceil((c - a) * rate / step_quality - 1e-9)))
+            if max_step is not None:
+                n = max(n, int(math.ceil((c - a) / max_step - 1e-9)))
+            out.append((float(a), float(c), j, n))
+    return out
+
+
+def _run(stepper, u0, frac, schedule, temp_of, multiplier, tolerance, T_ref, counter, done):
+    """Backward Euler through the schedule with ``multiplier`` times its step counts; the
+    temperature at each step's midpoint, held on levels of relative width ``tolerance``."""
+    # sums as np.sum(frac * u), not frac @ u: OpenBLAS's threaded dot takes ~10 ms here
+    u = u0.copy()
+    times = [0.0]
+    kept = [float(np.sum(frac * u))]
+    quantum = tolerance * T_ref
+    for t0, t1, j, n in schedule:
+        n = n * multiplier
+        dt = (t1 - t0) / n
+        for k in range(n):
+            T = _check_number("temperature", temp_of(t0 + (k + 0.5) * dt))
+            if quantum > 0:
+                T = quantum * round(T / quantum)
+            u = stepper.step(u, j, T, dt)
+            times.append(t0 + (k + 1) * dt)
+            kept.append(float(np.sum(frac * u)))
+        done += n
+        if counter is not None:
+            counter.set(done)
+    return u, np.array(times), np.array(kept), done
+
+
+def _extrapolate(w1, w2):
+    """Richardson in ln WER from runs with n and 2n steps (backward Euler: first order; an error
+    in a rate is an error in the exponent): (extrapolated, |extrapolated - fine|)."""
+    if w1 > 0 and w2 > 0:
+        w = math.exp(2.0 * math.log(w2) - math.log(w1))
+    else:
+        w = w2
+    return w, abs(w - w2)
+
+
+# ----------------------------------------------------------------------------- public solver
+
+
+def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None, temperature=None,
+                             temperature_tolerance=1e-3, resolution=1.0, n_spokes=None, energy_step=0.5,
+                             step_quality=0.05, ramp_levels=4, min_segment_steps=2, max_step=None,
+                             richardson=True, time_levels=2, grid_error=False, coarse_ratio=2**-0.5,
+                             grid=None, progress=None) -> SphereFokkerPlanckResult:
+    """Write error rate of one macrospin from Brown's Fokker-Planck equation on the sphere (module
+    docstring; docs/wer.md section 3).
+
+    ``params``: :class:`~spinloss.dynamics.MacrospinParameters` of one device; ``waveform``: the
+    current density j(t) (A/m^2, a :class:`~spinloss.dynamics.Waveform`; H_DL and H_FL follow it
+    through the fields per current); ``duration`` (s): pulse plus settle; ``m0``: the starting
+    direction (the initial state is the Boltzmann density restricted to its hemisphere); the write
+    error is m . target <= 0 at ``duration``, target = -m0.
+
+    ``temperature``: None (the parameters'), a number (K), a callable T(t) (K of s) or a pair
+    (times, values) on a time grid (a heating model's output), entering the diffusion D and the
+    Boltzmann factor; held constant on levels of relative width ``temperature_tolerance`` (one
+    factorization per level). The initial state is the equilibrium at T(0).
+
+    Numerics: ``resolution`` scales rings (``energy_step`` k_B T apart in a well) and spokes
+    (:func:`device_grid`; or give ``grid``); the steps of each constant-current level satisfy
+    rate x dt <= ``step_quality`` (:func:`_rate_scale`) and dt <= ``max_step`` (s, optional),
+    ramps become ``ramp_levels`` levels;
+    runs with n and 2n steps are Richardson-extrapolated in ln WER (``richardson``), the time
+    error stated as |extrapolated - 2n|; with ``time_levels=3`` a run with 4n steps as well: the
+    WER is the extrapolation of (2n, 4n) and the time error its difference from that of (n, 2n)
+    (a sharper, still conservative estimate: the (n, 2n) extrapolation is the less accurate);
+    ``grid_error``: also solve on a grid of ``coarse_ratio`` x ``resolution`` and state
+    |fine - coarse| as the grid uncertainty (added to the time error in ``uncertainty``; first
+    order in the grid spacing is assumed, so the difference bounds the fine grid's error for
+    ``coarse_ratio`` >= 1/2). ``progress``: solves done.
+    """
+    t_start = _time.perf_counter()
+    duration = _check_number("duration", duration)
+    u0 = unit_vector(m0)
+    if grid is None:
+        ok, why = sphere_fokker_planck_applies(params, u0, target_axis)
+        if not ok:
+            raise PhysicsError(f"the Fokker-Planck solver on the sphere does not apply: {why}")
+    model = sphere_model(params)
+    temp_of = temperature_function(temperature, model.temperature)
+    T0 = _check_number("temperature", temp_of(0.0))
+    schedule = _schedule(waveform, duration, model, float(step_quality), ramp_levels, min_segment_steps,
+                         None if max_step is None else _check_number("max_step", max_step))
+    wt = np.asarray(waveform.times, dtype=float).reshape(-1)
+    pulse_end = float(np.max(wt)) if wt.size else 0.0
+    if int(time_levels) not in (2, 3):
+        raise SpinlossInputError(None, "time_levels", "must be 2 or 3")
+    mults = ((1, 2, 4) if int(time_levels) == 3 else (1, 2)) if richardson else (1,)
+    n_sched = sum(s[3] for s in schedule)
+
+    def solve(g, label, counter, done):
+        data = _FaceData(g, model)
+        frac = g.hemisphere_fraction(u0)
+        stepper = _Stepper(data)
+        w0 = boltzmann_masses(data, T0, frac)
+        runs = []
+        for mlt in mults:
+            u, times, kept, done = _run(stepper, w0, frac, schedule, temp_of, mlt, temperature_tolerance,
+                                        T0, counter, done)
+            runs.append((float(np.sum(frac * u)), times, kept, float(np.sum(u))))
+        return stepper, runs, done
+
+    if grid is None:
+        grid = device_grid(model, u0, T0, resolution=resolution, n_spokes=n_spokes, energy_step=energy_step)
+    note(progress, "Fokker-Planck", f"sphere grid: {grid.kind}, {grid.n_cells} cells")
+    total = n_sched * sum(mults) * (2 if grid_error else 1)
+    with Counter(progress, "Fokker-Planck steps", total=total, unit="step") as counter:
+        stepper, runs, done = solve(grid, "grid", counter, 0)
+        coarse_runs = None
+        if grid_error:
+            ratio = float(coarse_ratio)
+            if not 0.2 <= ratio < 1.0:
+                raise SpinlossInputError(None, "coarse_ratio", "must be in [0.2, 1)")
+            coarse = device_grid(model, u0, T0, resolution=ratio * resolution,
+                                 n_spokes=None if n_spokes is None else max(8, 4 * round(ratio * n_spokes / 4)),
+                                 energy_step=energy_step)
+            st_c, coarse_runs, done = solve(coarse, "coarse grid", counter, done)
+    def best(rs):
+        if not richardson:
+            return rs[0][0], float("nan")
+        w, e = _extrapolate(rs[-2][0], rs[-1][0])
+        if len(rs) == 3:
+            e = abs(w - _extrapolate(rs[0][0], rs[1][0])[0])
+        return w, e
+
+    if richardson:
+        wer, t_err = best(runs)
+        _, t2, k2, _ = runs[-1]
+        p1 = np.interp(t2, runs[-2][1], 1.0 - runs[-2][2])
+        p_sw = np.clip(2.0 * (1.0 - k2) - p1, 0.0, 1.0)
+        times = t2
+    else:
+        wer, t_err, times, p_sw = runs[0][0], float("nan"), runs[0][1], 1.0 - runs[0][2]
+    estimates = [r[0] for r in runs]
+    g_err = None
+    if coarse_runs is not None:
+        wer_c = best(coarse_runs)[0]
+        estimates.append(wer_c)
+        g_err = abs(wer - wer_c)
+    k_end = int(np.searchsorted(times, pulse_end * (1 - 1e-12)))
+    wer_pulse = float(1.0 - p_sw[min(k_end, len(p_sw) - 1)])
+    delta = _barrier(model, u0, T0, grid)
+    unc = (t_err if math.isfinite(t_err) else 0.0) + (g_err or 0.0)
+    params_out = {"duration": duration, "pulse_end": pulse_end, "temperature": T0,
+                  "resolution": resolution, "step_quality": step_quality, "ramp_levels": int(ramp_levels),
+                  "levels": [[a, b, j, n] for a, b, j, n in schedule], "richardson": bool(richardson),
+                  "probability_drift": float(max(abs(r[3] - 1.0) for r in runs)), "grid": dict(grid.info)}
+    return SphereFokkerPlanckResult(
+        write_error_rate=wer, uncertainty=unc, times=times, switching_probability=p_sw,
+        write_error_rate_end_of_pulse=wer_pulse, thermal_stability=delta, time_error=t_err,
+        grid_error=g_err, grid=grid.kind, cells=grid.n_cells, steps=stepper.solves,
+        factorizations=stepper.factorizations, wall_time=_time.perf_counter() - t_start,
+        estimates=tuple(estimates), parameters=params_out)
+
+
+def _barrier(model, u0, temperature, grid):
+    """Barrier of the starting well in k_B T: from the lune grid, else lowest energy on the
+    boundary of the starting hemisphere minus the minimum (exact for axial cells)."""
+    if "thermal_stability_well" in grid.info:
+        return float(grid.info["thermal_stability_well"])
+    e = model.energy_density(grid.centres)
+    side = grid.centres @ u0 > 0
+    theta = np.linspace(0, 2 * math.pi, 721)
+    _, e1, e2 = orthonormal_frame(u0)
+    eq = np.cos(theta)[:, None] * e1 + np.sin(theta)[:, None] * e2
+    return float((np.min(model.energy_density(eq)) - np.min(e[side])) * model.volume / (KB * temperature))
