@@ -154,7 +154,7 @@ def plot_map(m, path, *, kinds: dict | None = None) -> Path:
 #: Panels of the scaling figure: (row key, axis label with unit, factor from SI, log axis).
 SCALING_PANELS = (("energy_per_bit", "supply energy per bit (fJ)", 1e15, True),
                   ("write_current", "write current (uA)", 1e6, True),
-                  ("pulse_width", "pulse width (ns)", 1e9, True),
+                  ("pulse_width", "pulse width (ns)", 1e9, False),
                   ("thermal_stability", "thermal stability Delta (1)", 1.0, False))
 _MARKERS = "osD^vP*Xh<>"
 
@@ -193,6 +193,9 @@ def plot_scaling(sc: dict, path) -> Path:
             ax.xaxis.set_minor_formatter(NullFormatter())
         if log:
             ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
+        ax.margins(y=0.15)  # room at the bottom for the x markers of the sizes not met
         ax.set_xlabel("lateral size, long axis (nm)")
         ax.set_ylabel(lab)
         ax.grid(alpha=0.3)
