@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from report_units import unit_problems
 
 from spinloss import report
 
@@ -77,6 +78,8 @@ def test_report_renders_in_headless_chromium(html_report, tmp_path):
     dom = p.stdout
     assert "<h1>test report</h1>" in dom
     assert dom.count("<img") == 1 and "Pt/CoFeB" in dom
+    # every numeric column of the rendered tables states its unit
+    assert unit_problems(dom) == []
     # console errors of the page (JS errors, failed loads) appear as CONSOLE lines or net errors
     bad = [l for l in p.stderr.splitlines()
            if ("CONSOLE" in l and ("error" in l.lower() or "Uncaught" in l)) or "ERR_FILE_NOT_FOUND" in l
@@ -109,6 +112,8 @@ def demo_report(tmp_path_factory):
 def test_demo_report_is_self_contained(demo_report):
     path, torque = demo_report
     text = path.read_text()
+    assert unit_problems(text) == []
+    assert str(EXAMPLES) not in text and str(path.parent) not in text, "a local absolute path in the report"
     assert text.startswith("<!DOCTYPE html>")
     assert not re.search(r'(src|href)="(?!data:|#)', text), "the demo report must be self-contained"
     assert "<script" not in text
@@ -167,6 +172,8 @@ def test_demo_report_renders_in_headless_chromium(demo_report, tmp_path):
     # the torque table is there, one row per example stack
     for row in torque["table"]:
         assert f">{html.escape(row['stack'])}</td>" in dom, row["stack"]
+    # every numeric column of the rendered tables states its unit (tests/report_units.py)
+    assert unit_problems(dom) == []
     bad = [l for l in p.stderr.splitlines()
            if ("CONSOLE" in l and ("error" in l.lower() or "Uncaught" in l)) or "ERR_FILE_NOT_FOUND" in l
            or "Failed to load" in l]

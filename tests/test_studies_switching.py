@@ -39,3 +39,20 @@ def test_claims(section):
     assert res["checks"]["sequence_states_follow_pulse_signs"]
     # energy at J_50 is I^2 R t of the device channel
     assert rows["pt_py"]["energy_ratio_to_pt_py"] == pytest.approx(1.0)
+
+
+def test_report_of_the_section_states_units(section, tmp_path):
+    """The section in the HTML report: the energy at J_50 shown in the fJ its header states."""
+    from report_units import header_unit, tables, unit_problems
+
+    from spinloss.report import write_demo_report
+
+    res, _ = section
+    text = write_demo_report(tmp_path, {"switching": res}).read_text()
+    assert unit_problems(text) == []
+    t = tables(text)[0]
+    j = t["headers"].index(res["columns"]["energy_at_j50"])
+    assert header_unit(t["headers"][j]) == "fJ"
+    row = next(r for r in res["table"] if r["energy_at_j50"])
+    i = [r["device"] for r in res["table"]].index(row["device"])
+    assert float(t["rows"][i][j]) == pytest.approx(row["energy_at_j50"] * 1e15, rel=1e-3, abs=0)

@@ -16,6 +16,7 @@ import datetime as _dt
 import html
 import json
 import math
+import re
 from pathlib import Path
 
 CONVENTIONS = [
@@ -27,9 +28,13 @@ CONVENTIONS = [
     "Write error: the magnet not in the target well at the end of the pulse plus a settle time.",
     "Thermal stability Delta = E_b / (k_B T); retention target -> Delta = ln(t / 1 ns); every design is "
     "sized to the same Delta (iso-Delta).",
-    "Energy per bit = I^2 R t_eff in the write path (channel or MTJ) + I^2 R_on t_eff in the access "
-    "transistor + peripheral C_bl V_dd^2; t_eff = width + (rise + fall)/3.",
-    "Advantage = E(reference) / E(design): 3x means the design needs a third of the reference's energy.",
+    "Energy per bit = the energy drawn from the supply, V_dd I t_q + peripheral C_bl V_dd^2, t_q = width + "
+    "(rise + fall)/2; beside it the channel Joule energy I^2 R t_eff in the write path (heavy metal, magnet "
+    "or MTJ), t_eff = width + (rise + fall)/3, and the access transistor's I^2 R_on t_eff.",
+    "Every numeric column states its unit in its header (fJ, uA, ns, um^2, ...), or '(1)' / '(ratio)' for a "
+    "pure number; the parameter table gives each value in SI with its unit.",
+    "Advantage = E(reference) / E(design): 3x means the design needs a third of the reference's energy; "
+    "it is stated for the supply energy unless a figure or table says channel.",
 ]
 
 _STYLE = """
@@ -69,6 +74,30 @@ def fmt_value(v, spec=".4g") -> str:
     return esc(v)
 
 
+#: An absolute local path inside a text (``/home/x/examples/cell.toml``): two or more components,
+#: not preceded by a word character (so units like ``A/m^2`` are left alone).
+_ABS_PATH = re.compile(r"(?<![\w)\]^])/(?:[\w.+-]+/)+[\w.+-]+")
+
+
+def relative_paths(text, base=None) -> str:
+    """``text`` with every absolute local path shown relative to ``base`` (a folder) when it lies
+    inside it, else as its file name: a report never shows where its author keeps files."""
+    if not isinstance(text, str):
+        return text
+    root = Path(base).resolve() if base is not None else None
+
+    def short(mt):
+        p = Path(mt.group(0))
+        if root is not None:
+            try:
+                return p.resolve().relative_to(root).as_posix()
+            except (ValueError, OSError):
+                pass
+        return p.name
+
+    return _ABS_PATH.sub(short, text)
+
+
 def table_html(rows: list, columns: dict, *, scale: dict | None = None, left=()) -> str:
     """An HTML table of ``rows`` (dicts) with ``columns`` {key: header}; ``scale`` {key: factor}."""
     scale = scale or {}
@@ -80,7 +109,7 @@ def table_html(rows: list, columns: dict, *, scale: dict | None = None, left=())
             v = r.get(k)
             if isinstance(v, (int, float)) and not isinstance(v, bool) and v is not None and k in scale:
                 v = v * scale[k]
-            cells.append(f'<td class="{"l" if k in left else ""}">{fmt_value(v)}</td>')
+            cells.append(f'<td class="{"l" if k in left else ""}">{fmt_value(relative_paths(v))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -89,8 +118,11 @@ def write_report(path, *, title: str, sections: list, parameters: list | None = 
                  conventions=CONVENTIONS) -> Path:
     """Write the HTML report. ``sections``: list of dicts with ``title`` and any of ``html``
     (trusted markup made here), ``text`` (paragraphs, escaped), ``figures`` (PNG paths),
-    ``table`` + ``columns`` (+ ``scale``, ``left``). ``parameters``: rows
-    ``{"parameter", "value", "unit", "source"}``."""
+    ``table`` + ``columns`` (+ ``scale``, ``left``): ``columns`` maps a row key to its header, which
+    states the unit of the column as shown (after ``scale``, the factor from SI: ``{"energy_per_bit":
+    1e15}`` with the header "E (fJ)"), or "(1)" / "(ratio)" for a pure number. ``parameters``: rows
+    ``{"parameter", "value", "unit", "source"}`` (values in SI). Absolute local paths in table cells
+    are shown by file name (:func:`relative_paths`)."""
     parts = [f"<h1>{esc(title)}</h1>",
              f"<p>Generated {esc(_dt.datetime.now().strftime('%Y-%m-%d %H:%M'))} by spinloss. Every figure "
              "and table below is embedded in this file.</p>"]
@@ -100,7 +132,7 @@ def write_report(path, *, title: str, sections: list, parameters: list | None = 
     for i, s in enumerate(sections):
         parts.append(f'<h2 id="s{i}">{esc(s["title"])}</h2>')
         for para in s.get("text", []) or []:
-            parts.append(f"<p>{esc(para)}</p>")
+            parts.append(f"<p>{esc(relative_paths(para))}</p>")
         if s.get("html"):
             parts.append(s["html"])
         if s.get("table"):
@@ -110,7 +142,7 @@ def write_report(path, *, title: str, sections: list, parameters: list | None = 
             parts.append(img_tag(f, alt=Path(f).stem))
     parts.append('<h2 id="params">Parameters and sources</h2>')
     if parameters:
-        parts.append(table_html(parameters, {"parameter": "parameter", "value": "value", "unit": "unit",
+        parts.append(table_html(parameters, {"parameter": "parameter", "value": "value (SI)", "unit": "unit",
                                              "source": "source"}, left=("parameter", "unit", "source")))
     parts.append("<p>Tags: [V] read in a published source, [M] standard literature value, [D] chosen here "
                  "with the reason given. Material values: <code>spinloss materials</code>.</p>")
@@ -135,6 +167,8 @@ def _generic_section(name, res: dict) -> dict:
         sec["table"] = res["table"]
         sec["columns"] = {k: v for k, v in cols.items() if any(k in r for r in res["table"])}
         sec["left"] = tuple(k for k in sec["columns"] if isinstance(res["table"][0].get(k), str))
+        if res.get("scale"):
+            sec["scale"] = dict(res["scale"])
     for key in ("statement", "summary", "conclusion"):
         if isinstance(res.get(key), str):
             sec["text"].append(res[key])

@@ -41,7 +41,7 @@ def demo(output_dir, examples_dir, sections, as_json):
     if as_json:
         emit_json({"output_dir": result["output_dir"], "seconds": result["seconds"],
                    "files": result["files"], "sections": {
-                       name: {k: sec[k] for k in ("title", "table", "columns", "reference", "checks",
+                       name: {k: sec[k] for k in ("title", "table", "columns", "scale", "reference", "checks",
                                                   "files", "seconds") if k in sec}
                        for name, sec in result["sections"].items()}})
         return
@@ -51,7 +51,8 @@ def demo(output_dir, examples_dir, sections, as_json):
             from ..studies.torque import format_cell
 
             cols = sec["columns"]
-            echo_table(list(cols.values()), [[format_cell(k, row[k]) for k in cols] for row in sec["table"]],
+            scale = sec.get("scale") or {}
+            echo_table(list(cols.values()), [[format_cell(k, row.get(k), scale) for k in cols] for row in sec["table"]],
                        align="ll" + "r" + "l" + "r" * (len(cols) - 4))
             ref = next((r.get("stack") for r in sec["table"] if r.get("key") == sec.get("reference")), None)
             if ref:

@@ -25,6 +25,102 @@ LABELS = {
     "sigma_dl": r"$\sigma_\mathrm{DL}$ ($\Omega^{-1}$ m$^{-1}$)",
 }
 
+#: Names of the quantities behind override keys, keyed by the key's last component (a material
+#: key, an interface key, a device-table key): (name, symbol or ""). Axis labels of sweeps and
+#: maps come from here (:func:`key_label`); a key not listed falls back to its words.
+QUANTITY_NAMES = {
+    # materials (materials.MATERIAL_KEYS)
+    "resistivity": ("resistivity", r"$\rho$"),
+    "spin_hall_angle": ("spin Hall angle", r"$\theta_\mathrm{SH}$"),
+    "spin_anomalous_hall_angle": ("spin anomalous Hall angle", r"$\theta_\mathrm{AH}$"),
+    "spin_diffusion_length": ("spin diffusion length", r"$\lambda_\mathrm{sf}$"),
+    "saturation_magnetization": ("saturation magnetization", r"$M_s$"),
+    "damping": ("Gilbert damping", r"$\alpha$"),
+    "spin_precession_length": ("spin precession length", r"$\lambda_J$"),
+    "spin_dephasing_length": ("spin dephasing length", r"$\lambda_\phi$"),
+    "neel_temperature": ("Neel temperature", r"$T_N$"),
+    "magnon_diffusion_length": ("magnon diffusion length", r"$\lambda_m$"),
+    "magnon_spin_conductivity": ("magnon spin conductivity", r"$\sigma_m$"),
+    "magnon_gap_frequency_low": ("lower magnon gap", r"$f_\mathrm{gap,1}$"),
+    "magnon_gap_frequency_high": ("upper magnon gap", r"$f_\mathrm{gap,2}$"),
+    "neel_finite_size_length": ("finite-size length of T_N", ""),
+    "neel_finite_size_exponent": ("finite-size exponent of T_N", ""),
+    "thickness": ("thickness", r"$d$"),
+    # interfaces (stack.INTERFACE_KEYS)
+    "spin_mixing_conductance": ("spin-mixing conductance", r"$G_\mathrm{mix}$"),
+    "transmitted_mixing_conductance": ("transmitted mixing conductance", r"$G_t$"),
+    "spin_conductance": ("interface spin conductance", r"$G_s$"),
+    "magnon_interface_conductance": ("magnon interface conductance", r"$G_\mathrm{int}$"),
+    # device tables (grids.DEVICE_KEY_DIMENSIONS), stack top level
+    "current_density": ("current density", r"$J$"),
+    "width": ("width", ""),
+    "length": ("length", ""),
+    "rise_time": ("rise time", ""),
+    "fall_time": ("fall time", ""),
+    "temperature": ("temperature", r"$T$"),
+    "anisotropy_field": ("anisotropy field", r"$\mu_0 H_k$"),
+    "uniaxial_anisotropy": ("uniaxial anisotropy", r"$K_u$"),
+    "damping_like_efficiency": ("damping-like efficiency", r"$\xi_\mathrm{DL}$"),
+    "field_like_efficiency": ("field-like efficiency", r"$\xi_\mathrm{FL}$"),
+}
+
+#: Names of the first component of device-table keys, for the label's context.
+_TABLE_CONTEXT = {"pulse": "pulse", "geometry": "magnet", "magnet": "magnet", "cell": "cell",
+                  "readout": "readout", "torques": "torque", "field": "field"}
+
+#: Unit strings as shown on axes (SI spelling of the code -> the usual notation).
+_UNIT_TEXT = {"Ohm^-1 m^-2": "S/m$^2$", "1/(Ohm m^2)": "S/m$^2$", "S/m^2": "S/m$^2$", "A/m^2": "A/m$^2$",
+              "Ohm m": r"$\Omega$ m", "Ohm^-1 m^-1": "S/m", "J/m^3": "J/m$^3$", "m^2": "m$^2$"}
+
+
+def unit_text(unit: str | None) -> str:
+    """A unit string as shown on an axis ("1" and "" are dimensionless: returned as "")."""
+    if unit in (None, "", "1", "dimensionless"):
+        return ""
+    u = str(unit).strip()
+    if u in _UNIT_TEXT:
+        return _UNIT_TEXT[u]
+    compact = u.replace("**", "^").replace(" / ", "/")
+    if compact in _UNIT_TEXT:
+        return _UNIT_TEXT[compact]
+    if "Ω" in u or "/Ω" in u:  # pint's pretty form
+        u = u.replace("1/Ω/m²", "S/m$^2$").replace("1/Ω/m", "S/m").replace("Ω", r"$\Omega$")
+    return u.replace("^2", "$^2$").replace("^3", "$^3$").replace("²", "$^2$").replace("³", "$^3$")
+
+
+def key_label(key: str, unit: str | None = None, *, kind: str | None = None) -> str:
+    """An axis label for an override key, by the physics it names, with its unit:
+    ``"interfaces.0.magnon_interface_conductance"`` with unit ``"Ohm^-1 m^-2"`` -> "magnon
+    interface conductance $G_\\mathrm{int}$ (S/m$^2$)"; ``"free.spin_hall_angle"`` with
+    ``kind="ferromagnet"`` -> "spin-Hall-like angle $\\theta_\\mathrm{SH}$ of free
+    (dimensionless)"; ``"pulse.width"`` with ``"ns"`` -> "pulse width (ns)". ``kind``: the kind of
+    the layer the key belongs to (a ferromagnet's spin Hall angle is its spin-Hall-like angle).
+    A key not in :data:`QUANTITY_NAMES` is shown in words. Dimensionless keys say so."""
+    parts = key.split(".")
+    last = parts[-1]
+    name, symbol = QUANTITY_NAMES.get(last, (last.replace("_", " "), ""))
+    if last == "spin_hall_angle" and kind == "ferromagnet":
+        name = "spin-Hall-like angle"
+    text = f"{name} {symbol}".strip()
+    if len(parts) == 2 and parts[0] in _TABLE_CONTEXT:
+        if last in ("width", "length", "rise_time", "fall_time"):
+            text = f"{_TABLE_CONTEXT[parts[0]]} {text}"
+    elif len(parts) == 2:
+        text = f"{text} of {parts[0]}"
+    u = unit_text(unit)
+    return f"{text} ({u})" if u else f"{text} (dimensionless)"
+
+
+def legend_outside(ax, **kw):
+    """The legend of ``ax`` outside its data, to the right of the axes (constrained and tight
+    layouts make room for it), so that it never covers a curve. None if nothing is labelled."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    kw.setdefault("frameon", False)
+    kw.setdefault("fontsize", 8)
+    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kw)
+
 
 def new_figure(width: float = 6.4, height: float = 4.2, ncols: int = 1, nrows: int = 1,
                layout: str | None = "constrained"):

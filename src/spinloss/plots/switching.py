@@ -7,15 +7,22 @@ from pathlib import Path
 
 import numpy as np
 
-from . import new_figure, save
+from . import key_label, legend_outside, new_figure, save
 
 
 def probability_figure(out: dict, keys: list, values: list, path) -> Path:
     """Switching probability vs one varied key (with Wilson error bars) or a 2D map."""
     p = np.asarray(out["switching_probability"], dtype=float)
     unc = np.asarray(out.get("uncertainty", np.zeros_like(p)), dtype=float)
-    units = {"pulse.current_density": ("A/m$^2$", 1.0), "pulse.width": ("ns", 1e9),
-             "temperature": ("K", 1.0)}
+    def axis(key):
+        """(label with unit, factor from SI) of a varied key."""
+        from ..grids import key_dimension
+        from ..units import SI_UNIT
+
+        if key == "pulse.width":
+            return key_label(key, "ns"), 1e9
+        return key_label(key, SI_UNIT.get(key_dimension(key) or "", "")), 1.0
+
     fig, axes = new_figure()
     ax = axes[0, 0]
     if p.ndim == 0 or not keys:
@@ -23,20 +30,20 @@ def probability_figure(out: dict, keys: list, values: list, path) -> Path:
         ax.set_xticks([])
         ax.set_ylabel("switching probability")
     elif p.ndim == 1:
-        u, s = units.get(keys[0], ("SI", 1.0))
+        lab, s = axis(keys[0])
         ax.errorbar(np.asarray(values[0]) * s, p, yerr=unc, marker="o", ms=3, capsize=2)
-        ax.set_xlabel(f"{keys[0]} ({u})")
+        ax.set_xlabel(lab)
         ax.set_ylabel("switching probability")
         ax.set_ylim(-0.03, 1.03)
         ax.grid(alpha=0.3)
     else:
-        u0, s0 = units.get(keys[0], ("SI", 1.0))
-        u1, s1 = units.get(keys[1], ("SI", 1.0))
+        lab0, s0 = axis(keys[0])
+        lab1, s1 = axis(keys[1])
         mesh = ax.pcolormesh(np.asarray(values[1]) * s1, np.asarray(values[0]) * s0, p, shading="nearest",
                              vmin=0, vmax=1, cmap="viridis")
         fig.colorbar(mesh, ax=ax, label="switching probability")
-        ax.set_xlabel(f"{keys[1]} ({u1})")
-        ax.set_ylabel(f"{keys[0]} ({u0})")
+        ax.set_xlabel(lab1)
+        ax.set_ylabel(lab0)
     ax.set_title(f"{out.get('device', '')}: {out.get('trials', '')} trials per point")
     return save(fig, path)
 
@@ -52,9 +59,9 @@ def trace_figure(t, traj, current, path, *, title: str | None = None) -> Path:
             ax.plot(t_ns, traj[:, i, k], style, color=f"C{k}", lw=1,
                     label=f"$m_{comp}$" if i == 0 else None)
         axj.plot(t_ns, current[:, i], color="k", lw=1)
-    ax.set_ylabel("magnetization (unit vector)")
+    ax.set_ylabel("magnetization $m_i$ (unit vector)")
     ax.set_ylim(-1.05, 1.05)
-    ax.legend(frameon=False, ncol=3)
+    legend_outside(ax)  # beside the axes: m(t) fills the whole [-1, 1] band
     ax.grid(alpha=0.3)
     axj.set_xlabel("time (ns)")
     axj.set_ylabel("current density (A/m$^2$)")
@@ -81,8 +88,8 @@ def probability_curves_figure(curves: dict, thresholds: dict, labels: dict, path
     ax.set_ylabel("switching probability (5 ns pulse, 300 K)")
     ax.set_ylim(-0.03, 1.03)
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False, loc="center right")
-    ax.set_title("Same Py ellipse: spin loss vs heavy metal vs no sink\n(dotted: T = 0 thresholds)", fontsize=10)
+    legend_outside(ax, title="dotted: $T = 0$ thresholds", title_fontsize=8)
+    ax.set_title("Same Py ellipse: spin loss vs heavy metal vs no sink", fontsize=10)
     return save(fig, path)
 
 

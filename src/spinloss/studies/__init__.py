@@ -5,7 +5,8 @@ own module (:mod:`.torque`, :mod:`.switching`, :mod:`.energy`), registered in :d
 :func:`run_demo` runs the requested sections and writes ``demo_summary.json`` listing every file
 and ``report.html``. A section returns at least ``{"section": name, "title": str, "files":
 {label: path}, "seconds": float}``; sections that produce a table add ``"table"`` (a list of row
-dicts) and ``"columns"`` (key -> header with unit). Add a section by writing its module and one
+dicts), ``"columns"`` (key -> header with the unit as shown) and, where a column is shown in
+another unit than the row's SI value, ``"scale"`` (key -> factor from SI; "fJ" is 1e15). Add a section by writing its module and one
 line in :data:`SECTIONS` (and :data:`DEFAULT_SECTIONS` if it should run by default).
 
 Outputs are never a mix of two runs: the sections write into a fresh folder ``DIR.partial``

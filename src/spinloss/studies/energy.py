@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from ..cells.compare import (CONTRACT_KEYS, DEFAULT_SIZES, TargetNotMetErrorForMap, compare, energy_map,
-                             load_comparison, retention_scaling, scaling, verdict)
+                             load_comparison, scaling, verdict)
 from ..cells.design import FAST, STANDARD, clear_cache
 from ..errors import SpinlossInputError
 from ..io import to_jsonable, write_text_atomic
@@ -29,15 +29,93 @@ DEMO_MAPS = (
 DEMO_FAST_WER = 1e-4
 
 
+#: Fast demo: the sizes of the scaling study besides each design's own (taken from the comparison).
+FAST_SCALING_SIZES = (50e-9, 20e-9)
+
+#: Display factor from SI of the numeric columns of the comparison table (the unit is in the header).
+ENERGY_SCALE = {"energy_per_bit": 1e15, "channel_energy": 1e15, "write_current": 1e6, "pulse_width": 1e9,
+                "write_latency": 1e9, "cell_area": 1e12}
+
+
+def energy_columns(reference: str) -> dict:
+    """Column key -> header of the comparison table; every numeric header states its unit (in the
+    scale of :data:`ENERGY_SCALE`) or says it is a ratio or dimensionless."""
+    return {"name": "design", "meets_targets": "meets targets", "energy_per_bit": "E supply (fJ)",
+            "channel_energy": "E channel (fJ)", "write_current": "I (uA)", "pulse_width": "t_p (ns)",
+            "write_latency": "latency (ns)", "cell_area": "area (um^2)", "write_error_rate": "WER re-checked (1)",
+            "thermal_stability": "Delta (1)", "ratio_to_reference": f"E / E({reference}) (ratio)",
+            "advantage": "advantage (ratio)", "damping_like_efficiency": "xi_DL (1)", "reference_layer": "J in",
+            "effective_damping": "alpha_eff (1)", "reason": "reason"}
+
+
+def layer_kinds(res) -> dict:
+    """Layer name -> material kind of a design's device (for axis labels); {} without a device."""
+    dev = getattr(res, "device", None)
+    if dev is None:
+        return {}
+    return {layer.name: layer.kind for layer in dev.stack.layers}
+
+
+def long_axis(comp, name: str) -> float:
+    """The lateral size (m, the longer in-plane axis) of a design's magnet as in its file."""
+    g = comp.load_device(comp.entry(name)).geometry
+    return max(g.length, g.width)
+
+
+def scaling_row(size: float, r) -> dict:
+    """A row of :func:`spinloss.cells.compare.scaling` from a design result."""
+    return {"size": size, "meets_targets": r.meets_targets, "reason": r.reason,
+            "energy_per_bit": r.energy_per_bit, "write_current": r.write_current, "pulse_width": r.pulse_width,
+            "write_latency": r.write_latency, "thermal_stability": r.thermal_stability,
+            "write_error_rate": r.write_error_rate, "sizing": r.sizing.get("method") if r.sizing else None,
+            "cell_area": r.cell_area, "seconds": r.seconds, "from_comparison": True}
+
+
+def scaling_study(comp, result, settings, *, fast: bool = True, progress=None) -> dict:
+    """Energy, current, pulse width and Delta versus lateral size for every design of the
+    comparison that meets the targets at its file's size (a design that cannot is listed in
+    ``not_scaled`` with its reason: it cannot be written at any size the search would reach for).
+    A design optimized in the comparison (heavy-metal thickness) keeps its chosen value.
+
+    ``fast``: each design at its own size (the comparison's result, no new search) and at
+    :data:`FAST_SCALING_SIZES`; otherwise at :data:`~spinloss.cells.compare.DEFAULT_SIZES`."""
+    from dataclasses import replace
+
+    entries = []
+    for e in comp.designs:
+        r = result.result(e.name)
+        opt = r.optimization or {}
+        if e.optimize is not None and opt.get("chosen") is not None:
+            e = replace(e, overrides={**e.overrides, opt["key"]: float(opt["chosen"])}, optimize=None)
+        entries.append(e)
+    pinned = replace(comp, designs=tuple(entries))
+    names = [r.name for r in result.results if r.meets_targets]
+    sc = {"sizes": [], "targets": {"write_error_rate": comp.targets.write_error_rate,
+                                   "thermal_stability": comp.targets.delta, "temperature": comp.targets.temperature},
+          "designs": {}, "not_scaled": {r.name: r.reason for r in result.results if not r.meets_targets},
+          "fast": fast}
+    for name in names:
+        if fast:
+            own = long_axis(pinned, name)
+            sizes = [s for s in FAST_SCALING_SIZES if abs(s - own) > 1e-3 * own]
+            rows = scaling(pinned, [name], sizes, settings, progress=progress)["designs"][name]
+            rows = sorted(rows + [scaling_row(own, result.result(name))], key=lambda r: -r["size"])
+        else:
+            rows = scaling(pinned, [name], DEFAULT_SIZES, settings, progress=progress)["designs"][name]
+        sc["designs"][name] = rows
+    sc["sizes"] = sorted({r["size"] for rows in sc["designs"].values() for r in rows}, reverse=True)
+    return sc
+
+
 def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None) -> dict:
     """Demo section "energy" (issue 4 item 6): the comparison table and bar chart of
     ``examples/compare.toml``, the 3x maps (spin loss vs the same-magnet heavy-metal reference
     and vs the file's reference), the scaling figure, and ``report.html`` in ``output_dir``.
 
     ``fast`` (default, the demo): WER target :data:`DEMO_FAST_WER`, :data:`~.design.FAST`
-    search settings, 16 x 16 maps, scaling of the STT cell by Fokker-Planck (cheap) at 3 sizes and
-    a retention-only check of the in-plane cells at every size. ``fast=False``: the file's
-    WER (1e-9), :data:`~.design.STANDARD` settings, 30 x 30 maps and the full scaling study
+    search settings, 16 x 16 maps, and the scaling of every design that meets the targets at its
+    own size and at 50 and 20 nm (:func:`scaling_study`). ``fast=False``: the file's WER (1e-9),
+    :data:`~.design.STANDARD` settings, 30 x 30 maps and the full scaling study at 200-20 nm
     (hours on 2 cores). Returns the studies.py section dict (``title``, ``files``, ``table``,
     ``columns``, ``seconds``) plus ``report_sections`` and ``parameters`` for the HTML report.
     """
@@ -58,7 +136,7 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     files["comparison_csv"] = out / "comparison.csv"
     cols = list(CONTRACT_KEYS) + ["advantage", "channel_energy", "channel_ratio_to_reference",
                                   "transistor_energy", "peripheral_energy", "write_latency", "cell_area",
-                                  "damping_like_efficiency", "reference_layer"]
+                                  "damping_like_efficiency", "reference_layer", "effective_damping"]
     buf = _textio.StringIO()
     w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
     w.writeheader()
@@ -77,42 +155,26 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
             maps.append({"design": name, "reference": ref, "statement": f"no map for {name} vs {ref}: "
                          f"{getattr(exc, 'rule', exc)}"})
             continue
-        files[stem] = cell_plots.plot_map(m, out / f"{stem}.png")
+        files[stem] = cell_plots.plot_map(m, out / f"{stem}.png", kinds=layer_kinds(result.result(name)))
         maps.append(m.to_json())
-    # scaling
+    # scaling: every design that meets the targets at its file's size (the others are listed with
+    # their reason), the heavy metals at their least-energy thickness of the comparison
     note(progress, "energy", "scaling with lateral size ...")
-    sizes = (100e-9, 50e-9, 20e-9) if fast else DEFAULT_SIZES
-    stt = [r.name for r in result.results if r.torque.get("mechanism") == "stt"]
-    sc = scaling(comp, stt, sizes, settings, progress=progress) if stt else {"designs": {}, "sizes": list(sizes)}
-    sc.setdefault("targets", {"write_error_rate": comp.targets.write_error_rate,
-                              "thermal_stability": comp.targets.delta, "temperature": comp.targets.temperature})
-    if fast:
-        sc["retention_only"] = retention_scaling(comp, [r.name for r in result.results
-                                                        if r.torque.get("mechanism") != "stt"], DEFAULT_SIZES)
-    else:
-        others = [r.name for r in result.results if r.name not in stt and r.torque
-                  and abs(r.torque.get("damping_like_efficiency", 0)) > 1e-12]
-        sc["designs"].update(scaling(comp, others, sizes, settings, progress=progress)["designs"])
+    sc = scaling_study(comp, result, settings, fast=fast, progress=progress)
     if sc["designs"]:
         files["scaling"] = cell_plots.plot_scaling(sc, out / "scaling.png")
     files["scaling_json"] = out / "scaling.json"
     write_text_atomic(files["scaling_json"], json.dumps(to_jsonable(sc), indent=1))
     statements = verdict(result, maps)
     table = [{k: r.get(k) for k in cols} for r in result.rows]
-    columns = {"name": "design", "meets_targets": "meets targets", "energy_per_bit": "E (fJ)",
-               "channel_energy": "E channel (fJ)", "write_current": "I (uA)", "pulse_width": "t_p (ns)",
-               "write_latency": "latency (ns)", "cell_area": "area (um^2)", "write_error_rate": "WER (re-checked)",
-               "thermal_stability": "Delta", "ratio_to_reference": f"E / E({result.reference})",
-               "advantage": "advantage", "damping_like_efficiency": "xi_DL", "reference_layer": "J in",
-               "reason": "reason"}
-    scale = {"energy_per_bit": 1e15, "channel_energy": 1e15, "write_current": 1e6, "pulse_width": 1e9,
-             "write_latency": 1e9, "cell_area": 1e12}
+    columns = energy_columns(result.reference)
+    scale = dict(ENERGY_SCALE)
     summary = {"section": "energy", "title": "Energy per bit: spin loss versus heavy-metal SOT and STT",
                "files": {k: str(v) for k, v in files.items()}, "table": table, "columns": columns,
                "statements": statements, "maps": maps, "scaling": sc, "fast": fast,
                "targets": result.targets, "reference": result.reference}
     summary["report_sections"] = report_sections(result, maps, sc, statements, files, columns, scale, fast)
-    summary["parameters"] = parameter_rows(result)
+    summary["parameters"] = parameter_rows(result, base=ex)
     summary["seconds"] = time.perf_counter() - t0
     write_text_atomic(out / "energy_summary.json", json.dumps(to_jsonable(summary), indent=1))
     return summary
@@ -129,36 +191,51 @@ def report_sections(result, maps, sc, statements, files, columns, scale, fast) -
              "(Fokker-Planck for the axially symmetric STT cell, Monte Carlo + adaptive multilevel splitting "
              "otherwise) and re-checked at the chosen pulse."]
     if fast:
-        intro.append("Demo (fast) settings: WER target 1e-4 instead of 1e-9, one pulse width (3 ns), small splitting "
+        st = result.settings
+        ws = ", ".join(f"{w * 1e9:g}" for w in st.widths)
+        fp = ", ".join(f"{w * 1e9:g}" for w in (st.fokker_planck_widths or st.widths))
+        intro.append(f"Demo (fast) settings: WER target {t['write_error_rate']:g} instead of the file's, pulse widths "
+                     f"{ws} ns ({fp} ns for the axially symmetric cells, by Fokker-Planck), small splitting "
                      "ensembles. Run `spinloss compare examples/compare.toml` (or energy_section(fast=False)) "
-                     "for the 1e-9 study.")
+                     "for the study at the file's targets.")
     html = "<div class=\"note\"><ul>" + "".join(f"<li>{_r.esc(s)}</li>" for s in statements if s) + "</ul></div>"
+    intro.append("Energy per bit is the energy drawn from the supply, V_dd I t_q + C_bl V_dd^2; the channel Joule "
+                 "energy I^2 R t_eff (the SOT literature's switching energy) is shown beside it. The lower panel "
+                 "of the figure splits the supply energy into its parts, as shares on a linear axis.")
     secs.append({"title": "Energy per bit at the same Delta and WER", "text": intro, "html": html,
                  "table": result.rows, "columns": columns, "scale": scale, "left": ("name", "reason", "reference_layer"),
                  "figures": [files["bars"]]})
     mfig = [files[k] for k in files if str(k).startswith("map_")]
     secs.append({"title": "Where does 3x hold? Energy-ratio maps",
                  "text": ["Advantage E(reference)/E(design) over the FM's spin-Hall-like angle and the magnon "
-                          "interface conductance, with the 1x (white) and 3x (red) contours. Each point reuses "
-                          "the WER engine's required damping-like field for the (unchanged) magnet."]
+                          "interface conductance, in the supply energy (left) and the channel Joule energy (right), "
+                          "with the 1x (black, dashed) and 3x (red) contours; grey hatched points cannot be "
+                          "written at all. Each point reuses the WER engine's required damping-like field for "
+                          "the (unchanged) magnet, interpolated in its effective damping."]
                  + [m.get("statement", "") for m in maps], "figures": mfig})
-    sc_text = ["Lateral size scaled with the aspect ratio kept; every size re-sized to the same Delta. "
-               "Where the target cannot be met the size is marked, not extrapolated."]
-    for name, rows in (sc.get("retention_only") or {}).items():
-        bad = [f"{r['size'] * 1e9:.0f} nm" for r in rows if not r["retention_met"]]
-        sc_text.append(f"{name}: retention target " + ("met at every size (WER not computed in fast mode)."
-                                                       if not bad else f"cannot be met at {', '.join(bad)}."))
+    sc_text = ["Lateral size scaled with the aspect ratio kept; every size re-sized to the same Delta and "
+               "written at the same WER (the heavy metals at the thickness chosen in the comparison). "
+               "Where a target cannot be met the size is marked with an x, not extrapolated."]
+    if fast:
+        sc_text.append("Demo (fast) settings: each design at its own size (the comparison's result) and at "
+                       + " and ".join(f"{s * 1e9:.0f} nm" for s in FAST_SCALING_SIZES) + ".")
+    for name, reason in (sc.get("not_scaled") or {}).items():
+        sc_text.append(f"{name}: not scaled, it cannot meet the targets at its own size ({reason}).")
     for name, rows in sc.get("designs", {}).items():
         for r in rows:
             if not r["meets_targets"]:
                 sc_text.append(f"{name} at {r['size'] * 1e9:.0f} nm: {r['reason']}")
-    secs.append({"title": "Scaling from 200 nm to 20 nm", "text": sc_text,
+    secs.append({"title": "Scaling with lateral size", "text": sc_text,
                  "figures": [files["scaling"]] if "scaling" in files else []})
     return secs
 
 
-def parameter_rows(result) -> list:
-    """Parameters of the cell model with their sources (report table)."""
+def parameter_rows(result, base=None) -> list:
+    """Parameters of the cell model with their sources (report table): every value in SI with its
+    unit ("1 (dimensionless)" for pure numbers); file paths in the sources shown relative to
+    ``base`` (the comparison file's folder), never as local absolute paths."""
+    from ..report import relative_paths
+
     from ..cells.cell import MAX_ANISOTROPY, MAX_ANISOTROPY_SOURCES, READOUT_DEFAULTS, READOUT_SOURCES, \
         TECHNOLOGY_NODES
 
@@ -182,8 +259,10 @@ def parameter_rows(result) -> list:
     for r in result.results:
         if r.torque:
             rows.append({"parameter": f"{r.name}: xi_DL (J in {r.torque.get('reference_layer')})",
-                         "value": r.torque.get("damping_like_efficiency"), "unit": "",
-                         "source": r.torque.get("source")})
+                         "value": r.torque.get("damping_like_efficiency"), "unit": "1",
+                         "source": relative_paths(r.torque.get("source") or "", base)})
+    for row in rows:
+        row["unit"] = "1 (dimensionless)" if row["unit"] in ("", "1", None) else row["unit"]
     return rows
 
 

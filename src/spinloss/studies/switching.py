@@ -31,6 +31,13 @@ DEVICES = {"py_nio": ("py_nio_device.toml", "Py/NiO (spin loss)"),
            "py_sio2": ("py_sio2_device.toml", "Py/SiO2 (no sink)"),
            "pt_py": ("pt_py_device.toml", "Pt/Py (heavy metal)")}
 PULSE_WIDTH = 5e-9
+
+#: Column key -> header of the switching table (the unit as shown, after :data:`SWITCHING_SCALE`).
+SWITCHING_COLUMNS = {"device": "device", "xi_dl": "xi_DL (1)", "reference_layer": "J in",
+                     "jc_t0": "J_c T=0 (A/m^2)", "j50_300K": "J_50 300 K (A/m^2)",
+                     "energy_at_j50": "Joule energy at J_50 (fJ)", "energy_ratio_to_pt_py": "E / E(Pt/Py) (ratio)"}
+#: Display factor from SI of the switching table's columns (energy_at_j50 is stored in J).
+SWITCHING_SCALE = {"energy_at_j50": 1e15}
 #: A/m^2: the USMR readout's default read current density (Choi et al. Fig. 5, docs/physics.md section 1)
 READ_CURRENT_DENSITY = READOUT_DEFAULTS["usmr"]["read_current_density"]
 
@@ -129,10 +136,7 @@ def switching_section(output_dir, examples_dir, *, progress=None, trials: int = 
                                               indent=2, allow_nan=False) + "\n")
     files["switching_table"] = table_path
     return {"title": "Switching: thresholds (5 ns pulse), 300 K probability and pulse sequences",
-            "table": rows, "columns": {"device": "device", "xi_dl": "xi_DL", "reference_layer": "J in",
-                                       "jc_t0": "J_c T=0 (A/m^2)", "j50_300K": "J_50 300 K (A/m^2)",
-                                       "energy_at_j50": "E at J_50 (J)",
-                                       "energy_ratio_to_pt_py": "E / E(Pt/Py)"},
+            "table": rows, "columns": SWITCHING_COLUMNS, "scale": dict(SWITCHING_SCALE),
             "files": {k: str(v) for k, v in files.items()}, "checks": checks,
             "seconds": time.perf_counter() - t0}
 

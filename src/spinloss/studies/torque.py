@@ -49,13 +49,13 @@ TORQUE_COLUMNS = {
     "role": "role",
     "temperature": "T (K)",
     "reference_material": "J in",
-    "xi_dl": "xi_DL",
-    "xi_fl": "xi_FL",
+    "xi_dl": "xi_DL (1)",
+    "xi_fl": "xi_FL (1)",
     "resistivity_uohm_cm": "rho_ref (uOhm cm)",
     "xi2_over_rho": "xi^2/rho (1/(Ohm m))",
-    "ratio_xi2_over_rho": "vs ref",
+    "ratio_xi2_over_rho": "vs ref (ratio)",
     "torque2_per_power": "sigma^2 R_sq (1/(Ohm m^2))",
-    "ratio_torque2_per_power": "stack vs ref",
+    "ratio_torque2_per_power": "stack vs ref (ratio)",
 }
 
 #: Magnitude below which a control counts as zero (the solver's round-off is ~1e-17).
@@ -421,19 +421,15 @@ def table_markdown(table: list[dict], reference: str) -> str:
     return "\n".join(lines)
 
 
-#: Display scale of SI columns in the demo's text tables: key -> (factor, unit suffix in the header).
-DISPLAY_SCALE = {"energy_per_bit": 1e15, "channel_energy": 1e15, "write_current": 1e6, "pulse_width": 1e9,
-                 "write_latency": 1e9, "cell_area": 1e12, "energy_at_j50": 1e15}
-
-
-def format_cell(key: str, value) -> str:
-    """Human format of one table value (SI columns of DISPLAY_SCALE shown scaled)."""
+def format_cell(key: str, value, scale: dict | None = None) -> str:
+    """Human format of one table value; ``scale`` (a section's ``"scale"``: key -> factor from SI to
+    the unit its header states) is applied to the numeric columns it names."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
         return value if len(value) <= 70 else value[:67] + "..."
-    if key in DISPLAY_SCALE and isinstance(value, (int, float)) and math.isfinite(value):
-        return f"{value * DISPLAY_SCALE[key]:.3g}"
+    if scale and key in scale and isinstance(value, (int, float)) and math.isfinite(value):
+        return f"{value * scale[key]:.3g}"
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if key == "temperature":
