@@ -293,6 +293,19 @@ class _Magnet:
         ax, k, _ = is_axially_symmetric(params)
         return bool(ax and abs(abs(self.well.start[k]) - 1.0) < 1e-9)
 
+    def deterministic_method(self, params) -> str | None:
+        """The Fokker-Planck method that resolves this magnet deterministically (1D for axial
+        cells, the sphere solver for in-plane cells without field: docs/wer.md), or None (then
+        Monte Carlo and splitting). Heated pulses take the stochastic engines."""
+        if self.heated:
+            return None
+        if self.axial(params):
+            return "fokker_planck"
+        from ..experiments.fokker_planck_sphere import sphere_fokker_planck_applies
+
+        ok, _ = sphere_fokker_planck_applies(params, tuple(self.well.start), tuple(self.well.target))
+        return "fokker_planck_sphere" if ok else None
+
 
 def _log(msg, progress):
     note(progress, "design", msg)
@@ -397,8 +410,9 @@ def required_drive(magnet: _Magnet, width: float, target: float, settings: Searc
              f"({r.method})", progress)
         return r
 
-    if magnet.axial(params) and not magnet.heated:
-        out = _search_deterministic(run, target, magnet.h_guess, h_max)
+    fp_method = magnet.deterministic_method(params)
+    if fp_method is not None:
+        out = _search_deterministic(run, target, magnet.h_guess, h_max, method=fp_method)
     else:
         out = _search_stochastic(run, target, magnet.h_guess, h_max, settings)
     if not out["ok"] and math.isfinite(h_curie) and h_max < 200.0 * magnet.h_guess:
@@ -419,11 +433,12 @@ def unresolved(result) -> bool:
     return bool(getattr(result, "upper_bound", False)) or not result.write_error_rate > 0
 
 
-def _search_deterministic(run, target, h0, h_max) -> dict:
-    """Fokker-Planck: bracket and solve ln WER(H) = ln target (brentq, rtol 1e-4)."""
+def _search_deterministic(run, target, h0, h_max, method="fokker_planck") -> dict:
+    """Fokker-Planck (``method``: 1D or on the sphere): bracket and solve ln WER(H) = ln target
+    (brentq, rtol 2e-3)."""
     from scipy.optimize import brentq
 
-    f = lambda h: _lnp(run(h, "fokker_planck").write_error_rate) - math.log(target)  # noqa: E731
+    f = lambda h: _lnp(run(h, method).write_error_rate) - math.log(target)  # noqa: E731
     lo, hi = None, h0
     while True:
         v = f(hi)
@@ -625,7 +640,7 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
             return fail(f"the re-check needs H_DL = {h:.4g} A/m, where the pulse heats the magnet close to its "
                         "Curie temperature (Joule heating, docs/heating.md)", sizing=sizing, curve=_clean_curve(curve),
                         torque=torque)
-        method = "fokker_planck" if magnet.axial(magnet.full) and not magnet.heated else (
+        method = magnet.deterministic_method(magnet.full) or (
             "monte_carlo" if targets.write_error_rate * settings.n_mc >= 20 else "multilevel_splitting")
         check = magnet.evaluate(magnet.full, h, w, method=method, settings=settings, check=True,
                                 seed=settings.seed + 1000 + attempt)
