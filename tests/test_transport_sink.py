@@ -8,7 +8,6 @@ two agree to round-off (measured 7e-15), 1e-9 is asserted; an AFI with a finite 
 The closed form and the pumping hold to round-off; 1e-9 and 1e-12 are asserted.
 """
 
-import numpy as np
 import pytest
 
 from spinloss.device import Device

@@ -3,7 +3,6 @@ virtual lab (docs/lab.md)."""
 
 from __future__ import annotations
 
-import math
 
 import click
 import numpy as np
