@@ -117,9 +117,17 @@ def test_inplane_cell_agrees_with_monte_carlo(pt_py):
 
 
 def test_auto_picks_the_sphere_solver_and_refuses_unaligned_cells(pt_py):
+    import dataclasses
+
     dev, well, duration = pt_py
     wave = dev.waveform(current_density=1.0e12, width=dev.pulse.width)
-    r = write_error_rate(well.params, wave, duration, 1e-12, m0=tuple(well.start), target_axis=tuple(well.target),
+    # the default only without a field-like torque (it tilts the driven orbits off the rings:
+    # fokker_planck_sphere.sphere_fokker_planck_is_default); Pt/Py has one
+    assert S.sphere_fokker_planck_applies(well.params, tuple(well.start), tuple(well.target))[0]
+    assert not S.sphere_fokker_planck_is_default(well.params, tuple(well.start), tuple(well.target))
+    no_fl = dataclasses.replace(well.params, field_like_field_per_current=0.0 * np.asarray(
+        well.params.field_like_field_per_current))
+    r = write_error_rate(no_fl, wave, duration, 1e-12, m0=tuple(well.start), target_axis=tuple(well.target),
                          sphere_options={"resolution": 0.5})
     assert r.method == "fokker_planck_sphere"
     assert r.to_json()["status"] == "resolved" and r.to_json()["relative_uncertainty"] > 0

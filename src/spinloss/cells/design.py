@@ -295,15 +295,15 @@ class _Magnet:
 
     def deterministic_method(self, params) -> str | None:
         """The Fokker-Planck method that resolves this magnet deterministically (1D for axial
-        cells, the sphere solver for in-plane cells without field: docs/wer.md), or None (then
-        Monte Carlo and splitting). Heated pulses take the stochastic engines."""
+        cells, the sphere solver for in-plane cells without field and field-like torque: docs/wer.md),
+        or None (then Monte Carlo and splitting). Heated pulses take the stochastic engines."""
         if self.heated:
             return None
         if self.axial(params):
             return "fokker_planck"
-        from ..experiments.fokker_planck_sphere import sphere_fokker_planck_applies
+        from ..experiments.fokker_planck_sphere import sphere_fokker_planck_is_default
 
-        ok, _ = sphere_fokker_planck_applies(params, tuple(self.well.start), tuple(self.well.target))
+        ok = sphere_fokker_planck_is_default(params, tuple(self.well.start), tuple(self.well.target))
         return "fokker_planck_sphere" if ok else None
 
 

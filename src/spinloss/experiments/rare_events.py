@@ -654,7 +654,8 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
     ``'auto'`` goes to the Monte Carlo pilot (then Monte Carlo or splitting) and the
     Fokker-Planck methods are refused.
     """
-    from .fokker_planck_sphere import sphere_fokker_planck_applies, sphere_fokker_planck_wer
+    from .fokker_planck_sphere import (sphere_fokker_planck_applies, sphere_fokker_planck_is_default,
+                                       sphere_fokker_planck_wer)
 
     t_start = _time.perf_counter()
     u0 = _unit(m0, "m0")
@@ -664,7 +665,7 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
     if method == "auto":
         if axial and schedule is None and (sphere_options or {}).get("temperature") is None:
             method = "fokker_planck"
-        elif schedule is None and sphere_fokker_planck_applies(params, u0, target)[0]:
+        elif schedule is None and sphere_fokker_planck_is_default(params, u0, target):
             method = "fokker_planck_sphere"
         else:
             note(progress, "WER", f"Monte Carlo pilot of {n_pilot} paths chooses the method")
