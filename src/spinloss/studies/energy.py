@@ -176,7 +176,10 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     summary["report_sections"] = report_sections(result, maps, sc, statements, files, columns, scale, fast)
     summary["parameters"] = parameter_rows(result, base=ex)
     summary["seconds"] = time.perf_counter() - t0
-    write_text_atomic(out / "energy_summary.json", json.dumps(to_jsonable(summary), indent=1))
+    # the file names relative to this section's folder: the demo writes into a staging folder
+    # that is renamed when every section has finished, so absolute paths here would go stale
+    on_disk = dict(summary, files={k: Path(v).name for k, v in files.items()})
+    write_text_atomic(out / "energy_summary.json", json.dumps(to_jsonable(on_disk), indent=1))
     return summary
 
 
