@@ -261,7 +261,9 @@ def compare(compare_file, map_items, map_design, scaling, sizes, only, target_we
             out["map"] = m.to_json()
             if map_plot:
                 with plot_errors(map_plot, "--map-plot"):
-                    cell_plots.plot_map(m, map_plot)
+                    from ..studies.energy import layer_kinds
+
+                    cell_plots.plot_map(m, map_plot, kinds=layer_kinds(result.result(name)))
     if scaling:
         names = [r.name for r in result.results if r.torque and abs(r.torque.get("damping_like_efficiency", 0)) > 0]
         sc = cmp.scaling(comp, names, sz, settings, progress=progress)
