@@ -159,6 +159,25 @@ class MacrospinParameters:
             out[name] = v / np.where(nrm > 0, nrm, 1.0)[:, None]
         return out
 
+    def single_device(self, user: str = "this computation") -> "MacrospinParameters":
+        """The parameters as one device: scalars and 3-vectors (a batch of identical devices is
+        accepted). Raises :class:`SpinlossInputError` naming the field that differs across the
+        batch; ``user`` names who needs one device in that message ("... need(s) one device")."""
+        one = {}
+        for f in fields(self):
+            v = np.asarray(getattr(self, f.name), dtype=float)
+            if f.name in _VECTOR_FIELDS:
+                if v.ndim == 2:
+                    if not np.allclose(v, v[0]):
+                        raise SpinlossInputError(None, f.name, f"{user} one device")
+                    v = v[0]
+                one[f.name] = v.reshape(3)
+            else:
+                if v.size > 1 and not np.allclose(v, v.reshape(-1)[0]):
+                    raise SpinlossInputError(None, f.name, f"{user} one device: give scalars")
+                one[f.name] = float(v.reshape(-1)[0])
+        return MacrospinParameters(**one)
+
     def terms(self, n: int | None = None) -> tuple:
         """The field and torque terms of these parameters for a batch of ``n`` devices (default
         :meth:`batch_size`), in the order of :data:`TERMS`."""

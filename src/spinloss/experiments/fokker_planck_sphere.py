@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import math
 import time as _time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -503,31 +503,12 @@ class _Model:
             MU0 * self.saturation_magnetization * self.volume)
 
 
-def _one_value(params, name):
-    v = np.asarray(getattr(params, name), dtype=float)
-    if v.ndim and v.size > 1 and not np.allclose(v, v.reshape(-1)[0]):
-        raise SpinlossInputError(None, name, "the Fokker-Planck solver needs one device: give scalars")
-    return float(v.reshape(-1)[0])
-
-
-def _one_vector(params, name):
-    v = np.asarray(getattr(params, name), dtype=float)
-    if v.ndim == 2:
-        if not np.allclose(v, v[0]):
-            raise SpinlossInputError(None, name, "the Fokker-Planck solver needs one device")
-        v = v[0]
-    return v.reshape(3)
-
-
 def sphere_model(params) -> _Model:
     """The coefficients of one device's Fokker-Planck equation from its
     :class:`~spinloss.dynamics.MacrospinParameters` (a batch of identical devices is accepted)."""
-    from ..dynamics import MacrospinParameters
     from ..dynamics.terms import SpinTorque
 
-    vectors = ("demag_factors", "anisotropy_axis", "applied_field", "polarization")
-    one = MacrospinParameters(**{f.name: (_one_vector(params, f.name) if f.name in vectors
-                                          else _one_value(params, f.name)) for f in fields(params)})
+    one = params.single_device("the Fokker-Planck solver needs")
     terms = one.terms()
     dl = fl = 0.0
     s = np.asarray(one.broadcast(1)["polarization"][0], dtype=float)

@@ -328,13 +328,7 @@ def _vector(params, name):
 def _one_device(params):
     """The parameters as one device (scalars and 3-vectors; a batch of identical devices is
     accepted), for the energy of the WER estimators' single magnet."""
-    from dataclasses import fields as dc_fields
-
-    from ..dynamics import MacrospinParameters
-
-    vectors = ("demag_factors", "anisotropy_axis", "applied_field", "polarization")
-    return MacrospinParameters(**{f.name: _vector(params, f.name) if f.name in vectors else _scalar(params, f.name)
-                                  for f in dc_fields(params)})
+    return params.single_device("WER estimators need")
 
 
 def sample_boltzmann_well(params, axis, n, *, seed=0, sweeps=400):
