@@ -5,6 +5,8 @@ The CLI turns :class:`SpinlossInputError` into one line on stderr and exit code 
 
 from __future__ import annotations
 
+import sys
+
 
 class SpinlossInputError(ValueError):
     """Bad user input: a missing or unknown key, a wrong type, unit or value.
@@ -65,6 +67,45 @@ class Interrupted(KeyboardInterrupt):
         self.partial = partial
         self.what = what
         super().__init__(what or "interrupted")
+
+
+#: Ctrl-C that Python swallowed: a KeyboardInterrupt raised inside a weakref callback or a
+#: ``__del__`` (the garbage collector runs them between any two bytecodes) is printed as
+#: "Exception ignored" and dropped. :func:`catch_swallowed_interrupts` records it here and the
+#: next progress report raises it again (:func:`raise_swallowed_interrupt`).
+_swallowed = {"interrupt": False}
+
+
+def _unraisable_hook(args, *, previous=None) -> None:
+    if args.exc_type is not None and issubclass(args.exc_type, KeyboardInterrupt):
+        _swallowed["interrupt"] = True  # silently: no "Exception ignored" dump on the user
+        return
+    (previous or sys.__unraisablehook__)(args)
+
+
+def catch_swallowed_interrupts() -> None:
+    """Install the hook that keeps a Ctrl-C from being lost in a destructor (the command line
+    does this once; a notebook keeps Python's default)."""
+    previous = sys.unraisablehook
+    if getattr(previous, "_spinloss", False):
+        return
+
+    def hook(args):
+        _unraisable_hook(args, previous=previous)
+
+    hook._spinloss = True
+    sys.unraisablehook = hook
+
+
+def raise_swallowed_interrupt() -> None:
+    """Raise KeyboardInterrupt once if a Ctrl-C was swallowed since the last call."""
+    if _swallowed["interrupt"]:
+        _swallowed["interrupt"] = False
+        raise KeyboardInterrupt
+
+
+def interrupt_was_swallowed() -> bool:
+    return _swallowed["interrupt"]
 
 
 class UnresolvableDriveError(PhysicsError):

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from .errors import raise_swallowed_interrupt
+
 
 @dataclass(frozen=True)
 class ProgressEvent:
@@ -36,7 +38,11 @@ ProgressCallback = Callable[[ProgressEvent], None]
 
 def report(progress: Optional[ProgressCallback], task: str, done=None, total=None, unit: str = "",
            message: str | None = None, finished: bool = False) -> None:
-    """Send one event to ``progress`` (nothing when it is None)."""
+    """Send one event to ``progress`` (nothing when it is None). Every report but a task's last
+    is also where a Ctrl-C that Python swallowed in a destructor is raised again
+    (:func:`spinloss.errors.catch_swallowed_interrupts`)."""
+    if not finished:
+        raise_swallowed_interrupt()
     if progress is not None:
         progress(ProgressEvent(task, done, total, unit, message, finished))
 

@@ -22,7 +22,8 @@ import warnings
 
 import click
 
-from ..errors import Interrupted, PhysicsError, SpinlossInputError
+from ..errors import (Interrupted, PhysicsError, SpinlossInputError, catch_swallowed_interrupts,
+                      raise_swallowed_interrupt)
 from ..io import set_command_line
 from ..version import __version__
 from .common import CLI_SOURCE, debug_enabled
@@ -89,8 +90,10 @@ def main(argv: list[str] | None = None) -> None:
     # Python warnings are never dumped on a user: the physics reports its own validity warnings
     if not debug_enabled(args):
         warnings.simplefilter("ignore")
+    catch_swallowed_interrupts()
     try:
         rv = cli.main(args=args, prog_name="spinloss", standalone_mode=False)
+        raise_swallowed_interrupt()  # a Ctrl-C lost in a destructor after the last progress report
     except SpinlossInputError as exc:
         click.echo(f"spinloss: error: {one_line(exc.one_line())}", err=True)
         sys.exit(2)

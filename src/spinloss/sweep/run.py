@@ -260,6 +260,7 @@ def _run(st: SweepStore, design, evaluate, evaluate_block, workers, dask, block_
                 if backend is not None:
                     backend.run(tasks, deliver, guard)
                 flush()
+                guard.check()  # a Ctrl-C recorded while the last records were written
             except KeyboardInterrupt:
                 interrupted = True
                 guard.raise_when_safe = False  # from here on a further Ctrl-C only waits

@@ -1,0 +1,71 @@
+"""A Ctrl-C that Python swallows is not lost (the CI failure of 2026-12-01: the SIGINT landed in
+a weakref callback run by the garbage collector, Python printed "Exception ignored" and dropped
+it, and ``spinloss demo`` ran on to the end with exit 0)."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+import pytest
+
+from spinloss import errors
+from spinloss.progress import Counter, note
+
+
+class RaisesInDel:
+    def __del__(self):
+        raise KeyboardInterrupt  # what a SIGINT delivered during a destructor does
+
+
+@pytest.fixture
+def hook():
+    saved = sys.unraisablehook
+    errors._swallowed["interrupt"] = False
+    errors.catch_swallowed_interrupts()
+    yield
+    sys.unraisablehook = saved
+    errors._swallowed["interrupt"] = False
+
+
+def swallow_one():
+    obj = RaisesInDel()
+    del obj
+    gc.collect()
+
+
+def test_a_swallowed_interrupt_is_raised_at_the_next_progress_report(hook):
+    swallow_one()
+    assert errors.interrupt_was_swallowed()
+    with pytest.raises(KeyboardInterrupt):
+        note(None, "task", "a finished step")
+    note(None, "task", "raised once, not forever")  # cleared when raised
+
+
+def test_a_counter_update_raises_it_but_the_final_report_does_not(hook):
+    with pytest.raises(KeyboardInterrupt):
+        with Counter(None, "trials", total=10) as c:
+            swallow_one()
+            c.add(1)
+    swallow_one()
+    c.__exit__(None, None, None)  # the 'finished' report of an unwinding task never replaces its exception
+    assert errors.interrupt_was_swallowed()
+
+
+def test_other_unraisable_exceptions_still_reach_the_previous_hook(hook):
+    seen = []
+    errors._swallowed["interrupt"] = False
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda args: seen.append(args.exc_type)
+    errors.catch_swallowed_interrupts()
+
+    class Breaks:
+        def __del__(self):
+            raise ValueError("a broken destructor")
+
+    b = Breaks()
+    del b
+    gc.collect()
+    sys.unraisablehook = previous
+    assert seen == [ValueError]
+    assert not errors.interrupt_was_swallowed()
