@@ -454,6 +454,36 @@ def heun_run_serial(m, P, key1, key2, wt, wv, seg, jprev, sw_time, dt, n_begin, 
                         rng_offset, stochastic, uniform_time, rec_every, traj, jrec)
 
 
+@nb.njit(parallel=True, **_JIT)
+def heun_run_sliced(m, PS, bounds, key1, key2, wt, wv, seg, jprev, sw_time, dt, rng_offset,
+                    stochastic, uniform_time, chunk, rec_every, traj, jrec):
+    """:func:`heun_run` over consecutive slices with their own coefficients: steps
+    bounds[s]..bounds[s+1]-1 use ``PS[s]`` (a run whose parameters change with time, e.g. a
+    heated magnet). Each thread runs all slices of its chunk of devices (one prange launch for
+    the whole block instead of one per slice); the same arithmetic as one :func:`heun_run` call
+    per slice, so the results are identical."""
+    chunk = min(chunk, CW)
+    nch = (m.shape[1] + chunk - 1) // chunk
+    for c in nb.prange(nch):
+        for s in range(PS.shape[0]):
+            if bounds[s + 1] > bounds[s]:
+                _heun_one_chunk(c, chunk, m, PS[s], key1, key2, wt, wv, seg, jprev, sw_time, dt, bounds[s],
+                                bounds[s + 1], rng_offset, stochastic, uniform_time, rec_every, traj, jrec)
+
+
+@nb.njit(**_JIT)
+def heun_run_sliced_serial(m, PS, bounds, key1, key2, wt, wv, seg, jprev, sw_time, dt, rng_offset,
+                           stochastic, uniform_time, chunk, rec_every, traj, jrec):
+    """Same as :func:`heun_run_sliced` without threads."""
+    chunk = min(chunk, CW)
+    nch = (m.shape[1] + chunk - 1) // chunk
+    for c in range(nch):
+        for s in range(PS.shape[0]):
+            if bounds[s + 1] > bounds[s]:
+                _heun_one_chunk(c, chunk, m, PS[s], key1, key2, wt, wv, seg, jprev, sw_time, dt, bounds[s],
+                                bounds[s + 1], rng_offset, stochastic, uniform_time, rec_every, traj, jrec)
+
+
 # ---------------------------------------------------------------------------------------------
 # Dormand-Prince 5(4), deterministic, adaptive, one device per iteration
 # ---------------------------------------------------------------------------------------------
