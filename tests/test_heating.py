@@ -36,7 +36,16 @@ def run(capsys, *args):
 ON = {"heating.enabled": True}
 
 
-def test_heating_off_gives_the_results_of_the_code_without_heating():
+def without_heating_table(text: str) -> str:
+    """A device file's text without its ``[heating]`` table (the examples switch heating on)."""
+    import re
+
+    out, n = re.subn(r"\n\[heating\]\n(?:[^\[\n][^\n]*\n|\n)*?(?=\n\[)", "\n", text)
+    assert n == 1 and "[heating]" not in out
+    return out
+
+
+def test_heating_off_gives_the_results_of_the_code_without_heating(tmp_path):
     """Bit for bit: a switch grid and a Monte Carlo WER of pt_py_device.toml, by default (no
     [heating] table) and with [heating] enabled = false, equal the values computed by main at
     3b6650a (before heating existed; hex floats printed by that code). The peak temperature is
@@ -55,8 +64,11 @@ def test_heating_off_gives_the_results_of_the_code_without_heating():
                                     current_density=1.4e12)
         return r, w
 
-    for overrides in ({}, {"heating.enabled": False}):
-        off = Device.from_toml(EX / "pt_py_device.toml", overrides=overrides)
+    # by default: the file without its [heating] table (the library default is off)
+    without = tmp_path / "pt_py_device.toml"
+    without.write_text(without_heating_table((EX / "pt_py_device.toml").read_text()))
+    for path, overrides in ((without, {}), (EX / "pt_py_device.toml", {"heating.enabled": False})):
+        off = Device.from_toml(path, overrides=overrides)
         assert not off.heating_enabled
         r, w = run_both(off)
         assert [float(x).hex() for x in np.ravel(r.switching_probability)] == golden_p
@@ -234,7 +246,7 @@ def test_missing_thermal_keys_name_the_layer(tmp_path, capsys):
     """A user material without thermal keys: ``heating`` is refused naming the layer's key; a
     device file with heating on is refused at load time; with heating off (the default) it loads
     and reports no peak temperature."""
-    text = (EX / "pt_py_device.toml").read_text().replace(
+    text = without_heating_table((EX / "pt_py_device.toml").read_text()).replace(
         'material = "Pt"', 'material = {name = "MyPt", kind = "normal_metal", resistivity = "33 uOhm*cm", '
                            'spin_hall_angle = 0.19, spin_diffusion_length = "1.5 nm"}')
     f = tmp_path / "dev.toml"
