@@ -21,7 +21,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "spinloss"
 #: Layers, bottom to top; a module may import modules of its own layer or below.
 LAYERS = [
     ("version", "errors"),
-    ("units", "progress", "vectors"),
+    ("units", "progress", "vectors", "names"),
     ("io", "config"),
     ("materials",),
     ("grids", "stack"),

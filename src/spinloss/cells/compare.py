@@ -352,6 +352,10 @@ class EnergyMap(JsonResult):
     reference_channel_energy: float | None = None
     effective_damping: np.ndarray | None = None    # (n1, n2) alpha_eff at each point
     nominal_channel_advantage: float | None = None
+    names: tuple = ()                              # the keys' quantities in words (names.quantity_words)
+
+    def words(self, k: int) -> str:
+        return self.names[k] if self.names else self.keys[k]
 
     def metric(self, name: str) -> "EnergyMap":
         """The same map in another energy metric (``supply``: this one; ``channel``)."""
@@ -437,7 +441,8 @@ def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axi
                   (ax1.display, ax2.display), (ax1.unit, ax2.unit), (ax1.log, ax2.log), energy, adv,
                   ref.energy_per_bit, nominal, channel_energy=channel,
                   channel_advantage=ref.channel_energy / channel, reference_channel_energy=ref.channel_energy,
-                  effective_damping=alpha, nominal_channel_advantage=nominal_ch)
+                  effective_damping=alpha, nominal_channel_advantage=nominal_ch,
+                  names=(key_words(base, ax1.key), key_words(base, ax2.key)))
     m.statement = (f"Supply energy: {map_statement(m)} Channel Joule energy (I^2 R t): "
                    f"{map_statement(m.metric('channel'))} alpha_eff on the map: {np.nanmin(alpha):.3g} to "
                    f"{np.nanmax(alpha):.3g} ({len(drive.nodes)} damping nodes of the WER engine).")
@@ -456,7 +461,7 @@ def map_statement(m: EnergyMap) -> str:
     frac3 = float(np.mean(np.where(finite, a, 0.0) >= 3))
     frac1 = float(np.mean(np.where(finite, a, 0.0) >= 1))
     unwritable = float(np.mean(~finite))
-    where = (f"{m.keys[0]} = {m.display[0][i]:.3g} {m.units[0]}, {m.keys[1]} = {m.display[1][j]:.3g} "
+    where = (f"{m.words(0)} = {m.display[0][i]:.3g} {m.units[0]}, {m.words(1)} = {m.display[1][j]:.3g} "
              f"{m.units[1]}").replace(" 1,", ",")
     nominal = (f" At the file's parameters it is {m.nominal_advantage:.3g}x."
                if m.nominal_advantage is not None else "")
@@ -474,6 +479,24 @@ def map_statement(m: EnergyMap) -> str:
             f"{best:.3g}x, i.e. {1 / best:.3g} times the energy, at {where}).{nominal}")
 
 
+def _drop_unit_one(text: str) -> str:
+    """"x >= 0.37 1" -> "x >= 0.37" (a dimensionless unit written "1"); other text unchanged."""
+    return text[:-2] if text.endswith(" 1") else text
+
+
+def key_words(device, key: str) -> str:
+    """The quantity of an override ``key`` of ``device`` in words (:func:`spinloss.names.quantity_words`),
+    with the kind of the layer it belongs to."""
+    from ..names import quantity_words
+
+    kind = None
+    first = key.split(".")[0]
+    for layer in device.stack.layers:
+        if layer.name == first:
+            kind = layer.kind
+    return quantity_words(key, kind=kind)
+
+
 def _first_3x(m: EnergyMap) -> str:
     """The smallest value of key 1 at which some key-2 value reaches 3x, and vice versa."""
     a = m.advantage >= 3
@@ -481,9 +504,9 @@ def _first_3x(m: EnergyMap) -> str:
     rows = np.flatnonzero(a.any(axis=1))
     cols = np.flatnonzero(a.any(axis=0))
     if rows.size:
-        parts.append(f"{m.keys[0]} >= {m.display[0][rows.min()]:.3g} {m.units[0]}".rstrip(" 1"))
+        parts.append(_drop_unit_one(f"{m.words(0)} >= {m.display[0][rows.min()]:.3g} {m.units[0]}"))
     if cols.size:
-        parts.append(f"{m.keys[1]} >= {m.display[1][cols.min()]:.3g} {m.units[1]}".rstrip(" 1"))
+        parts.append(_drop_unit_one(f"{m.words(1)} >= {m.display[1][cols.min()]:.3g} {m.units[1]}"))
     return " and ".join(parts)
 
 

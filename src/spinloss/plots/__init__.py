@@ -25,48 +25,7 @@ LABELS = {
     "sigma_dl": r"$\sigma_\mathrm{DL}$ ($\Omega^{-1}$ m$^{-1}$)",
 }
 
-#: Names of the quantities behind override keys, keyed by the key's last component (a material
-#: key, an interface key, a device-table key): (name, symbol or ""). Axis labels of sweeps and
-#: maps come from here (:func:`key_label`); a key not listed falls back to its words.
-QUANTITY_NAMES = {
-    # materials (materials.MATERIAL_KEYS)
-    "resistivity": ("resistivity", r"$\rho$"),
-    "spin_hall_angle": ("spin Hall angle", r"$\theta_\mathrm{SH}$"),
-    "spin_anomalous_hall_angle": ("spin anomalous Hall angle", r"$\theta_\mathrm{AH}$"),
-    "spin_diffusion_length": ("spin diffusion length", r"$\lambda_\mathrm{sf}$"),
-    "saturation_magnetization": ("saturation magnetization", r"$M_s$"),
-    "damping": ("Gilbert damping", r"$\alpha$"),
-    "spin_precession_length": ("spin precession length", r"$\lambda_J$"),
-    "spin_dephasing_length": ("spin dephasing length", r"$\lambda_\phi$"),
-    "neel_temperature": ("Neel temperature", r"$T_N$"),
-    "magnon_diffusion_length": ("magnon diffusion length", r"$\lambda_m$"),
-    "magnon_spin_conductivity": ("magnon spin conductivity", r"$\sigma_m$"),
-    "magnon_gap_frequency_low": ("lower magnon gap", r"$f_\mathrm{gap,1}$"),
-    "magnon_gap_frequency_high": ("upper magnon gap", r"$f_\mathrm{gap,2}$"),
-    "neel_finite_size_length": ("finite-size length of T_N", ""),
-    "neel_finite_size_exponent": ("finite-size exponent of T_N", ""),
-    "thickness": ("thickness", r"$d$"),
-    # interfaces (stack.INTERFACE_KEYS)
-    "spin_mixing_conductance": ("spin-mixing conductance", r"$G_\mathrm{mix}$"),
-    "transmitted_mixing_conductance": ("transmitted mixing conductance", r"$G_t$"),
-    "spin_conductance": ("interface spin conductance", r"$G_s$"),
-    "magnon_interface_conductance": ("magnon interface conductance", r"$G_\mathrm{int}$"),
-    # device tables (grids.DEVICE_KEY_DIMENSIONS), stack top level
-    "current_density": ("current density", r"$J$"),
-    "width": ("width", ""),
-    "length": ("length", ""),
-    "rise_time": ("rise time", ""),
-    "fall_time": ("fall time", ""),
-    "temperature": ("temperature", r"$T$"),
-    "anisotropy_field": ("anisotropy field", r"$\mu_0 H_k$"),
-    "uniaxial_anisotropy": ("uniaxial anisotropy", r"$K_u$"),
-    "damping_like_efficiency": ("damping-like efficiency", r"$\xi_\mathrm{DL}$"),
-    "field_like_efficiency": ("field-like efficiency", r"$\xi_\mathrm{FL}$"),
-}
-
-#: Names of the first component of device-table keys, for the label's context.
-_TABLE_CONTEXT = {"pulse": "pulse", "geometry": "magnet", "magnet": "magnet", "cell": "cell",
-                  "readout": "readout", "torques": "torque", "field": "field"}
+from ..names import QUANTITY_NAMES, TABLE_CONTEXT as _TABLE_CONTEXT  # noqa: E402
 
 #: Unit strings as shown on axes (SI spelling of the code -> the usual notation).
 _UNIT_TEXT = {"Ohm^-1 m^-2": "S/m$^2$", "1/(Ohm m^2)": "S/m$^2$", "S/m^2": "S/m$^2$", "A/m^2": "A/m$^2$",
