@@ -71,3 +71,18 @@ def test_an_opposing_field_like_torque_is_searched_with_and_reported():
     assert not res.meets_targets
     assert "field-like torque" in res.reason
     assert searched_with_field_like(res)
+
+
+def test_a_wer_known_to_worse_than_ten_percent_is_flagged_unresolved():
+    from spinloss.cells.compare import comparison_rows
+    from spinloss.cells.design import WER_RESOLUTION, DesignResult
+
+    tight = DesignResult(name="a", meets_targets=True, reason=None, write_error_rate=1e-9, wer_uncertainty=0.5e-10)
+    loose = DesignResult(name="b", meets_targets=True, reason=None, write_error_rate=1e-9, wer_uncertainty=0.8e-9)
+    assert WER_RESOLUTION == 0.10
+    assert tight.wer_resolved is True and loose.wer_resolved is False
+    assert loose.wer_relative_uncertainty == pytest.approx(0.8, rel=1e-12, abs=0)
+    assert DesignResult(name="c", meets_targets=False, reason="no").wer_resolved is None
+    rows = {r["name"]: r for r in comparison_rows([tight, loose], "a")}
+    assert rows["a"]["wer_resolved"] is True and rows["b"]["wer_resolved"] is False
+    assert tight.as_dict()["wer_resolved"] is True

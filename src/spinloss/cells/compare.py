@@ -41,7 +41,8 @@ from ..config import check_keys, read_toml, require
 from ..errors import ConfigError, Interrupted, SpinlossInputError
 from ..io import JsonResult
 from ..progress import note
-from .design import STANDARD, DesignResult, DriveCurves, SearchSettings, Targets, design, energy_at, same_magnet
+from .design import (STANDARD, WER_RESOLUTION, DesignResult, DriveCurves, SearchSettings, Targets, design, energy_at,
+                     same_magnet)
 
 COMPARE_KEYS = {"reference", "targets", "designs"}
 TARGET_KEYS = {"write_error_rate", "retention", "temperature", "thermal_stability"}
@@ -289,6 +290,8 @@ def comparison_rows(results, reference: str) -> list:
             "write_latency": r.write_latency if ok else None,
             "cell_area": r.cell_area if ok else None,
             "wer_uncertainty": r.wer_uncertainty if ok else None,
+            "wer_relative_uncertainty": r.wer_relative_uncertainty if ok else None,
+            "wer_resolved": r.wer_resolved if ok else None,
             "wer_method": r.wer_method if ok else None,
             "category": (r.classification or {}).get("category"),
             "optimized": ({r.optimization["key"]: r.optimization.get("chosen")} if r.optimization else None),
@@ -634,6 +637,12 @@ def verdict(result: ComparisonResult, maps: list) -> list:
     for n, r in by_name.items():
         if not r.meets_targets and cat(r) != "spin_loss":
             out.append(f"{n}: cannot meet the targets ({r.reason}).")
+    loose = [(n, r) for n, r in by_name.items() if r.meets_targets and r.wer_resolved is False]
+    if loose:
+        out.append(f"WER re-checks not resolved to {100 * WER_RESOLUTION:.0f} % (one standard error): "
+                   + "; ".join(f"{n} {r.write_error_rate:.2g} +- {100 * r.wer_relative_uncertainty:.0f} % "
+                               f"({r.wer_method})" for n, r in loose)
+                   + ": their energies rest on a WER known only to that accuracy.")
     hot = [(n, r) for n, r in by_name.items() if r.meets_targets and r.peak_temperature is not None]
     if hot:
         out.append("Peak temperature of the write pulse (the heating model, docs/heating.md): "

@@ -178,6 +178,21 @@ class DesignResult(JsonResult):
     device: object = field(default=None, repr=False)
 
     @property
+    def wer_relative_uncertainty(self) -> float | None:
+        """The re-check's stated uncertainty over its WER (one standard error for Monte Carlo and
+        splitting, the discretization error for Fokker-Planck); None without a re-check."""
+        if self.write_error_rate is None or self.wer_uncertainty is None:
+            return None
+        return float(self.wer_uncertainty / self.write_error_rate) if self.write_error_rate > 0 else math.inf
+
+    @property
+    def wer_resolved(self) -> bool | None:
+        """Whether the re-check resolves the WER to :data:`WER_RESOLUTION` (issue 9: a verdict's
+        WER is a value to 10 %, or it is said to be unresolved); None without a re-check."""
+        rel = self.wer_relative_uncertainty
+        return None if rel is None else bool(rel <= WER_RESOLUTION)
+
+    @property
     def energies(self) -> dict | None:
         """The four energy metrics of the chosen write (J): ``channel``, ``transistor``,
         ``peripheral``, ``supply`` (docs/energy.md); None when the targets are not met."""
@@ -189,9 +204,16 @@ class DesignResult(JsonResult):
     def as_dict(self) -> dict:
         out = {k: v for k, v in asdict(self).items() if k != "device"}
         out["energies"] = self.energies
+        out["wer_relative_uncertainty"] = self.wer_relative_uncertainty
+        out["wer_resolved"] = self.wer_resolved
         out["units"] = UNITS
         return out
 
+
+#: Relative uncertainty (one standard error) below which a design's re-checked WER counts as
+#: resolved: the verdict's tolerance (issue 9) [D]. A design above it still reports its value,
+#: flagged ``wer_resolved`` False; the energy then rests on a WER known only to that accuracy.
+WER_RESOLUTION = 0.10
 
 UNITS = {"seconds": "s", "supply_energy": "J", "channel": "J", "transistor": "J", "peripheral": "J",
          "supply": "J", "energy_per_bit": "J", "write_current": "A", "current_density": "A/m^2", "pulse_width": "s",

@@ -158,7 +158,8 @@ def _print_design(res: dict):
             ["  peripheral", fmt(r.peripheral_energy, ".4g", 1e15), "fJ"],
             ["write latency (pulse + settle)", fmt(r.write_latency, ".3g", 1e9), "ns"],
             ["WER (re-checked)", f"{fmt(r.write_error_rate, '.3g')} +- {fmt(r.wer_uncertainty, '.2g')}",
-             r.wer_method or ""],
+             (r.wer_method or "") + ("" if r.wer_resolved is not False else
+                                     f" (unresolved: +- {100 * r.wer_relative_uncertainty:.0f} % > 10 %)")],
             ["Delta", fmt(r.thermal_stability, ".2f"), ""],
             ["retention (Brown)", fmt(r.retention_time, ".3g"), "s"],
             ["read current", fmt(r.read_current, ".3g", 1e6), "uA"],
@@ -293,6 +294,15 @@ def _default_map_design(result) -> str:
     raise ConfigError(CLI_SOURCE, "--design", "no spin-loss design meets the targets: name one with --design")
 
 
+def _wer_cell(row) -> str:
+    """"1.2e-09 +- 8 %" (re-check and its relative uncertainty), "*" marking an unresolved one."""
+    wer, rel = row.get("write_error_rate"), row.get("wer_relative_uncertainty")
+    if wer is None:
+        return "-"
+    text = fmt(wer, ".2g") + (f" +- {100 * rel:.0f} %" if rel is not None and rel == rel and rel != float("inf") else "")
+    return text + (" *" if row.get("wer_resolved") is False else "")
+
+
 def _print_compare(result, out):
     t = result.targets
     click.echo(f"Energy per bit at WER {t['write_error_rate']:g}, Delta {t['thermal_stability']:.2f}, "
@@ -304,12 +314,14 @@ def _print_compare(result, out):
             rows.append([r["name"], fmt(r["energy_per_bit"], ".4g", 1e15), fmt(r["channel_energy"], ".3g", 1e15),
                          fmt(r["write_current"], ".4g", 1e6), fmt(r["pulse_width"], ".3g", 1e9),
                          fmt(r["write_latency"], ".3g", 1e9), fmt(r["cell_area"], ".3g", 1e12),
-                         fmt(r["write_error_rate"], ".2g"), fmt(r["ratio_to_reference"], ".3g"),
+                         _wer_cell(r), fmt(r["ratio_to_reference"], ".3g"),
                          fmt(r["advantage"], ".3g")])
         else:
             rows.append([r["name"], "-", "-", "-", "-", "-", "-", "-", "-", "-"])
     echo_table(["design", "E (fJ)", "E_chan (fJ)", "I (uA)", "t_p (ns)", "latency (ns)", "area (um^2)", "WER",
                 "E/E_ref", "advantage"], rows)
+    if any(r.get("wer_resolved") is False for r in result.rows if r["meets_targets"]):
+        click.echo("  * WER re-check not resolved to 10 % (one standard error)")
     for r in result.rows:
         if not r["meets_targets"]:
             click.echo(f"  {r['name']}: cannot meet the targets: {r['reason']}")
