@@ -114,7 +114,7 @@ def device_timing(path, *, temperature=None, seed: int = 0, progress=None):
 @click.option("--range", "range_text", required=True, metavar="START:STOP:NUM",
               help='The inputs, e.g. "-8e12:8e12:9" (A/m^2) or "-4 mT:4 mT:9".')
 @click.option("--duration", default=None, metavar="T",
-              help="Simulated time per device and input (default: 400 estimated correlation times, 5 ns to 2 us).")
+              help="Simulated time per device and input (default: 400 estimated correlation times, 5 ns to 1 us).")
 @click.option("--devices", default=16, show_default=True, type=click.IntRange(2, 4096),
               help="Independent devices per input.")
 @temperature_option

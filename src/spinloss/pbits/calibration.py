@@ -65,7 +65,7 @@ RECORDS_PER_TAU = 20
 DEFAULT_DURATION_TAUS = 400.0
 #: Bounds on the default duration (s).
 MIN_DEFAULT_DURATION = 5e-9
-MAX_DEFAULT_DURATION = 2e-6
+MAX_DEFAULT_DURATION = 1e-6
 #: Fraction of each run dropped as burn-in (at least 5 estimated correlation times).
 BURN_IN_FRACTION = 0.1
 #: Most records kept per device (memory: records x 3 x devices x 8 bytes).
@@ -197,13 +197,21 @@ def fit_sigmoid(x, y, sigma) -> dict:
     y = np.asarray(y, dtype=float)
     s = np.maximum(np.asarray(sigma, dtype=float), 1e-6)
     span = float(np.ptp(x)) or 1.0
-    # start: x0 where y crosses 0 (interpolated), x_s from the slope there
+    # start: x0 where y changes sign (interpolated between neighbours), x_s from the slope there
+    # (negative for a falling sigmoid)
     order = np.argsort(x)
     xs, ys = x[order], y[order]
-    x0 = float(np.interp(0.0, ys, xs)) if ys[0] < 0 < ys[-1] else float(np.mean(xs))
-    slope = np.gradient(ys, xs) if xs.size > 2 else np.array([(ys[-1] - ys[0]) / span])
-    k = int(np.argmin(np.abs(xs - x0)))
-    xs0 = 1.0 / slope[k] if slope[k] > 0 else span / 2
+    k = int(np.argmin(np.abs(ys)))
+    x0 = float(xs[k])
+    for a in range(xs.size - 1):
+        if ys[a] == 0 or ys[a] * ys[a + 1] < 0:
+            x0 = float(xs[a] - ys[a] * (xs[a + 1] - xs[a]) / (ys[a + 1] - ys[a])) if ys[a] != ys[a + 1] else float(xs[a])
+            k = a
+            break
+    k2 = min(k + 1, xs.size - 1)
+    k1 = max(k2 - 1, 0)
+    slope = (ys[k2] - ys[k1]) / (xs[k2] - xs[k1]) if xs[k2] != xs[k1] else 0.0
+    xs0 = 1.0 / slope if slope != 0 else span / 2
 
     def model(t, a, b):
         return np.tanh((t - a) / b)
@@ -342,7 +350,7 @@ def calibrate(device, *, input: str = "current", values, duration: float | None 
     ``input`` current (``values`` current densities in the torque reference layer, A/m^2, a DC
     current from t = 0) or field (``values`` fields along the easy axis, A/m, added to the file's
     applied field); ``duration`` (s) of each run (default :data:`DEFAULT_DURATION_TAUS` estimated
-    correlation times, within [5 ns, 2 us]); ``devices`` runs per input; ``readout``
+    correlation times, within [5 ns, 1 us]); ``devices`` runs per input; ``readout``
     {``read_voltage`` (V), ``resistance_area`` (Ohm m^2), ``tmr``} for the read energy (None: no
     read energy); ``boltzmann`` (default: for a field input) adds the exact equilibrium <m.u>
     (:func:`boltzmann_average`) per input. Noise keyed by ``seed``; progress as

@@ -346,9 +346,9 @@ def write_ising(model: IsingModel, path) -> None:
         for k in range(model.indptr[i], model.indptr[i + 1]):
             j = int(model.indices[k])
             if j > i:
-                lines.append(f"J {i + 1} {j + 1} {model.data[k]!r}")
+                lines.append(f"J {i + 1} {j + 1} {float(model.data[k])!r}")
     for i in np.flatnonzero(model.h):
-        lines.append(f"h {i + 1} {model.h[i]!r}")
+        lines.append(f"h {i + 1} {float(model.h[i])!r}")
     if model.offset:
-        lines.append(f"offset {model.offset!r}")
+        lines.append(f"offset {float(model.offset)!r}")
     write_text_atomic(path, "\n".join(lines) + "\n")

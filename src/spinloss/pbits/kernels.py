@@ -141,3 +141,11 @@ def run_sweeps(indptr, indices, data, order, betas, sweep0, asynchronous, m, fie
                 record[r, s, k] = m[r, record_idx[k]]
         energy[r] = e
         flips[r] = nfl
+
+
+@nb.njit(**_JIT)
+def uniforms_at(k1, k2, counters, out):
+    """out[k] = uniform(k1, k2, counters[k]) (uint64 counters): the numbers the sweeps use, for
+    reference implementations and tests."""
+    for k in range(counters.shape[0]):
+        out[k] = uniform(k1, k2, counters[k])
