@@ -10,6 +10,7 @@ contrastive divergence on scikit-learn's 8x8 digits).
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import click
@@ -255,3 +256,163 @@ def maxcut(graph_file, sweeps, schedule_text, update, replicas, seed, device_fil
         click.echo(f"  note: {n}")
     if plot_path:
         click.echo(f"  figure: {plot_path}")
+
+
+# ---------------------------------------------------------------------------- logic
+
+
+def parse_bits(text):
+    if text is None:
+        return None
+    parts = str(text).split(",")
+    try:
+        a, b = (int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(CLI_SOURCE, "--bits", f"expected A,B (the two factor widths in bits), got {text!r}") from None
+    return a, b
+
+
+@pbit.command()
+@click.argument("task", type=click.Choice(["and", "or", "xor", "half-adder", "full-adder", "factor"]))
+@click.argument("number", required=False, type=int)
+@click.option("--direction", type=click.Choice(["forward", "backward", "free"]), default="forward", show_default=True,
+              help="Gates: clamp the inputs to each row (forward), the outputs (backward), or nothing (free).")
+@click.option("--beta", default=None, type=float,
+              help="Inverse temperature of the p-bits (default: 2 for gates, 0.5 for factor; docs/pbits.md).")
+@click.option("--sweeps", default=None, type=click.IntRange(1, 100_000_000),
+              help="Gates: sweeps per clamped condition (default 2000); factor: the most sweeps (default 100000).")
+@click.option("--burn-in", default=100, show_default=True, type=click.IntRange(0, 10_000_000),
+              help="Gates: sweeps not counted at the start of each condition.")
+@click.option("--replicas", default=None, type=click.IntRange(1, 10_000),
+              help="Independent p-computers (default: 4 for gates, 8 for factor).")
+@click.option("--bits", "bits_text", default=None, metavar="A,B",
+              help="factor: the widths of the two factors (default: ceil(b/2) and b - ceil(b/2) + 1 for a b-bit N).")
+@update_option()
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--device", "device_file", default=None, metavar="DEVICE.toml|CAL.json",
+              help="Device numbers for the time and energy to solution (factor).")
+@json_option
+def logic(task, number, direction, beta, sweeps, burn_in, replicas, bits_text, update, seed, device_file, as_json):
+    """Invertible logic on p-bits: TASK and | or | xor | half-adder | full-adder samples the gate's
+    truth table (forward, backward or free); 'factor N' runs a multiplier in reverse to factorize N,
+    with the time and energy to solution from --device."""
+    from ..pbits import logic as L
+
+    bits = parse_bits(bits_text)
+    if task == "factor":
+        if number is None:
+            raise ConfigError(CLI_SOURCE, "NUMBER", "factor needs the integer to factorize, e.g. 'factor 945'")
+    elif number is not None:
+        raise ConfigError(CLI_SOURCE, "NUMBER", f"{task} takes no number")
+    elif bits is not None:
+        raise ConfigError(CLI_SOURCE, "--bits", "only for factor")
+    if beta is not None and not (math.isfinite(beta) and beta >= 0):
+        raise ConfigError(CLI_SOURCE, "--beta", "must be finite and >= 0")
+    if device_file is not None and not Path(device_file).exists():
+        raise ConfigError(CLI_SOURCE, "--device", f"no such file: {device_file}")
+    progress = progress_for(as_json)
+    timing = None
+    if device_file is not None:
+        timing, cal = device_timing(device_file, seed=seed, progress=progress)
+        for w in (cal.warnings if cal is not None else ()):
+            warn(f"{device_file}: {w}")
+    inputs = [device_file] if device_file else []
+    if task == "factor":
+        from ..errors import SpinlossInputError
+
+        try:
+            res = L.factorize(number, bits=bits, beta=L.DEFAULT_FACTOR_BETA if beta is None else beta,
+                              max_sweeps=100_000 if sweeps is None else sweeps, replicas=replicas or 8,
+                              update=update, seed=seed, timing=timing, progress=progress)
+        except SpinlossInputError as exc:
+            option = {"bits": "--bits", "number": "NUMBER"}.get(exc.key, exc.key)
+            raise ConfigError(CLI_SOURCE, option, exc.rule) from None
+        out = res.to_json()
+        if as_json:
+            emit_json(out, inputs=inputs, seeds={"seed": seed})
+            return
+        click.echo(f"factor {number}: a {out['factor_bits'][0]} x {out['factor_bits'][1]} bit multiplier in reverse, "
+                   f"{out['spins']} p-bits, beta {out['beta']:g}, {update} updates, {out['replicas']} replicas")
+        if out["factors"] is None:
+            click.echo(f"  no factorization in {out['sweeps']} sweeps")
+        else:
+            found = ", ".join(f"{s['factors'][0]} x {s['factors'][1]} ({s['replicas']} replicas)" for s in out["solutions"])
+            click.echo(f"  found: {found}")
+            click.echo(f"  first after {out['sweeps_to_solution']} sweeps; median over replicas "
+                       f"{fmt(out['median_sweeps_to_solution'], '.4g')} sweeps; weight of the answer in the samples "
+                       f"{fmt(out['solution_probability'], '.3g')} (random guess {fmt(out['random_guess_probability'], '.3g')})")
+        if out["time_to_solution"] is not None:
+            click.echo(f"  device: time to solution {fmt(out['time_to_solution'], '.4g', 1e9)} ns, energy to solution "
+                       f"{fmt(out['energy_to_solution'], '.4g', 1e15)} fJ")
+        elif timing is None:
+            click.echo("  note: time_to_solution and energy_to_solution need device numbers: give --device")
+        if out["factors"] is None:
+            sys.exit(1)
+        return
+    res = L.truth_table(task, direction, beta=L.DEFAULT_BETA if beta is None else beta,
+                        sweeps=2000 if sweeps is None else sweeps, burn_in=burn_in, replicas=replicas or 4,
+                        update=update, seed=seed, timing=timing, progress=progress)
+    out = res.to_json()
+    if as_json:
+        emit_json(out, inputs=inputs, seeds={"seed": seed})
+        return
+    terms = out["terminals"]
+    click.echo(f"{task} gate, {direction}: beta {out['beta']:g}, {out['replicas']} replicas x {out['sweeps']} sweeps "
+               f"per condition ({out['burn_in']} burn-in), {update} updates")
+    for cond in out["conditions"]:
+        clamped = ", ".join(f"{k}={v}" for k, v in cond["clamped"].items()) or "nothing clamped"
+        click.echo(f"  {clamped}: valid rows {100 * cond['valid_probability']:.2f} %")
+        rows = [[" ".join(str(d["state"][t]) for t in terms), f"{d['probability']:.4f}", "yes" if d["valid"] else ""]
+                for d in cond["distribution"][:8]]
+        echo_table([" ".join(terms), "probability", "valid"], rows, indent="    ")
+
+
+# ---------------------------------------------------------------------------- learn
+
+
+@pbit.command()
+@click.option("--hidden", default=128, show_default=True, type=click.IntRange(1, 100_000), help="Hidden p-bits.")
+@click.option("--epochs", default=10, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--batch", default=20, show_default=True, type=click.IntRange(1, 100_000), help="Images per mini-batch.")
+@click.option("--learning-rate", default=0.02, show_default=True, type=float)
+@click.option("--cd-steps", default=1, show_default=True, type=click.IntRange(1, 1000),
+              help="k of CD-k: the alternating colour updates of the negative phase.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--device", "device_file", default=None, metavar="DEVICE.toml|CAL.json",
+              help="Device numbers for the sampling time and energy.")
+@json_option
+def learn(hidden, epochs, batch, learning_rate, cd_steps, seed, device_file, as_json):
+    """A restricted Boltzmann machine trained by contrastive divergence with p-bits on scikit-learn's
+    8x8 digits (optional dependency), and the held-out accuracy of a softmax classifier on its
+    hidden activations, with the training time and the device energy of the sampling."""
+    from ..pbits.rbm import learn_digits, load_digits_data
+
+    if not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise ConfigError(CLI_SOURCE, "--learning-rate", "must be > 0 and finite")
+    if device_file is not None and not Path(device_file).exists():
+        raise ConfigError(CLI_SOURCE, "--device", f"no such file: {device_file}")
+    load_digits_data()                      # a missing scikit-learn is reported before any work
+    progress = progress_for(as_json)
+    timing = None
+    if device_file is not None:
+        timing, cal = device_timing(device_file, seed=seed, progress=progress)
+        for w in (cal.warnings if cal is not None else ()):
+            warn(f"{device_file}: {w}")
+    res = learn_digits(hidden=hidden, epochs=epochs, batch=batch, learning_rate=learning_rate, cd_steps=cd_steps,
+                       seed=seed, timing=timing, progress=progress)
+    out = res.to_json()
+    if as_json:
+        emit_json(out, inputs=[device_file] if device_file else [], seeds={"seed": seed})
+        return
+    s = out["settings"]
+    click.echo(f"RBM {s['visible']} x {hidden} on the 8x8 digits: CD-{cd_steps}, {epochs} epochs of {s['train_images']} "
+               f"images in batches of {batch}, learning rate {learning_rate:g}, seed {seed}")
+    click.echo(f"  held-out accuracy {100 * out['accuracy']:.2f} % on {s['test_images']} images (softmax on the hidden "
+               f"activations; on the raw pixels {100 * out['raw_pixel_accuracy']:.2f} %)")
+    click.echo(f"  reconstruction error {out['reconstruction_error'][0]:.4f} -> {out['reconstruction_error'][-1]:.4f}")
+    click.echo(f"  training {fmt(out['training_time'], '.3g')} s; {out['sampling_updates']:.4g} p-bit updates")
+    if out["sampling_energy"] is not None:
+        click.echo(f"  device: sampling time {fmt(out['sampling_time'], '.4g', 1e6)} us, sampling energy "
+                   f"{fmt(out['sampling_energy'], '.4g', 1e9)} nJ")
+    for n in out["notes"]:
+        click.echo(f"  note: {n}")

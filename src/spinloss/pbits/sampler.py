@@ -197,7 +197,7 @@ def _free_order(model: IsingModel, update: str, clamp: dict | None):
 
 def sample(model: IsingModel, schedule: Schedule, sweeps: int, *, update: str = "parallel", replicas: int = 1,
            seed: int = 0, clamp: dict | None = None, initial=None, record=None, progress=None,
-           chunk_sweeps: int | None = None) -> SamplerRun:
+           chunk_sweeps: int | None = None, sweep_offset: int = 0) -> SamplerRun:
     """Run ``replicas`` independent p-computers on ``model`` for ``sweeps`` sweeps.
 
     ``schedule`` gives beta per sweep; ``update`` parallel | sequential | asynchronous (module
@@ -205,6 +205,9 @@ def sample(model: IsingModel, schedule: Schedule, sweeps: int, *, update: str = 
     outputs); ``initial`` (N,) or (R, N) of +-1 (default: uniformly random, from the seed);
     ``record`` spin indices whose values are stored after every sweep. Random numbers are keyed by
     (seed, replica, sweep, spin): the result does not depend on the number of threads.
+    ``sweep_offset`` numbers the sweeps from there (a run continued from ``initial`` = the last
+    run's final state with ``sweep_offset`` = its sweeps is the same as one long run, except for
+    the schedule, which restarts).
 
     ``progress`` receives the sweeps done (task "sweeps"). Ctrl-C: the KeyboardInterrupt
     propagates between chunks of sweeps (nothing partial is returned)."""
@@ -214,6 +217,8 @@ def sample(model: IsingModel, schedule: Schedule, sweeps: int, *, update: str = 
     replicas = int(replicas)
     if not 1 <= sweeps <= MAX_SWEEPS:
         raise SpinlossInputError("<api>", "sweeps", f"must be 1..{MAX_SWEEPS}")
+    if not 0 <= sweep_offset <= MAX_SWEEPS:
+        raise SpinlossInputError("<api>", "sweep_offset", f"must be 0..{MAX_SWEEPS}")
     if not 1 <= replicas <= MAX_REPLICAS:
         raise SpinlossInputError("<api>", "replicas", f"must be 1..{MAX_REPLICAS}")
     n = model.n_spins
@@ -256,7 +261,7 @@ def sample(model: IsingModel, schedule: Schedule, sweeps: int, *, update: str = 
         while done < sweeps:
             stop = min(sweeps, done + chunk_sweeps)
             t0 = _time.perf_counter()
-            K.run_sweeps(model.indptr, model.indices, model.data, order, betas[done:stop], done,
+            K.run_sweeps(model.indptr, model.indices, model.data, order, betas[done:stop], sweep_offset + done,
                          update == "asynchronous", m, fld, energy, flips, best_energy, best_state, best_sweep,
                          keys1, keys2, rec_idx, rec[:, done:stop], trace[:, done:stop])
             wall += _time.perf_counter() - t0
