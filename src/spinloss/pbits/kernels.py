@@ -91,25 +91,35 @@ def energies(h, m, field, offset, out):
 
 @nb.njit(parallel=True, **_JIT)
 def run_sweeps(indptr, indices, data, order, betas, sweep0, asynchronous, m, field, energy, flips,
-               best_energy, best_state, best_sweep, keys1, keys2, record_idx, record, trace):
+               best_energy, best_state, best_sweep, keys1, keys2, record_idx, record, trace, table_shift):
     """Sweeps ``sweep0 .. sweep0 + len(betas) - 1`` of every replica (module docstring), sweep s at
     inverse temperature ``betas[s - sweep0]``. Updates ``m``, ``field``, ``energy`` in place;
     ``flips`` (R,) counts accepted flips; after each sweep a lower energy than ``best_energy``
     is kept with its state and sweep index. ``record`` (R, S, K) int8 receives the spins
     ``record_idx`` (K,) after each sweep (K = 0: nothing recorded); ``trace`` (R, S) the energy
-    after each sweep."""
+    after each sweep.
+
+    ``table_shift`` >= 0 (integer couplings and biases with every input within +-table_shift):
+    the factor 1 + exp(-2 beta x) of each integer input x is tabulated once per sweep and looked
+    up; the arithmetic is the same as without the table (the same exp of the same value), so the
+    result is bit-identical, only faster; -1: computed for every update."""
     R, N = m.shape
     S = betas.shape[0]
     F = order.shape[0]
     K = record_idx.shape[0]
+    T = 2 * table_shift + 1 if table_shift >= 0 else 1
     for r in nb.prange(R):
         k1 = keys1[r]
         k2 = keys2[r]
         e = energy[r]
         nfl = flips[r]
+        table = np.empty(T)
         for s in range(S):
             beta2 = 2.0 * betas[s]
             g = np.uint64(sweep0 + s)
+            if table_shift >= 0:
+                for k in range(T):
+                    table[k] = 1.0 + math.exp(-beta2 * np.float64(k - table_shift))
             for q in range(F):
                 if asynchronous:
                     c = np.uint64(2) * (g * np.uint64(F) + np.uint64(q))
@@ -122,7 +132,11 @@ def run_sweeps(indptr, indices, data, order, betas, sweep0, asynchronous, m, fie
                     i = order[q]
                     u = uniform(k1, k2, g * np.uint64(N) + np.uint64(i))
                 x = field[r, i]
-                new = np.int8(1) if u * (1.0 + math.exp(-beta2 * x)) < 1.0 else np.int8(-1)
+                if table_shift >= 0:
+                    factor = table[int(x) + table_shift]
+                else:
+                    factor = 1.0 + math.exp(-beta2 * x)
+                new = np.int8(1) if u * factor < 1.0 else np.int8(-1)
                 old = m[r, i]
                 if new != old:
                     m[r, i] = new

@@ -173,6 +173,21 @@ class SamplerRun(JsonResult):
                 "units": {"wall_time": "s", "flips_per_second": "1/s", "best_energy": "1"}}
 
 
+#: Largest input bound for which integer networks use the tabulated p-bit factor (kernels).
+MAX_TABLE_SHIFT = 1 << 16
+
+
+def integer_table_shift(model: IsingModel) -> int:
+    """The bound B of every p-bit input |I_i| <= sum_j |J_ij| + |h_i| when all couplings and
+    biases are integers (then the kernel tabulates its factor per sweep), else -1."""
+    if not (np.all(model.data == np.round(model.data)) and np.all(model.h == np.round(model.h))):
+        return -1
+    rows = np.repeat(np.arange(model.n_spins), np.diff(model.indptr))
+    bound = np.bincount(rows, weights=np.abs(model.data), minlength=model.n_spins) + np.abs(model.h)
+    b = int(np.max(bound)) if bound.size else 0
+    return b if b <= MAX_TABLE_SHIFT else -1
+
+
 def _free_order(model: IsingModel, update: str, clamp: dict | None):
     n = model.n_spins
     free = np.ones(n, dtype=bool)
@@ -254,6 +269,7 @@ def sample(model: IsingModel, schedule: Schedule, sweeps: int, *, update: str = 
     if chunk_sweeps is None:
         # chunks of ~2e7 updates (~0.1-1 s) for progress and Ctrl-C, at most 200 chunks
         chunk_sweeps = int(min(sweeps, max(1, 2e7 // work_per_sweep, -(-sweeps // 200))))
+    shift = integer_table_shift(model)
     threads = numba.get_num_threads()
     wall = 0.0
     done = 0
@@ -263,7 +279,7 @@ def sample(model: IsingModel, schedule: Schedule, sweeps: int, *, update: str = 
             t0 = _time.perf_counter()
             K.run_sweeps(model.indptr, model.indices, model.data, order, betas[done:stop], sweep_offset + done,
                          update == "asynchronous", m, fld, energy, flips, best_energy, best_state, best_sweep,
-                         keys1, keys2, rec_idx, rec[:, done:stop], trace[:, done:stop])
+                         keys1, keys2, rec_idx, rec[:, done:stop], trace[:, done:stop], shift)
             wall += _time.perf_counter() - t0
             done = stop
             counter.set(done)
