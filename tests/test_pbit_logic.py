@@ -134,7 +134,7 @@ def test_time_and_energy_to_solution():
     out = res.to_json()
     sweep_time = res.n_colours * 1e-9
     assert out["time_to_solution"] == pytest.approx(out["sweeps_to_solution"] * sweep_time, rel=1e-12, abs=0)
-    assert out["energy_to_solution"] == pytest.approx(res.spins * 4 * out["time_to_solution"] / 1e-9 * 2e-15,
+    assert out["energy_to_solution"] == pytest.approx(res.n_free * 4 * out["time_to_solution"] / 1e-9 * 2e-15,
                                                       rel=1e-12, abs=0)
 
 

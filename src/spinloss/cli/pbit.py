@@ -57,6 +57,16 @@ def parse_input_range(text: str, dimension: str, option: str = "--range") -> np.
     return np.linspace(a, b, num)
 
 
+def load_pbit_device(path, overrides=None):
+    """A device file for a p-bit: its validity warnings on stderr except superparamagnetism, which is
+    what a p-bit is made of (Delta ~ 0-3)."""
+    device = load_device(path, overrides, warnings=False)
+    for w in device.validity_warnings():
+        if not w.startswith("superparamagnetic"):
+            warn(f"{path}: {w}")
+    return device
+
+
 def readout_numbers(device) -> dict:
     """The MTJ readout of a device file (``[readout]``, defaults of :mod:`spinloss.cells.cell`) as
     the numbers the p-bit's read energy needs; None for a readout without an MTJ."""
@@ -96,7 +106,7 @@ def device_timing(path, *, temperature=None, seed: int = 0, progress=None):
         if e is not None and not (isinstance(e, (int, float)) and e >= 0):
             raise ConfigError(str(p), "energy_per_flip", "must be a number >= 0 or null")
         return DeviceTiming(tau, None if e is None else float(e), source=str(p)), None
-    device = load_device(path)
+    device = load_pbit_device(path)
     with device_errors(path):
         values = auto_current_range(device, temperature)
         cal = calibrate(device, input="current", values=values, temperature=temperature, seed=seed,
@@ -136,7 +146,7 @@ def calibrate(device_file, input_kind, range_text, duration, devices, temperatur
     if dur is not None and dur > 1e-3:
         raise ConfigError(CLI_SOURCE, "--duration", f"{dur:.3g} s is beyond a p-bit calibration (maximum 1 ms)")
     T = temperature_value(temperature)
-    device = load_device(device_file, merge_overrides(set_items, None))
+    device = load_pbit_device(device_file, merge_overrides(set_items, None))
     with device_errors(device_file, "--range" if input_kind == "current" else None):
         res = run(device, input=input_kind, values=values, duration=dur, devices=devices, seed=seed, temperature=T,
                   readout=readout_numbers(device), progress=progress_for(as_json))

@@ -350,6 +350,7 @@ class FactorResult(JsonResult):
     updates: int
     wall_time: float
     n_colours: int
+    n_free: int
     timing: DeviceTiming | None
     solutions: list = field(default_factory=list)
     solution_probability: float | None = None
@@ -358,10 +359,12 @@ class FactorResult(JsonResult):
     def as_dict(self) -> dict:
         tts = ets = None
         if self.timing is not None and self.sweeps_to_solution is not None:
-            sweep_time = self.timing.sweep_time(self.update, self.n_colours, self.spins)
+            # the free p-bits fluctuate (the clamped product bits are held by their inputs)
+            sweep_time = self.timing.sweep_time(self.update, self.n_colours, self.n_free)
             tts = self.sweeps_to_solution * sweep_time
-            ets = self.timing.run_energy(tts, self.spins * self.replicas)
-        return {"number": self.number, "factor_bits": list(self.bits), "spins": self.spins,
+            ets = self.timing.run_energy(tts, self.n_free * self.replicas)
+        return {"number": self.number, "factor_bits": list(self.bits), "spins": self.spins, "free_spins": self.n_free,
+                "colours": self.n_colours,
                 "factors": None if self.factors is None else list(self.factors), "solutions": self.solutions,
                 "solved_replicas": self.solved_replicas, "replicas": self.replicas,
                 "solution_probability": self.solution_probability,
@@ -422,6 +425,7 @@ def factorize(n: int, *, bits: tuple | None = None, beta: float = DEFAULT_FACTOR
     updates = 0
     wall = 0.0
     n_col = 0
+    n_free = model.n_spins - len(clamp)
     with Counter(progress, "sweeps", total=max_sweeps, unit="sweep") as counter:
         while done < max_sweeps and np.any(first < 0):
             s = min(chunk, max_sweeps - done)
@@ -455,7 +459,8 @@ def factorize(n: int, *, bits: tuple | None = None, beta: float = DEFAULT_FACTOR
     pairs = sum(1 for x in range(2, 1 << a) if n % x == 0 and 1 < n // x < (1 << b))
     return FactorResult(number=n, bits=(a, b), spins=model.n_spins, factors=factors, solved_replicas=int(solved.size),
                         replicas=replicas, sweeps_to_solution=best, median_sweeps=med, sweeps_run=done, beta=beta,
-                        update=update, seed=seed, updates=updates, wall_time=wall, n_colours=n_col, timing=timing,
+                        update=update, seed=seed, updates=updates, wall_time=wall, n_colours=n_col, n_free=n_free,
+                        timing=timing,
                         solutions=[{"factors": list(k), "replicas": v} for k, v in sorted(found.items())],
                         solution_probability=hits_total / recorded if recorded else None,
                         random_guess_probability=pairs / float(1 << (a + b)))

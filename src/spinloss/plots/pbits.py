@@ -15,7 +15,7 @@ def sigmoid_figure(result: dict, path):
     field = result["input_kind"] == "field"
     scale, unit = (4e-7 * np.pi * 1e3, "mT") if field else (1.0, "A/m$^2$")
     label = r"$\mu_0 H$ along the easy axis" if field else "current density $J$"
-    fig, axes = new_figure(6.4, 3.4, ncols=2)
+    fig, axes = new_figure(4.4, 3.4, ncols=2)
     ax = axes[0, 0]
     m = np.asarray(result["mean_m"], dtype=float)
     se = np.asarray(result["mean_m_uncertainty"], dtype=float)
