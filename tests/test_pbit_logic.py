@@ -3,14 +3,14 @@ reversed multiplier factorizing integers, the CLI."""
 
 import itertools
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from spinloss.pbits.logic import GATES, PENALTY_SCALE, factor_widths, factorize, gate, multiplier, truth_table
 from spinloss.pbits.sampler import DeviceTiming
+
+from pbit_cli import run_inprocess, run_subprocess
 
 
 @pytest.mark.parametrize("name", GATES)
@@ -138,24 +138,18 @@ def test_time_and_energy_to_solution():
                                                       rel=1e-12, abs=0)
 
 
-def run_cli(*args, ok=(0,)):
-    p = subprocess.run([sys.executable, "-m", "spinloss", *map(str, args)], capture_output=True, text=True,
-                       timeout=600)
-    assert p.returncode in ok, p.stderr
-    assert "Traceback" not in p.stderr
-    return p
-
-
-def test_cli_logic(tmp_path):
-    out = json.loads(run_cli("pbit", "logic", "full-adder", "--direction", "backward", "--sweeps", 500,
-                             "--json").stdout)
-    assert out["gate"] == "full-adder" and len(out["conditions"]) == 4 and out["valid_probability"] > 0.95
+def test_cli_logic(tmp_path, capsys):
     cal = tmp_path / "cal.json"
     cal.write_text(json.dumps({"centre": {"correlation_time": 2e-9}, "energy_per_flip": 1e-15}))
-    out = json.loads(run_cli("pbit", "logic", "factor", 35, "--device", cal, "--json").stdout)
+    out = json.loads(run_subprocess("pbit", "logic", "factor", 35, "--device", cal, "--json").stdout)
     assert sorted(out["factors"]) == [5, 7] and out["time_to_solution"] > 0 and out["energy_to_solution"] > 0
+    out = json.loads(run_inprocess(capsys, "pbit", "logic", "full-adder", "--direction", "backward", "--sweeps", 500,
+                                   "--json").stdout)
+    assert out["gate"] == "full-adder" and len(out["conditions"]) == 4 and out["valid_probability"] > 0.95
+    text = run_inprocess(capsys, "pbit", "logic", "and", "--sweeps", 300).stdout
+    assert "A=1, B=1: valid rows" in text
     for args, where in ((("factor",), "NUMBER"), (("and", "5"), "NUMBER"), (("factor", "945", "--bits", "3,3"), "--bits"),
                         (("factor", "945", "--bits", "x"), "--bits"), (("and", "--beta", "-1"), "--beta")):
-        p = run_cli("pbit", "logic", *args, ok=(2,))
+        p = run_inprocess(capsys, "pbit", "logic", *args, ok=(2,))
         assert p.stderr.startswith("spinloss: error:") and where in p.stderr
         assert len(p.stderr.strip().splitlines()) == 1

@@ -51,12 +51,11 @@ def test_digits_accuracy():
     assert out["sampling_time"] == pytest.approx(out["colour_phases"] * 2e-9, rel=1e-12, abs=0)
 
 
-def test_cli_learn():
+def test_cli_learn(capsys):
     pytest.importorskip("sklearn", reason="scikit-learn (optional extra 'pbit') is not installed")
-    p = subprocess.run([sys.executable, "-m", "spinloss", "pbit", "learn", "--epochs", "2", "--json"],
-                       capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr
-    out = json.loads(p.stdout)
+    from pbit_cli import run_inprocess
+
+    out = json.loads(run_inprocess(capsys, "pbit", "learn", "--epochs", "2", "--hidden", "32", "--json").stdout)
     for key in ("accuracy", "training_time", "sampling_energy", "sampling_updates"):
         assert key in out
 

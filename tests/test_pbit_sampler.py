@@ -3,8 +3,6 @@ distribution, the colour-parallel update, thread-count independence), Max-Cut, t
 
 import itertools
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numba
@@ -18,6 +16,8 @@ from spinloss.pbits import kernels as K
 from spinloss.pbits.ising import IsingModel, maxcut_model, read_graph, read_ising, write_ising
 from spinloss.pbits.maxcut import GSET_DIR, maxcut
 from spinloss.pbits.sampler import DeviceTiming, Schedule, sample
+
+from pbit_cli import run_inprocess, run_subprocess
 
 UPDATES = ("parallel", "sequential", "asynchronous")
 
@@ -233,44 +233,38 @@ def test_time_and_energy_to_solution_from_device_numbers():
 # ---------------------------------------------------------------------------- command line
 
 
-def run_cli(*args, ok=(0,)):
-    p = subprocess.run([sys.executable, "-m", "spinloss", *map(str, args)], capture_output=True, text=True,
-                       timeout=600)
-    assert p.returncode in ok, p.stderr
-    assert "Traceback" not in p.stderr
-    return p
-
-
-def test_cli_maxcut_json_keys(tmp_path):
+def test_cli_maxcut_json_keys(tmp_path, capsys):
     f = tmp_path / "g.txt"
     f.write_text("4 4\n1 2 1\n2 3 1\n3 4 1\n4 1 1\n")
     png = tmp_path / "conv.png"
-    out = json.loads(run_cli("pbit", "maxcut", f, "--sweeps", 50, "--json", "--plot", png).stdout)
+    out = json.loads(run_subprocess("pbit", "maxcut", f, "--sweeps", 50, "--json", "--plot", png).stdout)
     for key in ("cut", "flips", "flips_per_second", "time_to_solution", "energy_to_solution"):
         assert key in out
     assert out["cut"] == 4 and out["time_to_solution"] is None and out["flips"] == 50 * 4 * 4
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     cal = tmp_path / "cal.json"
     cal.write_text(json.dumps({"centre": {"correlation_time": 1e-9}, "energy_per_flip": 2e-15}))
-    out = json.loads(run_cli("pbit", "maxcut", f, "--sweeps", 50, "--device", cal, "--json").stdout)
+    out = json.loads(run_inprocess(capsys, "pbit", "maxcut", f, "--sweeps", 50, "--device", cal, "--json").stdout)
     assert out["time_to_solution"] > 0 and out["energy_to_solution"] > 0
+    text = run_inprocess(capsys, "pbit", "maxcut", GSET_DIR / "G43.txt", "--sweeps", 20).stdout
+    assert "(G43)" in text and "best-known 6660" in text
 
 
 @pytest.mark.parametrize("args,where", [
     (("--schedule", "cubic:1:2"), "--schedule"),
     (("--device", "missing.toml"), "--device"),
 ])
-def test_cli_maxcut_bad_options(tmp_path, args, where):
+def test_cli_maxcut_bad_options(tmp_path, capsys, args, where):
     f = tmp_path / "g.txt"
     f.write_text("2 1\n1 2 1\n")
-    p = run_cli("pbit", "maxcut", f, *args, ok=(2,))
+    p = run_inprocess(capsys, "pbit", "maxcut", f, *args, ok=(2,))
     assert p.stderr.startswith("spinloss: error:") and where in p.stderr and len(p.stderr.strip().splitlines()) == 1
 
 
-def test_cli_maxcut_bad_graph_file(tmp_path):
+def test_cli_maxcut_bad_graph_file(tmp_path, capsys):
     f = tmp_path / "g.txt"
     f.write_text("3 1\n1 x 1\n")
-    p = run_cli("pbit", "maxcut", f, ok=(2,))
+    p = run_inprocess(capsys, "pbit", "maxcut", f, ok=(2,))
     assert p.stderr.strip() == f"spinloss: error: {f}: line 2: a vertex must be an integer, got 'x'"
 
 
