@@ -3,7 +3,6 @@ distribution, the colour-parallel update, thread-count independence), Max-Cut, t
 
 import itertools
 import json
-from pathlib import Path
 
 import numba
 import numpy as np
@@ -214,6 +213,15 @@ def test_gset_targets(graph, best):
     assert res.known_graph == graph and res.best_known_cut == best
     assert res.cut >= 0.99 * best
     assert res.cut <= best          # a cut above the best known would be a bug in the cut
+
+
+def test_maxcut_of_an_ising_text_file(tmp_path):
+    f = tmp_path / "ring.txt"
+    f.write_text("spins 4\nJ 1 2 -1\nJ 2 3 -1\nJ 3 4 -1\nJ 4 1 -1\n")
+    assert maxcut(f, sweeps=50).cut == 4
+    f.write_text("spins 2\nJ 1 2 -1\nh 1 0.5\n")
+    with pytest.raises(ConfigError, match="no biases"):
+        maxcut(f, sweeps=5)
 
 
 def test_time_and_energy_to_solution_from_device_numbers():

@@ -217,17 +217,18 @@ def update_option(default="parallel"):
 @json_option
 @plot_option
 def maxcut(graph_file, sweeps, schedule_text, update, replicas, seed, device_file, best_known, as_json, plot_path):
-    """Max-Cut of a graph (G-set format 'N E' then 'i j w', 1-based; or an edge list) annealed on a
-    p-computer: prints cut, flips, flips_per_second, time_to_solution and energy_to_solution."""
-    from ..pbits.ising import read_graph
-    from ..pbits.maxcut import maxcut as run
+    """Max-Cut of a graph (G-set format 'N E' then 'i j w', 1-based; an edge list 'i j [w]'; or a
+    spinloss Ising text file with h = 0, read as w = -J) annealed on a p-computer: prints cut,
+    flips, flips_per_second, time_to_solution and energy_to_solution."""
+    from ..pbits.ising import is_ising_text, read_graph, read_ising
+    from ..pbits.maxcut import graph_of_ising, maxcut as run
     from ..pbits.sampler import Schedule
 
     check_plot_path(plot_path)
     schedule = Schedule.parse(schedule_text)
     if device_file is not None and not Path(device_file).exists():
         raise ConfigError(CLI_SOURCE, "--device", f"no such file: {device_file}")
-    graph = read_graph(graph_file)
+    graph = graph_of_ising(read_ising(graph_file)) if is_ising_text(graph_file) else read_graph(graph_file)
     progress = progress_for(as_json)
     timing = cal = None
     if device_file is not None:

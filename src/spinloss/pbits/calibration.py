@@ -430,8 +430,9 @@ def calibrate(device, *, input: str = "current", values, duration: float | None 
             warnings.append(f"input {xs[p]:.4g}: the correlation time {ac['tau']:.3g} s is more than 5 % of the "
                             f"averaging time {t_used:.3g} s: lengthen --duration")
         if ac["tau"] <= dt_r:
-            warnings.append(f"input {xs[p]:.4g}: the correlation time is not resolved by the record interval "
-                            f"{dt_r:.3g} s (the p-bit is faster than estimated)")
+            warnings.append(f"input {xs[p]:.4g}: the record interval {dt_r:.3g} s does not resolve the correlation "
+                            f"time (the p-bit is faster there than estimated): {ac['tau']:.3g} s is an upper bound "
+                            "(the standard error, from the same records, stays valid)")
     sig = None
     if P >= 3:
         try:

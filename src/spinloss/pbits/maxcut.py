@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from ..io import JsonResult
-from .ising import IsingModel, maxcut_model, read_graph
+from ..errors import ConfigError
+from .ising import IsingModel, is_ising_text, maxcut_model, read_graph, read_ising
 from .sampler import DeviceTiming, Schedule, sample
 
 #: The folder of the shipped G-set graphs (with their licence and README).
@@ -111,6 +112,9 @@ def maxcut(path_or_graph, *, sweeps: int = DEFAULT_SWEEPS, schedule: Schedule = 
     if isinstance(path_or_graph, tuple):
         n, edges, w = path_or_graph
         name = "<api>"
+    elif is_ising_text(path_or_graph):
+        n, edges, w = graph_of_ising(read_ising(path_or_graph))
+        name = str(path_or_graph)
     else:
         n, edges, w = read_graph(path_or_graph)
         name = str(path_or_graph)
@@ -152,6 +156,19 @@ def maxcut(path_or_graph, *, sweeps: int = DEFAULT_SWEEPS, schedule: Schedule = 
                         time_to_solution=tts, energy_to_solution=ets, timing=timing,
                         convergence={"sweep": k + 1, "best_cut": running[k], "solution_sweep": s_star + 1},
                         cuts=cuts, state=run.best_state[int(np.argmax(cuts))], notes=notes)
+
+
+def graph_of_ising(model: IsingModel):
+    """(n, edges, weights) of an Ising network read as a Max-Cut problem: w = -J; biases are not
+    part of a graph (a ConfigError naming the file)."""
+    if np.any(model.h != 0):
+        raise ConfigError(model.source, "h", "a Max-Cut graph has no biases: give a network with h = 0 "
+                                             "(or a G-set file)")
+    n = model.n_spins
+    rows = np.repeat(np.arange(n), np.diff(model.indptr))
+    upper = rows < model.indices
+    edges = np.column_stack([rows[upper], model.indices[upper]])
+    return n, edges, -model.data[upper]
 
 
 def _cuts(model: IsingModel, w, edges, states) -> np.ndarray:
