@@ -29,7 +29,7 @@ LAYERS = [
     ("thermal",),
     ("dynamics",),
     ("device",),
-    ("experiments", "lab"),
+    ("experiments", "lab", "pbits"),
     ("sweep",),
     ("cells",),
     ("plots",),
@@ -37,7 +37,7 @@ LAYERS = [
     ("cli", "__main__", "__init__"),
 ]
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
-KERNELS = ("spinloss.dynamics.kernels", "spinloss.dynamics.rng")
+KERNELS = ("spinloss.dynamics.kernels", "spinloss.dynamics.rng", "spinloss.pbits.kernels")
 KERNEL_IMPORTS = {"numpy", "numba", "llvmlite", "math", "__future__"}
 #: Physics and engine layers: everything below studies/plots/report/cli.
 PHYSICS_TOP = RANK["cells"]

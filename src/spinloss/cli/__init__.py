@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "sweep": "spinloss.cli.sweep:sweep",
     "lab": "spinloss.cli.lab:lab",
     "fit": "spinloss.cli.lab:fit",
+    "pbit": "spinloss.cli.pbit:pbit",
 }
 
 
