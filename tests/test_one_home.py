@@ -30,7 +30,7 @@ def dev(name, **over):
 
 
 def test_field_per_current_has_one_home():
-    # the formula (PHYSICS.md section 2), rounding only (a few roundings: 4 eps)
+    # the formula (docs/physics.md section 2), rounding only (a few roundings: 4 eps)
     xi, ms, d = 0.08, 8e5, 3e-9
     want = HBAR * xi / (2 * E_CHARGE * MU0 * ms * d)
     assert sot_field_per_current(xi, ms, d) == pytest.approx(want, rel=4 * EPS, abs=0)

@@ -288,3 +288,14 @@ def test_integer_table_is_bit_identical(monkeypatch):
     np.testing.assert_array_equal(a.final_state, b.final_state)
     np.testing.assert_array_equal(a.energy_trace, b.energy_trace)
     assert S.integer_table_shift(random_model(integer=False)) == -1
+
+
+def test_maxcut_reads_a_shipped_gset_graph_by_name(tmp_path, monkeypatch):
+    from spinloss.cli.pbit import shipped_graph
+
+    monkeypatch.chdir(tmp_path)
+    assert shipped_graph("G22").endswith("data/gset/G22.txt")
+    assert shipped_graph("G1.txt").endswith("data/gset/G1.txt")
+    assert shipped_graph("G999") == "G999"                      # not shipped: the missing-file error follows
+    (tmp_path / "G1").write_text("2 1\n1 2 1\n")
+    assert shipped_graph("G1") == "G1"                          # a user's file of that name wins

@@ -972,7 +972,7 @@ def spin_pumping_damping(effective_conductance, saturation_magnetization, thickn
 
 def sot_field_per_current(efficiency, saturation_magnetization, thickness):
     """Torque field per current density, H / J = hbar xi / (2 e mu0 M_s d) (A/m per A/m^2)
-    (PHYSICS.md section 2), for a magnet of saturation magnetization M_s (A/m) and thickness d (m)
+    (docs/physics.md section 2), for a magnet of saturation magnetization M_s (A/m) and thickness d (m)
     and a torque efficiency xi (the damping-like xi_DL for H_DL, the field-like xi_FL for H_FL;
     the Slonczewski efficiency eta for STT). Linear in xi: given xi J (A/m^2) it returns H (A/m).
     Arrays broadcast. The one home of this conversion: the dynamics re-export it

@@ -1,6 +1,6 @@
 """Three-terminal SOT-MRAM cell (and the two-terminal STT-MTJ cell) built from a device file.
 
-A cell = write path + free layer + readout + access transistor(s) (PHYSICS.md section 6).
+A cell = write path + free layer + readout + access transistor(s) (docs/physics.md section 6).
 
 Write path
     SOT (``[torques]`` absent or ``mechanism = "sot"``): the in-plane channel under the magnet,

@@ -202,6 +202,16 @@ def update_option(default="parallel"):
                         show_default=True, help=UPDATE_HELP)
 
 
+def shipped_graph(name: str) -> str:
+    """``name`` itself when it is a file; else the shipped G-set graph of that name (``G1``,
+    ``G1.txt``), if there is one; else ``name`` (read_graph then says the file is missing)."""
+    if Path(name).exists():
+        return name
+    stem = Path(name).name.removesuffix(".txt")
+    data = Path(__file__).resolve().parents[1] / "data" / "gset" / f"{stem}.txt"
+    return str(data) if data.is_file() and Path(name).parent == Path(".") else name
+
+
 @pbit.command()
 @click.argument("graph_file", metavar="GRAPH.txt")
 @click.option("--sweeps", default=1000, show_default=True, type=click.IntRange(1, 100_000_000))
@@ -219,7 +229,10 @@ def update_option(default="parallel"):
 def maxcut(graph_file, sweeps, schedule_text, update, replicas, seed, device_file, best_known, as_json, plot_path):
     """Max-Cut of a graph (G-set format 'N E' then 'i j w', 1-based; an edge list 'i j [w]'; or a
     spinloss Ising text file with h = 0, read as w = -J) annealed on a p-computer: prints cut,
-    flips, flips_per_second, time_to_solution and energy_to_solution."""
+    flips, flips_per_second, time_to_solution and energy_to_solution. GRAPH may also name a
+    shipped G-set graph (G1, G22, G43) when no such file exists.
+
+    Example: spinloss pbit maxcut G1 --sweeps 1000 --json"""
     from ..pbits.ising import is_ising_text, read_graph, read_ising
     from ..pbits.maxcut import graph_of_ising, maxcut as run
     from ..pbits.sampler import Schedule
@@ -228,6 +241,7 @@ def maxcut(graph_file, sweeps, schedule_text, update, replicas, seed, device_fil
     schedule = Schedule.parse(schedule_text)
     if device_file is not None and not Path(device_file).exists():
         raise ConfigError(CLI_SOURCE, "--device", f"no such file: {device_file}")
+    graph_file = shipped_graph(graph_file)
     graph = graph_of_ising(read_ising(graph_file)) if is_ising_text(graph_file) else read_graph(graph_file)
     progress = progress_for(as_json)
     timing = cal = None

@@ -1,4 +1,4 @@
-"""Closed forms for macrospin dynamics (PHYSICS.md section 4). SI units; fields in A/m.
+"""Closed forms for macrospin dynamics (docs/physics.md section 4). SI units; fields in A/m.
 
 Each function cites its source; the validation tests compare the engine against them.
 """

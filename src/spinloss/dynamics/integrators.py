@@ -1,6 +1,6 @@
 """Public drivers of the batched macrospin engine: parameters, current waveforms, integrators.
 
-Equation (PHYSICS.md sections 2 and 4; explicit form derived in :mod:`spinloss.dynamics.llg`;
+Equation (docs/physics.md sections 2 and 4; explicit form derived in :mod:`spinloss.dynamics.llg`;
 the terms, one object each, in :mod:`spinloss.dynamics.terms`)::
 
     dm/dt = -gamma mu0 m x H_eff + alpha m x dm/dt - gamma mu0 H_DL m x (m x s) - gamma mu0 H_FL m x s

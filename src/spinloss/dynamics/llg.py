@@ -1,6 +1,6 @@
 r"""The explicit (Landau-Lifshitz) form of the LLG equation with spin torques: derived once, here.
 
-Gilbert form with torque (PHYSICS.md section 2)::
+Gilbert form with torque (docs/physics.md section 2)::
 
     dm/dt = -g m x H + alpha m x dm/dt + T,            g = gamma mu0
     T     = -g H_DL m x (m x s) - g H_FL m x s

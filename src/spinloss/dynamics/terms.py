@@ -327,7 +327,7 @@ class Demagnetization(FieldTerm):
 
 @dataclass(frozen=True, eq=False)
 class SpinTorque(Term):
-    """A current-driven torque along the polarization s, in Gilbert form (PHYSICS.md section 2)::
+    """A current-driven torque along the polarization s, in Gilbert form (docs/physics.md section 2)::
 
         T = -gamma mu0 [H_DL m x (m x s) + H_FL m x s],   H_DL, H_FL = (field per current) j(t)
 

@@ -1,6 +1,6 @@
 """Write error rate of an axially symmetric macrospin from a 1D Fokker-Planck equation.
 
-Model (PHYSICS.md sections 2 and 4; derivation in docs/wer.md): uniaxial easy axis z with
+Model (docs/physics.md sections 2 and 4; derivation in docs/wer.md): uniaxial easy axis z with
 effective anisotropy field ``H_K`` (A/m, shape included), applied field ``H_z`` and a
 damping-like torque ``T = -gamma mu0 H_DL m x (m x s)`` with ``s`` along the axis, plus Brown's
 thermal field. With ``x = cos(theta)`` measured from the *initial* direction and ``p(x, t)`` the
@@ -60,7 +60,7 @@ def brown_dwell_time(*, saturation_magnetization, anisotropy_field, volume, temp
     """Mean dwell time in one well, high-barrier uniaxial magnet, zero field (s).
 
     tau = (1 + alpha^2) / (alpha gamma mu0 H_K) sqrt(pi / Delta) exp(Delta)
-    [PHYSICS.md section 4, from Brown, Phys. Rev. 130, 1677 (1963)]. The relaxation time of
+    [docs/physics.md section 4, from Brown, Phys. Rev. 130, 1677 (1963)]. The relaxation time of
     <m_z> (the Neel-Brown time, 1 / lowest non-zero eigenvalue of the Fokker-Planck operator)
     is tau / 2. Corrections are O(1/Delta): the exact (Fokker-Planck) dwell time is
     tau (1 + 1/Delta + O(1/Delta^2)); measured in tests/test_wer_fokker_planck.py.

@@ -627,7 +627,7 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
                      method="auto", trials=20_000, n_pilot=2_000, min_failures=20, seed=0,
                      n_particles=200, n_repetitions=4, fp_options=None, sphere_options=None,
                      splitting_options=None, progress=None, schedule=None) -> WerResult:
-    """Write error rate with the method that resolves it (PHYSICS.md section 4; docs/wer.md).
+    """Write error rate with the method that resolves it (docs/physics.md section 4; docs/wer.md).
 
     ``method='auto'``: the 1D Fokker-Planck solver when the setup is axially symmetric (easy
     axis, polarization and applied field along one coordinate axis, equal transverse

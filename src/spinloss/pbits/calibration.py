@@ -2,7 +2,7 @@
 
 A p-bit is a low-barrier magnet (Delta ~ 0-3) whose easy-axis component m.u fluctuates
 thermally; an input (a current through the write channel, or a field along the easy axis) tilts
-its time average into a sigmoid <m.u> ~ tanh((x - x0)/x_s) (PHYSICS.md sections 6 and 9;
+its time average into a sigmoid <m.u> ~ tanh((x - x0)/x_s) (docs/physics.md sections 6 and 9;
 Camsari, Faria, Sutton, Datta, PRX 7, 031014 (2017)). :func:`calibrate` measures it with the
 batched stochastic LLG of :mod:`spinloss.dynamics` (the device's alpha_eff = alpha + spin
 pumping, its torques, and its Joule heating when ``[heating] enabled``): D devices per input run
@@ -76,7 +76,7 @@ MAX_RECORDS = 20_000
 
 def boltzmann_average(params, axis, *, n_theta: int = 64, n_phi: int = 256, tol: float = 1e-8) -> float:
     """<m.axis> in thermal equilibrium, the integral over the sphere of (m.a) exp(-e(m) V/(k_B T))
-    divided by that of exp(-e(m) V/(k_B T)) (PHYSICS.md section 9), e the macrospin's energy
+    divided by that of exp(-e(m) V/(k_B T)) (docs/physics.md section 9), e the macrospin's energy
     density (:func:`spinloss.dynamics.energy_density`: Zeeman + anisotropy + demag) of
     ``params`` (scalars; V and T from them).
 
