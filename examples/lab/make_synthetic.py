@@ -81,6 +81,43 @@ def in_plane():
     (HERE / "py_nio_z.csv").write_text(header(lines) + "\n".join(rows) + "\n")
 
 
+def st_fmr_sets():
+    """ST-FMR lines of Pt/Py (the Liu et al. stack) and of Py/NiO with its Py/SiO2 control: both
+    field signs, both sweep directions, noise, an offset, a background linear in the field and a
+    small drift in time, an inhomogeneous half width of 0.2 mT (the same film in every bar)."""
+    from spinloss.lab.st_fmr import StFmrModel, st_fmr
+
+    rng_f = np.random.default_rng(20260310)
+    broadening = 0.2e-3 / MU0
+    sets = [("pt_py_stfmr", 1e-3, [4e9, 7e9, 10e9, 13e9], 0.0, 20e-9),
+            ("py_nio_stfmr", 5e-3, [4e9, 8e9, 12e9], 0.0, 20e-9),
+            ("py_sio2_stfmr", 5e-3, [4e9, 8e9, 12e9], 0.01e-3 / MU0, 20e-9)]
+    for name, i_rf, freqs, rf, noise in sets:
+        dev = Device.from_toml(HERE / f"{name}.toml")
+        model = StFmrModel(dev, i_rf, rf_field=rf)
+        rows = ["frequency [GHz],field [mT],v [V]"]
+        for f in freqs:
+            up = model.auto_fields(f, broadening, 81)
+            for sign in (1.0, -1.0):
+                sweep = sign * np.concatenate([up, up[::-1]])          # both sweep directions
+                r = st_fmr(dev, [f], i_rf, fields=sweep, broadening=broadening, rf_field=rf)
+                n = len(sweep)
+                background = 0.3e-6 + 2e-12 * sweep                    # offset and a slope in the field
+                drift = np.linspace(0.0, 10e-9, n)                      # 10 nV over the two sweeps
+                v = r.v + background + drift + rng_f.normal(0.0, noise, n)
+                rows += [f"{f / 1e9:.6g},{h * MU0 * 1e3:.5f},{x:.6e}" for h, x in zip(sweep, v)]
+        d = st_fmr(dev, [freqs[0]], i_rf, broadening=broadening, rf_field=rf, auto_points=3).details
+        lines = [f"SYNTHETIC data: spinloss lab st-fmr examples/lab/{name}.toml (linear response), I_rf = "
+                 f"{i_rf * 1e3:g} mA, field at 45 deg from x",
+                 f"true at I_rf: H_DL = {d['damping_like_field']:.6g} A/m, H_FL = {d['field_like_field']:.6g} A/m, "
+                 f"H_Oe = {d['oersted_field']:.6g} A/m, rf field {rf:.4g} A/m; alpha_eff = {d['effective_damping']:.6g}, "
+                 f"inhomogeneous half width {broadening:.4g} A/m",
+                 f"defects: noise {noise * 1e9:g} nV, offset 0.3 uV, background slope 2e-12 V per A/m, 10 nV drift per "
+                 "line, both sweep directions, both field signs"]
+        (HERE / f"{name}.csv").write_text(header(lines) + "\n".join(rows) + "\n")
+
+
 if __name__ == "__main__":
     perpendicular()
     in_plane()
+    st_fmr_sets()

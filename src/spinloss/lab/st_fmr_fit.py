@@ -352,10 +352,14 @@ def analyse_st_fmr(data: StFmrData, *, field_angle: float = 45.0, device=None, c
                      free_anisotropy=free_anisotropy)
     if not free_anisotropy:
         warnings.append("fewer than three frequencies: the Kittel fit assumes no in-plane anisotropy (H_k = 0)")
-    if nfreq < 2:
-        raise PhysicsError("the line width versus frequency (alpha_eff) needs two or more frequencies")
-    lw = fit_linewidth(freq, [l["linewidth"] for l in lines], [l["linewidth_uncertainty"] for l in lines],
-                       gamma_mu0)
+    if nfreq >= 2:
+        lw = fit_linewidth(freq, [l["linewidth"] for l in lines], [l["linewidth_uncertainty"] for l in lines],
+                           gamma_mu0)
+    else:
+        warnings.append("one frequency: the line width cannot be split into damping and inhomogeneous broadening "
+                        "(alpha_eff needs two or more frequencies)")
+        lw = dict.fromkeys(("alpha_eff", "alpha_eff_uncertainty", "inhomogeneous_broadening",
+                            "inhomogeneous_broadening_uncertainty", "correlation", "chi2", "dof"))
     m_eff, h_k = kit["M_eff"], kit["H_k"]
     values = {"alpha_eff": lw["alpha_eff"], "alpha_eff_uncertainty": lw["alpha_eff_uncertainty"],
               "inhomogeneous_broadening": lw["inhomogeneous_broadening"],
@@ -403,7 +407,11 @@ def analyse_st_fmr(data: StFmrData, *, field_angle: float = 45.0, device=None, c
 
     control_out = None
     if control is not None:
+        if lw["alpha_eff"] is None:
+            raise PhysicsError("the damping difference needs alpha_eff of the sample: two or more frequencies")
         c = analyse_st_fmr(control, field_angle=field_angle, free_anisotropy=None)
+        if c.values["alpha_eff"] is None:
+            raise PhysicsError("the damping difference needs alpha_eff of the control: two or more frequencies")
         control_out = {k: c.values[k] for k in ("alpha_eff", "alpha_eff_uncertainty", "inhomogeneous_broadening",
                                                 "inhomogeneous_broadening_uncertainty", "M_eff", "M_eff_uncertainty")}
         control_out["lines"] = len(c.lines)

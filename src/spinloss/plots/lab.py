@@ -96,8 +96,9 @@ def st_fmr_fit_plot(data, fit, path):
     ax2.errorbar(f / 1e9, w * MU0 * 1e3, yerr=ws * MU0 * 1e3, fmt="o", ms=3, label="half width")
     ff = np.linspace(0.0, f.max() * 1.05, 50)
     v = fit.values
-    ax2.plot(ff / 1e9, (v["inhomogeneous_broadening"] + v["alpha_eff"] * 2 * np.pi * ff / (GAMMA * MU0)) * MU0 * 1e3,
-             "-", label=f"alpha_eff = {v['alpha_eff']:.4g}")
+    if v["alpha_eff"] is not None:
+        ax2.plot(ff / 1e9, (v["inhomogeneous_broadening"] + v["alpha_eff"] * 2 * np.pi * ff / (GAMMA * MU0))
+                 * MU0 * 1e3, "-", label=f"alpha_eff = {v['alpha_eff']:.4g}")
     ax2.set(xlabel="frequency (GHz)", ylabel="mu0 Delta, half width (mT)")
     ax3 = ax2.twinx()
     hr = np.array([l["H_res"] for l in fit.lines])
