@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import ConfigError
 from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
                      load_device, output_suffix, plot_errors, plot_option, positive_quantity, progress_for, quantity,
-                     set_option, parse_set_items, warn)
+                     set_option, parse_set_items, temperature_option, temperature_value, warn)
 
 
 def _field_values(text: str, option: str = "--field") -> np.ndarray:
@@ -391,3 +391,116 @@ def _st_fmr_columns(text):
             raise ConfigError(CLI_SOURCE, "--columns", f"no column given for {name!r}")
         out[name.lower()] = col
     return out
+
+
+# ============================================================================ USMR
+
+
+def _current_density_values(text: str, option: str) -> np.ndarray:
+    """A comma-separated list of current densities (units allowed; a plain number is A/m^2)."""
+    vals = [quantity(v.strip(), "current_density", option) for v in text.split(",") if v.strip()]
+    if not vals:
+        raise ConfigError(CLI_SOURCE, option, "no current densities")
+    out = np.asarray(vals, dtype=float)
+    if not np.all(np.isfinite(out)):
+        raise ConfigError(CLI_SOURCE, option, "must be finite")
+    from ..stack import MAX_CURRENT_DENSITY
+
+    if np.any(np.abs(out) > MAX_CURRENT_DENSITY):
+        raise ConfigError(CLI_SOURCE, option, f"beyond {MAX_CURRENT_DENSITY:g} A/m^2: a missing unit?")
+    return out
+
+
+@lab.command("usmr")
+@click.argument("device_file", type=click.Path(dir_okay=False))
+@click.option("--mode", type=click.Choice(["field", "loop", "sequence"]), default="field", show_default=True,
+              help="R_xx^2w against the field along y, after each pulse of a current loop, or of a pulse sequence.")
+@click.option("--field", "field_text", default="-100 mT:100 mT:41", show_default=True, metavar="RANGE",
+              help="Field along y (field mode), swept START -> STOP -> START.")
+@click.option("--read-current-density", "read_text", default="1.3e11 A/m^2", show_default=True, metavar="J",
+              help="Amplitude J_AC of the read current in the reference layer.")
+@click.option("--pulse-current-density", "pulse_text", default=None, metavar="J",
+              help="Largest write pulse of the loop (default: the file's pulse current density).")
+@click.option("--steps", default=11, show_default=True, type=click.IntRange(2, 1000),
+              help="Pulses from 0 to the largest (loop mode).")
+@click.option("--pulses", "pulses_text", default=None, metavar="LIST",
+              help='Pulse current densities of the sequence, e.g. "2e13,2e13,-2e13" (sequence mode).')
+@click.option("--pulse-width", "width_text", default=None, metavar="T", help="Write pulse width (default the file's).")
+@temperature_option
+@click.option("--trials", default=50, show_default=True, type=click.IntRange(1, 100000),
+              help="Devices carried through the protocol at T > 0 (one at T = 0).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--output", "output_path", default=None, metavar="DATA.csv", help="Write the rows as CSV.")
+@set_option
+@json_option
+@plot_option
+def usmr_cmd(device_file, mode, field_text, read_text, pulse_text, steps, pulses_text, width_text, temperature,
+             trials, seed, output_path, set_items, as_json, plot_path):
+    """USMR readout of DEVICE_FILE: R_xx^2w against the field, or read after each write pulse
+    (the write/read protocol of Choi et al., Nat. Commun. 2025, Fig. 5)."""
+    from ..io import write_text_atomic
+    from ..lab.usmr import loop_pulses, usmr_field_sweep, write_read
+
+    j_read = positive_quantity(read_text, "current_density", "--read-current-density")
+    width = positive_quantity(width_text, "time", "--pulse-width")
+    T = temperature_value(temperature)
+    fields = _field_values(field_text) if mode == "field" else None
+    if mode == "sequence":
+        if pulses_text is None:
+            raise ConfigError(CLI_SOURCE, "--pulses", "the sequence mode needs --pulses")
+        seq = _current_density_values(pulses_text, "--pulses")
+    elif pulses_text is not None:
+        raise ConfigError(CLI_SOURCE, "--pulses", "only for --mode sequence")
+    j_max = positive_quantity(pulse_text, "current_density", "--pulse-current-density")
+    if j_max is not None and mode != "loop":
+        raise ConfigError(CLI_SOURCE, "--pulse-current-density", "only for --mode loop")
+    output_suffix(output_path, (".csv",))
+    check_plot_path(plot_path)
+    device = load_device(device_file, parse_set_items(set_items), warnings=(mode != "field"))
+    progress = progress_for(as_json)
+    with device_errors(device_file, "--pulse-current-density" if mode == "loop" else None):
+        if mode == "field":
+            res = usmr_field_sweep(device, fields, read_current_density=j_read, progress=progress)
+        else:
+            if mode == "loop":
+                jm = abs(device.pulse.current_density) if j_max is None else j_max
+                if not jm > 0:
+                    raise ConfigError(device_file, "pulse.current_density", "is 0: give --pulse-current-density")
+                pulses, directions = loop_pulses(jm, steps)
+            else:
+                pulses, directions = seq, None
+            res = write_read(device, pulses, read_current_density=j_read, temperature=T, trials=trials, seed=seed,
+                             pulse_width=width, directions=directions, mode=mode, progress=progress)
+    if output_path:
+        write_text_atomic(output_path, res.to_csv(
+            f"synthetic: simulated by spinloss lab usmr --mode {mode} from {device_file}\n"
+            f"read: J_AC = {j_read:g} A/m^2 (I0 = {res.summary['read_current_amplitude']:g} A) in the reference "
+            "layer; r1w, r2w = V_1w/I0, V_2w/I0 (V_2w the amplitude of -cos 2wt)"))
+        info(f"wrote {output_path}", as_json=as_json)
+    if plot_path:
+        from ..plots.lab import usmr_plot
+
+        with plot_errors(plot_path):
+            usmr_plot(res, plot_path)
+        info(f"wrote {plot_path}", as_json=as_json)
+    if as_json:
+        emit_json(res, inputs=[device_file], seeds={"trials": seed} if mode != "field" else None)
+        return
+    s, r = res.summary, res.rows
+    click.echo(f"USMR readout, {mode}: J_AC = {fmt(s['read_current_density'])} A/m^2 (I0 = "
+               f"{fmt(s['read_current_amplitude'])} A); USMR ratio at zero field {fmt(s.get('usmr_ratio_zero_field'))} m^2/A"
+               if mode == "field" else
+               f"USMR write/read, {mode}: J_AC = {fmt(s['read_current_density'])} A/m^2; read levels R_2w = "
+               f"{fmt(s['r2w_positive'])} Ohm (m along +easy axis), {fmt(s['r2w_negative'])} Ohm (-easy axis); "
+               f"T = {fmt(s['temperature'])} K, {s['trials']} device(s)")
+    if mode == "field":
+        rows = [[fmt(r["field"][k]), f"{int(r['direction'][k]):+d}", fmt(r["m_y"][k]), fmt(r["r2w"][k]),
+                 fmt(r["r2w_usmr"][k]), fmt(r["r2w_thermal"][k])] for k in range(len(r["field"]))]
+        echo_table(["field y (A/m)", "sweep", "m_y", "R_2w (Ohm)", "USMR part (Ohm)", "thermal part (Ohm)"], rows)
+    else:
+        rows = [[str(int(r["pulse"][k])), fmt(r["current_density"][k]), f"{int(r['direction'][k]):+d}",
+                 fmt(r["fraction_positive"][k]), fmt(r["r2w"][k]), fmt(r["r2w_std"][k])] for k in range(len(r["pulse"]))]
+        echo_table(["pulse", "J pulse (A/m^2)", "branch", "fraction +", "R_2w (Ohm)", "std (Ohm)"], rows)
+        if mode == "loop":
+            click.echo(f"  switching current density: falling branch {fmt(s['switching_current_density_down'])}, "
+                       f"rising branch {fmt(s['switching_current_density_up'])} A/m^2")

@@ -112,3 +112,42 @@ def st_fmr_fit_plot(data, fit, path):
     ax2.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left", bbox_to_anchor=(1.15, 1.0), borderaxespad=0.0)
     fig.suptitle("ST-FMR analysis")
     return save(fig, path)
+
+
+def usmr_plot(result, path):
+    """USMR: R_xx^2w against the field along y (both sweep directions), against the pulse current of
+    a loop, or along a pulse sequence (with the pulses)."""
+    from ..units import MU0
+    from . import legend_outside
+
+    fig, axes = new_figure(width=7.0)
+    ax = axes[0, 0]
+    r = result.rows
+    if result.mode == "field":
+        for d, lab in ((1, "rising field"), (-1, "falling field")):
+            sel = np.asarray(r["direction"]) == d
+            ax.plot(np.asarray(r["field"])[sel] * MU0 * 1e3, np.asarray(r["r2w"])[sel] * 1e3, "o-", ms=3, lw=1,
+                    label=lab)
+        ax.set(xlabel="mu0 H_y (mT)", ylabel="R_xx^2w (mOhm)")
+    elif result.mode == "loop":
+        for d, lab in ((0, "first ramp"), (-1, "falling pulse current"), (1, "rising pulse current")):
+            sel = np.asarray(r["direction"]) == d
+            ax.errorbar(np.asarray(r["current_density"])[sel], np.asarray(r["r2w"])[sel] * 1e3,
+                        yerr=np.asarray(r["r2w_std"])[sel] * 1e3, fmt="o-", ms=3, lw=1, label=lab)
+        ax.set(xlabel="write pulse current density (A/m^2)", ylabel="R_xx^2w after the pulse (mOhm)")
+    else:
+        k = np.asarray(r["pulse"])
+        ax.step(k, np.asarray(r["r2w"]) * 1e3, where="mid", label="R_xx^2w after the pulse")
+        ax.set(xlabel="pulse number", ylabel="R_xx^2w (mOhm)")
+        ax2 = ax.twinx()
+        ax2.bar(k, np.asarray(r["current_density"]), width=0.3, alpha=0.3, color="C1", label="pulse current density")
+        ax2.set(ylabel="pulse current density (A/m^2)")
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left", bbox_to_anchor=(1.18, 1.0), borderaxespad=0.0,
+                  frameon=False)
+    if result.mode != "sequence":
+        legend_outside(ax)
+    s = result.summary
+    fig.suptitle(f"USMR readout ({result.mode}), J_AC = {s['read_current_density']:.3g} A/m^2")
+    return save(fig, path)
