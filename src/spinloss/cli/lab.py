@@ -504,3 +504,57 @@ def usmr_cmd(device_file, mode, field_text, read_text, pulse_text, steps, pulses
         if mode == "loop":
             click.echo(f"  switching current density: falling branch {fmt(s['switching_current_density_down'])}, "
                        f"rising branch {fmt(s['switching_current_density_up'])} A/m^2")
+
+
+# ============================================================================ stack fit
+
+
+@fit.command("stack")
+@click.argument("series_file", type=click.Path(dir_okay=False))
+@click.option("--output", "output_path", default=None, metavar="CALIBRATED.toml",
+              help="The calibrated stack file (the series' template with the fitted values; default "
+                   "SERIES_calibrated.toml in the current folder).")
+@json_option
+@plot_option
+def fit_stack_cmd(series_file, output_path, as_json, plot_path):
+    """Fit the transport model to the torques measured on a sample series (docs/lab.md section 8)."""
+    from pathlib import Path
+
+    from ..io import write_text_atomic
+    from ..lab.series import PARAMETERS, calibrated_text, fit_stack_series, read_series
+
+    if output_path is None:
+        output_path = f"{Path(series_file).stem}_calibrated.toml"
+    output_suffix(output_path, (".toml",))
+    check_plot_path(plot_path)
+    series = read_series(series_file)
+    with device_errors(series_file):
+        res = fit_stack_series(series, progress=progress_for(as_json))
+        text = calibrated_text(res, series, output_path)
+    write_text_atomic(output_path, text)
+    res.calibrated_stack = str(output_path)
+    info(f"wrote {output_path}", as_json=as_json)
+    for w in res.warnings:
+        warn(w)
+    if plot_path:
+        from ..plots.lab import stack_fit_plot
+
+        with plot_errors(plot_path):
+            stack_fit_plot(res, plot_path)
+        info(f"wrote {plot_path}", as_json=as_json)
+    inputs = [series_file, series.template] + sorted({e.file for e in series.entries})
+    if as_json:
+        emit_json(res, inputs=inputs)
+        return
+    click.echo(f"stack fit: {series.name}; {len(res.entries)} measured values, {len(res.free)} free parameters")
+    rows = [[n, fmt(res.values[n]), fmt(res.uncertainties[n]), PARAMETERS[n][3]] for n in res.free]
+    rows += [[f"{n} (fixed)", fmt(v), "", PARAMETERS[n][3]] for n, v in res.fixed.items()]
+    echo_table(["parameter", "value", "1-sigma", "unit"], rows, align="lrrl")
+    if len(res.free) > 1:
+        click.echo("  correlations:")
+        for i, a in enumerate(res.free):
+            click.echo("    " + a.ljust(30) + " ".join(f"{res.correlation[i, j]:+.2f}" for j in range(len(res.free))))
+    click.echo(f"  chi2 = {fmt(res.chi2)} for {res.dof} degrees of freedom (p = {fmt(res.p_value, '.3g')})")
+    rows = [[e["entry"], e["observable"], fmt(e["measured"]), fmt(e["sigma"]), fmt(e["model"]), fmt(e["pull"], ".2f")]
+            for e in res.entries]
+    echo_table(["sample", "quantity", "measured", "1-sigma", "model", "pull"], rows)

@@ -151,3 +151,32 @@ def usmr_plot(result, path):
     s = result.summary
     fig.suptitle(f"USMR readout ({result.mode}), J_AC = {s['read_current_density']:.3g} A/m^2")
     return save(fig, path)
+
+
+def stack_fit_plot(result, path):
+    """Stack fit: measured against modelled values of every observable (with the 1-sigma bars), and
+    the pulls."""
+    from . import legend_outside
+
+    fig, axes = new_figure(width=5.0, ncols=2)
+    ax, ax2 = axes[0, 0], axes[0, 1]
+    names = sorted({e["observable"] for e in result.entries})
+    for k, name in enumerate(names):
+        rows = [e for e in result.entries if e["observable"] == name]
+        scale = max(abs(r["measured"]) for r in rows) or 1.0
+        m = np.array([r["model"] for r in rows]) / scale
+        y = np.array([r["measured"] for r in rows]) / scale
+        s = np.array([r["sigma"] for r in rows]) / scale
+        ax.errorbar(m, y, yerr=s, fmt="o", ms=3, label=f"{name} (/ {scale:.3g})")
+    lo, hi = ax.get_xlim()
+    ax.plot([lo, hi], [lo, hi], "k-", lw=0.6)
+    ax.set(xlabel="model at the fit (scaled, dimensionless)", ylabel="measured (scaled, dimensionless)")
+    legend_outside(ax)
+    pulls = np.array([e["pull"] for e in result.entries])
+    ax2.plot(np.arange(len(pulls)), pulls, "o", ms=3)
+    ax2.axhline(0.0, color="k", lw=0.6)
+    for b in (-1.0, 1.0):
+        ax2.axhline(b, color="0.6", lw=0.6, ls="--")
+    ax2.set(xlabel="measured value (index)", ylabel="pull (model - measured)/sigma (dimensionless)")
+    fig.suptitle(f"stack fit: chi2 = {result.chi2:.3g} for {result.dof} degrees of freedom")
+    return save(fig, path)
