@@ -72,10 +72,16 @@ def test_resonance_is_kittel_and_width_is_alpha_eff(pt_py, py_nio):
     """A disk (N_x = N_y) in an in-plane field: f = (gamma mu0/2 pi) sqrt(H (H + M_eff)) with
     M_eff = M_s (N_z - N_x) (docs/physics.md section 4), exact up to brentq's 1e-9; the half width
     alpha_eff w/(gamma mu0) uses the damping with the sink's spin pumping (the device's)."""
+    from spinloss.dynamics.analytic import kittel_in_plane
+
     for dev in (pt_py, py_nio):
         m = StFmrModel(dev, 1e-3)
+        for h in (1e4, 1e5):
+            assert m.resonance_frequency(h) == pytest.approx(kittel_in_plane(h, 0.0, disk_m_eff(dev)), rel=1e-9, abs=0)
         for f in (3e9, 9e9):
-            assert m.resonance_field(f) == pytest.approx(kittel_field(f, disk_m_eff(dev), 0.0, GAMMA * MU0), rel=1e-8)
+            h0 = kittel_field(f, disk_m_eff(dev), 0.0, GAMMA * MU0)
+            assert kittel_in_plane(h0, 0.0, disk_m_eff(dev)) == pytest.approx(f, rel=1e-12, abs=0)  # the inverse
+            assert m.resonance_field(f) == pytest.approx(h0, rel=1e-8, abs=0)
         assert m.alpha == pytest.approx(dev.effective_damping(), rel=1e-12, abs=0)
     assert py_nio.effective_damping() > py_nio.gilbert_damping  # the sink damps
 

@@ -177,7 +177,8 @@ def _weighted_mean(values, sigmas):
 
 def kittel_field(frequency, m_eff, h_k, gamma_mu0):
     """Resonance field (A/m) of an in-plane film at ``frequency`` (Hz):
-    H0 = -H_k - M_eff/2 + sqrt(M_eff^2/4 + (2 pi f / (gamma mu0))^2) (the Kittel formula inverted)."""
+    H0 = -H_k - M_eff/2 + sqrt(M_eff^2/4 + (2 pi f / (gamma mu0))^2), the inverse of the Kittel formula
+    :func:`spinloss.dynamics.analytic.kittel_in_plane` (its one home; tests check the inversion)."""
     w = 2 * math.pi * np.asarray(frequency, dtype=float) / gamma_mu0
     return -h_k - 0.5 * m_eff + np.sqrt(0.25 * m_eff**2 + w * w)
 

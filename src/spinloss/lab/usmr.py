@@ -50,7 +50,7 @@ import numpy as np
 from ..errors import ConfigError, PhysicsError
 from ..io import JsonResult
 from .harmonic_hall import device_magnet, equilibrium, hall_bar_of_device, quasistatic_harmonics
-from .resistance import ResistanceModel
+from .resistance import ResistanceModel, anomalous_nernst_longitudinal_voltage
 from .st_fmr import stiffness, tangent_frame
 
 #: The read current density of Choi et al.'s Fig. 5 (A/m^2, in the magnet).
@@ -77,8 +77,9 @@ class Readout:
         self.bar, self.info = hall_bar_of_device(device, self.current_amplitude, resistance=resistance,
                                                  oersted=oersted)
         self.resistance = self.bar.resistance
-        length = device.geometry.length
-        self.nernst_voltage = -self.resistance.anomalous_nernst * length * self.info["temperature_gradient"]
+        self.nernst_voltage = float(anomalous_nernst_longitudinal_voltage(
+            np.array([0.0, 1.0, 0.0]), self.info["temperature_gradient"], self.resistance.anomalous_nernst,
+            device.geometry.length))
         self.params, self.scale = device_magnet(device)
 
     def field_function(self, h_app):
