@@ -66,6 +66,7 @@ import numpy as np
 
 from ..errors import ConfigError, PhysicsError
 from ..io import JsonResult
+from ..units import MU0
 from .harmonic_hall import device_magnet, equilibrium, hall_bar_of_device
 from .resistance import ResistanceModel
 
@@ -201,7 +202,7 @@ class StFmrModel:
         self.bar, self.info = hall_bar_of_device(device, current_amplitude, resistance=resistance, oersted=oersted)
         self.params, self.scale = device_magnet(device)
         self.alpha = float(np.asarray(self.params.damping))
-        self.gamma_mu0 = float(np.asarray(self.params.gamma)) * _mu0()
+        self.gamma_mu0 = float(np.asarray(self.params.gamma)) * MU0
         self._effective_field = effective_field
         if self.bar.resistance.AMR == 0 and self.bar.resistance.SMR == 0:
             raise ConfigError(device.source, "resistance", "ST-FMR needs AMR or SMR in the device's [resistance] "
@@ -257,7 +258,7 @@ class StFmrModel:
         while self.resonance_frequency(hi) < frequency:
             hi *= 2.0
             if hi > top:
-                raise PhysicsError(f"no resonance at {frequency:.4g} Hz below {top * _mu0():.3g} T")
+                raise PhysicsError(f"no resonance at {frequency:.4g} Hz below {top * MU0:.3g} T")
         lo = hi / 2.0 if hi > 1.0 else 0.0
         if self.resonance_frequency(lo) > frequency:
             lo = 0.0
@@ -309,12 +310,6 @@ class StFmrModel:
         res = self.bar.resistance
         dr = res.longitudinal(traj) - res.longitudinal(m0)[None, :]
         return np.mean(dr * c, axis=0) * self.current_amplitude, m0
-
-
-def _mu0() -> float:
-    from ..units import MU0
-
-    return MU0
 
 
 def st_fmr(device, frequencies, current_amplitude: float, *, fields=None, field_angle: float = DEFAULT_FIELD_ANGLE,
