@@ -269,6 +269,8 @@ def st_fmr_cmd(device_file, frequency_text, current_text, field_text, angle, bro
     with device_errors(device_file):
         res = st_fmr(device, freqs, i0, fields=fields, field_angle=angle, broadening=broadening, method=method,
                      oersted=not no_oersted, rf_field=rf, progress=progress_for(as_json))
+    for w in res.details["warnings"]:
+        warn(w)
     if output_path:
         write_text_atomic(output_path, res.to_csv(
             f"synthetic: simulated by spinloss lab st-fmr ({method}) from {device_file}\n"

@@ -361,6 +361,11 @@ def st_fmr(device, frequencies, current_amplitude: float, *, fields=None, field_
     details.update({"inhomogeneous_broadening": float(broadening), "rf_field": float(rf_field),
                     "resonances": per_frequency,
                     "resistance": {k: v for k, v in model.bar.resistance.as_dict().items() if math.isfinite(v)}})
+    drive = (abs(model.bar.damping_like_field) + abs(model.bar.field_like_field)
+             + abs(model.bar.oersted_field + model.rf_field))
+    details["warnings"] = ([] if drive > 1e-9 else
+                           ["no drive at the magnet (no torque, no Oersted or rf field): V_mix is zero; a control "
+                            "without a sink needs --rf-field to show its line"])
     if method == "time-domain":
         details["linear_v"] = np.concatenate(lin_all)
         details["periods"] = periods
