@@ -95,6 +95,27 @@ def build_results(tmp) -> dict:
                                          for r in scans])
     out["HarmonicHallFit"] = analyse_harmonic_hall(data, 1e-3, "perpendicular", planar_hall=0.3,
                                                    analysis="closed-form")
+    from spinloss.device import read_stack
+    from spinloss.lab.data import StFmrData
+    from spinloss.lab.series import Observation, Series, SeriesEntry, fit_stack_series
+    from spinloss.lab.st_fmr import st_fmr
+    from spinloss.lab.st_fmr_fit import analyse_st_fmr
+    from spinloss.lab.usmr import usmr_field_sweep
+
+    bar = Device.from_toml(EX / "lab" / "pt_py_stfmr.toml")
+    out["StFmrResult"] = r = st_fmr(bar, [5e9, 9e9], 1e-3, auto_points=41)
+    n = len(r.v)
+    out["StFmrFit"] = analyse_st_fmr(StFmrData(r.frequency, r.field, r.v, np.array(["s"] * n), np.arange(n)),
+                                     device=bar, current_amplitude=1e-3)
+    out["UsmrResult"] = usmr_field_sweep(Device.from_toml(EX / "lab" / "py_nio_usmr_device.toml"),
+                                         np.array([-8e4, 0.0, 8e4]))
+    f = EX / "lab" / "py_nio_stfmr.toml"
+    entries = []
+    for t_nm, xi in ((2, -1.9e-3), (5, -3.5e-3), (20, -5.4e-3)):
+        st = read_stack(f, {"NiO.thickness": t_nm * 1e-9})
+        entries.append(SeriesEntry(f"{t_nm} nm", str(f), st, None, 300.0, "free", "NiO",
+                                   [Observation("xi_DL", xi, 2e-4)], gilbert_damping=0.008))
+    out["StackFitResult"] = fit_stack_series(Series("s", "", "<t>", entries, ["spin_hall_angle"], {}, str(f)))
     return out
 
 
@@ -122,7 +143,8 @@ def _keys(obj, prefix=""):
                                   "RetentionResult", "ResonanceResult", "HeatingResult", "MacrospinResult",
                                   "FokkerPlanckResult",
                                   "CellReport", "DesignResult", "ComparisonResult", "EnergyMap", "GridRun",
-                                  "SweepSummary", "HarmonicHallResult", "HarmonicHallFit"])
+                                  "SweepSummary", "HarmonicHallResult", "HarmonicHallFit", "StFmrResult", "StFmrFit",
+                                  "UsmrResult", "StackFitResult"])
 def test_to_json_and_to_xarray(results, name):
     r = results[name]
     data = r.to_json()

@@ -9,8 +9,8 @@ import numpy as np
 
 from ..errors import ConfigError
 from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
-                     load_device, output_suffix, plot_errors, plot_option, positive_quantity, quantity,
-                     set_option, parse_set_items, warn)
+                     load_device, output_suffix, plot_errors, plot_option, positive_quantity, progress_for, quantity,
+                     set_option, parse_set_items, temperature_option, temperature_value, warn)
 
 
 def _field_values(text: str, option: str = "--field") -> np.ndarray:
@@ -46,9 +46,30 @@ def _angles(text: str | None) -> np.ndarray:
         raise ConfigError(CLI_SOURCE, "--angles", f"expected START:STOP:NUM or a list of degrees, got {text!r}") from None
 
 
+def _frequency_values(text: str, option: str = "--frequency") -> np.ndarray:
+    """START:STOP:NUM or a comma-separated list of frequencies (units allowed; a plain number is Hz)."""
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ConfigError(CLI_SOURCE, option, f"expected START:STOP:NUM, got {text!r}")
+        try:
+            num = int(parts[2])
+        except ValueError:
+            raise ConfigError(CLI_SOURCE, option, f"NUM must be an integer, got {parts[2]!r}") from None
+        if not 1 <= num <= 1000:
+            raise ConfigError(CLI_SOURCE, option, "NUM must be between 1 and 1000")
+        vals = np.linspace(positive_quantity(parts[0], "frequency", option),
+                           positive_quantity(parts[1], "frequency", option), num)
+    else:
+        vals = np.asarray([positive_quantity(v.strip(), "frequency", option) for v in text.split(",") if v.strip()])
+    if vals.size == 0:
+        raise ConfigError(CLI_SOURCE, option, "no frequencies")
+    return vals
+
+
 @click.group()
 def lab():
-    """Simulate measurements of a device: harmonic Hall (docs/lab.md)."""
+    """Simulate measurements of a device: harmonic Hall, ST-FMR, USMR (docs/lab.md)."""
 
 
 @lab.command("harmonic-hall")
@@ -119,7 +140,7 @@ def harmonic_hall_cmd(device_file, scan, field_text, angle_text, current_text, f
 
 @click.group()
 def fit():
-    """Analyse measurements: harmonic Hall (docs/lab.md)."""
+    """Analyse measurements: harmonic Hall, ST-FMR; fit a stack to a sample series (docs/lab.md)."""
 
 
 @fit.command("harmonic-hall")
@@ -197,3 +218,345 @@ def fit_harmonic_hall_cmd(data_files, current_text, magnet, device_file, analysi
         b = res.full_model["bootstrap_uncertainties"]
         click.echo(f"  full model: bootstrap 1-sigma H_DL {fmt(b['H_DL'])}, H_FL {fmt(b['H_FL'])} A/m "
                    f"({res.full_model['bootstrap_resamples']} resamples)")
+
+
+# ============================================================================ ST-FMR
+
+
+@lab.command("st-fmr")
+@click.argument("device_file", type=click.Path(dir_okay=False))
+@click.option("--frequency", "frequency_text", required=True, metavar="LIST",
+              help='Microwave frequencies: "4 GHz,6 GHz,8 GHz" or "4 GHz:12 GHz:5".')
+@click.option("--current-amplitude", "current_text", required=True, metavar="I",
+              help='Amplitude I_rf of the microwave current I_rf cos(wt), e.g. "1 mA".')
+@click.option("--field", "field_text", default="auto", show_default=True, metavar="RANGE",
+              help='Field magnitudes along --field-angle: "START:STOP:NUM", a list, or auto (each resonance '
+                   '+- 15 line widths, 201 points).')
+@click.option("--field-angle", "angle", default=45.0, show_default=True, type=float,
+              help="In-plane angle of the field from the current (deg).")
+@click.option("--inhomogeneous-broadening", "broadening_text", default="0", show_default=True, metavar="H",
+              help="Lorentzian half width of the local field distribution (A/m or mT).")
+@click.option("--rf-field", "rf_text", default="0", show_default=True, metavar="H",
+              help="External microwave field along y in phase with the current (A/m or mT, at I_rf).")
+@click.option("--method", type=click.Choice(["linear", "time-domain"]), default="linear", show_default=True,
+              help="Linear response (default) or the LLG integrated in time (the reference).")
+@click.option("--no-oersted", is_flag=True, help="Leave out the Oersted field of the current.")
+@click.option("--output", "output_path", default=None, metavar="DATA.csv",
+              help="Write the points as CSV in the fit's input format (docs/lab.md section 6.3).")
+@set_option
+@json_option
+@plot_option
+def st_fmr_cmd(device_file, frequency_text, current_text, field_text, angle, broadening_text, rf_text, method,
+               no_oersted, output_path, set_items, as_json, plot_path):
+    """ST-FMR mixing voltage V_mix(H) of DEVICE_FILE at the given frequencies."""
+    import math
+
+    from ..io import write_text_atomic
+    from ..lab.st_fmr import st_fmr
+
+    freqs = _frequency_values(frequency_text)
+    i0 = positive_quantity(current_text, "current", "--current-amplitude")
+    broadening = positive_quantity(broadening_text, "field", "--inhomogeneous-broadening", allow_zero=True)
+    rf = quantity(rf_text, "field", "--rf-field")
+    if not math.isfinite(rf):
+        raise ConfigError(CLI_SOURCE, "--rf-field", "must be finite")
+    if not math.isfinite(angle):
+        raise ConfigError(CLI_SOURCE, "--field-angle", "must be finite")
+    fields = None if field_text.strip().lower() == "auto" else _field_values(field_text)
+    output_suffix(output_path, (".csv",))
+    check_plot_path(plot_path)
+    device = load_device(device_file, parse_set_items(set_items), warnings=False)
+    with device_errors(device_file):
+        res = st_fmr(device, freqs, i0, fields=fields, field_angle=angle, broadening=broadening, method=method,
+                     oersted=not no_oersted, rf_field=rf, progress=progress_for(as_json))
+    for w in res.details["warnings"]:
+        warn(w)
+    if output_path:
+        write_text_atomic(output_path, res.to_csv(
+            f"synthetic: simulated by spinloss lab st-fmr ({method}) from {device_file}\n"
+            f"I_rf = {i0:g} A (I_rf cos wt along +x), field at {angle:g} deg from x; V_mix = <I(t) R_xx(t)>"))
+        info(f"wrote {output_path}", as_json=as_json)
+    if plot_path:
+        from ..plots.lab import st_fmr_plot
+
+        with plot_errors(plot_path):
+            st_fmr_plot(res, plot_path)
+        info(f"wrote {plot_path}", as_json=as_json)
+    if as_json:
+        emit_json(res, inputs=[device_file])
+        return
+    d = res.details
+    click.echo(f"ST-FMR, {method}, I_rf = {i0:g} A (J = {fmt(d['current_density'])} A/m^2 in {d['reference_layer']}), "
+               f"field at {angle:g} deg")
+    click.echo(f"  H_DL = {fmt(d['damping_like_field'])} A/m, H_FL = {fmt(d['field_like_field'])} A/m, "
+               f"H_Oe = {fmt(d['oersted_field'])} A/m at I_rf; alpha_eff = {fmt(d['effective_damping'])} "
+               f"(Gilbert {fmt(d['gilbert_damping'])} + pumping {fmt(d['spin_pumping_damping'])})")
+    rows = []
+    for r in d["resonances"]:
+        sel = res.frequency == r["frequency"]
+        v = res.v[sel]
+        rows.append([fmt(r["frequency"] / 1e9), fmt(r["resonance_field"]), fmt(r["linewidth"]),
+                     fmt(float(np.max(v))), fmt(float(np.min(v))), str(int(sel.sum()))])
+    echo_table(["f (GHz)", "H_res (A/m)", "half width (A/m)", "V_mix max (V)", "V_mix min (V)", "points"], rows)
+
+
+@fit.command("st-fmr")
+@click.argument("data_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--field-angle", "angle", default=45.0, show_default=True, type=float,
+              help="In-plane angle of the field from the current in the measurement (deg).")
+@click.option("--device", "device_file", default=None, type=click.Path(dir_okay=False),
+              help="Device file: M_s, thickness and Oersted field (xi_FMR, G_eff); AMR/SMR for the absolute torques.")
+@click.option("--current-amplitude", "current_text", default=None, metavar="I",
+              help="Microwave current amplitude I_rf of the measurement: gives the absolute H_DL, H_FL, xi_DL, xi_FL.")
+@click.option("--control", "control_files", multiple=True, type=click.Path(dir_okay=False), metavar="CONTROL.csv",
+              help="Data of the control sample without the sink (FM/SiO2): the damping difference and G_eff. Repeatable.")
+@click.option("--kittel-anisotropy/--no-kittel-anisotropy", "free_anisotropy", default=None,
+              help="Fit an in-plane anisotropy field in the Kittel law (default: with 3 or more frequencies).")
+@click.option("--columns", "columns_text", default=None, metavar="NAME=COLUMN,...",
+              help="Names of other columns for frequency, field, v.")
+@json_option
+@plot_option
+def fit_st_fmr_cmd(data_files, angle, device_file, current_text, control_files, free_anisotropy, columns_text,
+                   as_json, plot_path):
+    """Lorentzian lines, damping, M_eff and the torques from ST-FMR data (CSV, docs/lab.md section 6.3)."""
+    import math
+
+    from ..lab.data import parse_column_map, read_st_fmr_files
+    from ..lab.st_fmr_fit import analyse_st_fmr
+
+    if not math.isfinite(angle):
+        raise ConfigError(CLI_SOURCE, "--field-angle", "must be finite")
+    i0 = positive_quantity(current_text, "current", "--current-amplitude")
+    check_plot_path(plot_path)
+    cmap = _st_fmr_columns(columns_text)
+    data = read_st_fmr_files(data_files, cmap)
+    control = read_st_fmr_files(control_files, cmap) if control_files else None
+    device = load_device(device_file, warnings=False) if device_file else None
+    if i0 is not None and device is None:
+        raise ConfigError(CLI_SOURCE, "--current-amplitude", "the absolute torques need --device (AMR, SMR, M_s, thickness)")
+    with device_errors(device_file or data_files[0]):
+        res = analyse_st_fmr(data, field_angle=angle, device=device, current_amplitude=i0, control=control,
+                             free_anisotropy=free_anisotropy)
+    for w in res.warnings:
+        warn(w)
+    if plot_path:
+        from ..plots.lab import st_fmr_fit_plot
+
+        with plot_errors(plot_path):
+            st_fmr_fit_plot(data, res, plot_path)
+        info(f"wrote {plot_path}", as_json=as_json)
+    inputs = list(data_files) + list(control_files) + ([device_file] if device_file else [])
+    if as_json:
+        emit_json(res, inputs=inputs)
+        return
+    v = res.values
+    click.echo(f"ST-FMR analysis: {len(res.lines)} lines, field at {angle:g} deg")
+    rows = [[fmt(l["frequency"] / 1e9), f"{l['branch']:+d}", fmt(l["H_res"]), fmt(l["H_res_uncertainty"]),
+             fmt(l["linewidth"]), fmt(l["linewidth_uncertainty"]), fmt(l["S"]), fmt(l["A"]),
+             fmt(l["torque_ratio"])] for l in res.lines]
+    echo_table(["f (GHz)", "sign", "H_res (A/m)", "+-", "half width (A/m)", "+-", "S (V)", "A (V)",
+                "H_DL/(H_FL+H_Oe)"], rows)
+    rows = [["alpha_eff", fmt(v["alpha_eff"]), fmt(v["alpha_eff_uncertainty"]), "1"],
+            ["inhomogeneous_broadening", fmt(v["inhomogeneous_broadening"]),
+             fmt(v["inhomogeneous_broadening_uncertainty"]), "A/m"],
+            ["M_eff", fmt(v["M_eff"]), fmt(v["M_eff_uncertainty"]), "A/m"],
+            ["H_k", fmt(v["H_k"]), fmt(v["H_k_uncertainty"]), "A/m"],
+            ["torque_ratio", fmt(v["torque_ratio"]), fmt(v["torque_ratio_uncertainty"]), "1"],
+            ["xi_FMR", fmt(v["xi_FMR"]), fmt(v["xi_FMR_uncertainty"]), "1"]]
+    if v.get("xi_DL") is not None:
+        rows += [["H_DL", fmt(v["H_DL"]), fmt(v["H_DL_uncertainty"]), "A/m"],
+                 ["H_FL", fmt(v["H_FL"]), fmt(v["H_FL_uncertainty"]), "A/m"],
+                 ["xi_DL", fmt(v["xi_DL"]), fmt(v["xi_DL_uncertainty"]), "1"],
+                 ["xi_FL", fmt(v["xi_FL"]), fmt(v["xi_FL_uncertainty"]), "1"]]
+    if "delta_alpha" in v:
+        rows += [["delta_alpha", fmt(v["delta_alpha"]), fmt(v["delta_alpha_uncertainty"]), "1"],
+                 ["G_eff", fmt(v.get("G_eff")), fmt(v.get("G_eff_uncertainty")), "Ohm^-1 m^-2"]]
+        if v.get("G_eff_model") is not None:
+            rows.append(["G_eff (device model)", fmt(v["G_eff_model"]), "", "Ohm^-1 m^-2"])
+    echo_table(["quantity", "value", "1-sigma", "unit"], rows, align="lrrl")
+
+
+def _st_fmr_columns(text):
+    """--columns for ST-FMR files: NAME=COLUMN with NAME in frequency, field, v."""
+    out = {}
+    if not text:
+        return out
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        if "=" not in item:
+            raise ConfigError(CLI_SOURCE, "--columns", f"expected NAME=COLUMN, got {item.strip()!r}")
+        name, col = (s.strip() for s in item.split("=", 1))
+        if name.lower() not in ("frequency", "field", "v"):
+            raise ConfigError(CLI_SOURCE, "--columns", f"unknown name {name!r} (names: frequency, field, v)")
+        if not col:
+            raise ConfigError(CLI_SOURCE, "--columns", f"no column given for {name!r}")
+        out[name.lower()] = col
+    return out
+
+
+# ============================================================================ USMR
+
+
+def _current_density_values(text: str, option: str) -> np.ndarray:
+    """A comma-separated list of current densities (units allowed; a plain number is A/m^2)."""
+    vals = [quantity(v.strip(), "current_density", option) for v in text.split(",") if v.strip()]
+    if not vals:
+        raise ConfigError(CLI_SOURCE, option, "no current densities")
+    out = np.asarray(vals, dtype=float)
+    if not np.all(np.isfinite(out)):
+        raise ConfigError(CLI_SOURCE, option, "must be finite")
+    from ..stack import MAX_CURRENT_DENSITY
+
+    if np.any(np.abs(out) > MAX_CURRENT_DENSITY):
+        raise ConfigError(CLI_SOURCE, option, f"beyond {MAX_CURRENT_DENSITY:g} A/m^2: a missing unit?")
+    return out
+
+
+@lab.command("usmr")
+@click.argument("device_file", type=click.Path(dir_okay=False))
+@click.option("--mode", type=click.Choice(["field", "loop", "sequence"]), default="field", show_default=True,
+              help="R_xx^2w against the field along y, after each pulse of a current loop, or of a pulse sequence.")
+@click.option("--field", "field_text", default="-100 mT:100 mT:41", show_default=True, metavar="RANGE",
+              help="Field along y (field mode), swept START -> STOP -> START.")
+@click.option("--read-current-density", "read_text", default="1.3e11 A/m^2", show_default=True, metavar="J",
+              help="Amplitude J_AC of the read current in the reference layer.")
+@click.option("--pulse-current-density", "pulse_text", default=None, metavar="J",
+              help="Largest write pulse of the loop (default: the file's pulse current density).")
+@click.option("--steps", default=11, show_default=True, type=click.IntRange(2, 1000),
+              help="Pulses from 0 to the largest (loop mode).")
+@click.option("--pulses", "pulses_text", default=None, metavar="LIST",
+              help='Pulse current densities of the sequence, e.g. "2e13,2e13,-2e13" (sequence mode).')
+@click.option("--pulse-width", "width_text", default=None, metavar="T", help="Write pulse width (default the file's).")
+@temperature_option
+@click.option("--trials", default=50, show_default=True, type=click.IntRange(1, 100000),
+              help="Devices carried through the protocol at T > 0 (one at T = 0).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--output", "output_path", default=None, metavar="DATA.csv", help="Write the rows as CSV.")
+@set_option
+@json_option
+@plot_option
+def usmr_cmd(device_file, mode, field_text, read_text, pulse_text, steps, pulses_text, width_text, temperature,
+             trials, seed, output_path, set_items, as_json, plot_path):
+    """USMR readout of DEVICE_FILE: R_xx^2w against the field, or read after each write pulse
+    (the write/read protocol of Choi et al., Nat. Commun. 2025, Fig. 5)."""
+    from ..io import write_text_atomic
+    from ..lab.usmr import loop_pulses, usmr_field_sweep, write_read
+
+    j_read = positive_quantity(read_text, "current_density", "--read-current-density")
+    width = positive_quantity(width_text, "time", "--pulse-width")
+    T = temperature_value(temperature)
+    fields = _field_values(field_text) if mode == "field" else None
+    if mode == "sequence":
+        if pulses_text is None:
+            raise ConfigError(CLI_SOURCE, "--pulses", "the sequence mode needs --pulses")
+        seq = _current_density_values(pulses_text, "--pulses")
+    elif pulses_text is not None:
+        raise ConfigError(CLI_SOURCE, "--pulses", "only for --mode sequence")
+    j_max = positive_quantity(pulse_text, "current_density", "--pulse-current-density")
+    if j_max is not None and mode != "loop":
+        raise ConfigError(CLI_SOURCE, "--pulse-current-density", "only for --mode loop")
+    output_suffix(output_path, (".csv",))
+    check_plot_path(plot_path)
+    device = load_device(device_file, parse_set_items(set_items), warnings=(mode != "field"))
+    progress = progress_for(as_json)
+    with device_errors(device_file, "--pulse-current-density" if mode == "loop" else None):
+        if mode == "field":
+            res = usmr_field_sweep(device, fields, read_current_density=j_read, progress=progress)
+        else:
+            if mode == "loop":
+                jm = abs(device.pulse.current_density) if j_max is None else j_max
+                if not jm > 0:
+                    raise ConfigError(device_file, "pulse.current_density", "is 0: give --pulse-current-density")
+                pulses, directions = loop_pulses(jm, steps)
+            else:
+                pulses, directions = seq, None
+            res = write_read(device, pulses, read_current_density=j_read, temperature=T, trials=trials, seed=seed,
+                             pulse_width=width, directions=directions, mode=mode, progress=progress)
+    if output_path:
+        write_text_atomic(output_path, res.to_csv(
+            f"synthetic: simulated by spinloss lab usmr --mode {mode} from {device_file}\n"
+            f"read: J_AC = {j_read:g} A/m^2 (I0 = {res.summary['read_current_amplitude']:g} A) in the reference "
+            "layer; r1w, r2w = V_1w/I0, V_2w/I0 (V_2w the amplitude of -cos 2wt)"))
+        info(f"wrote {output_path}", as_json=as_json)
+    if plot_path:
+        from ..plots.lab import usmr_plot
+
+        with plot_errors(plot_path):
+            usmr_plot(res, plot_path)
+        info(f"wrote {plot_path}", as_json=as_json)
+    if as_json:
+        emit_json(res, inputs=[device_file], seeds={"trials": seed} if mode != "field" else None)
+        return
+    s, r = res.summary, res.rows
+    click.echo(f"USMR readout, {mode}: J_AC = {fmt(s['read_current_density'])} A/m^2 (I0 = "
+               f"{fmt(s['read_current_amplitude'])} A); USMR ratio at zero field {fmt(s.get('usmr_ratio_zero_field'))} m^2/A"
+               if mode == "field" else
+               f"USMR write/read, {mode}: J_AC = {fmt(s['read_current_density'])} A/m^2; read levels R_2w = "
+               f"{fmt(s['r2w_positive'])} Ohm (m along +easy axis), {fmt(s['r2w_negative'])} Ohm (-easy axis); "
+               f"T = {fmt(s['temperature'])} K, {s['trials']} device(s)")
+    if mode == "field":
+        rows = [[fmt(r["field"][k]), f"{int(r['direction'][k]):+d}", fmt(r["m_y"][k]), fmt(r["r2w"][k]),
+                 fmt(r["r2w_usmr"][k]), fmt(r["r2w_thermal"][k])] for k in range(len(r["field"]))]
+        echo_table(["field y (A/m)", "sweep", "m_y", "R_2w (Ohm)", "USMR part (Ohm)", "thermal part (Ohm)"], rows)
+    else:
+        rows = [[str(int(r["pulse"][k])), fmt(r["current_density"][k]), f"{int(r['direction'][k]):+d}",
+                 fmt(r["fraction_positive"][k]), fmt(r["r2w"][k]), fmt(r["r2w_std"][k])] for k in range(len(r["pulse"]))]
+        echo_table(["pulse", "J pulse (A/m^2)", "branch", "fraction +", "R_2w (Ohm)", "std (Ohm)"], rows)
+        if mode == "loop":
+            click.echo(f"  switching current density: falling branch {fmt(s['switching_current_density_down'])}, "
+                       f"rising branch {fmt(s['switching_current_density_up'])} A/m^2")
+
+
+# ============================================================================ stack fit
+
+
+@fit.command("stack")
+@click.argument("series_file", type=click.Path(dir_okay=False))
+@click.option("--output", "output_path", default=None, metavar="CALIBRATED.toml",
+              help="The calibrated stack file (the series' template with the fitted values; default "
+                   "SERIES_calibrated.toml in the current folder).")
+@json_option
+@plot_option
+def fit_stack_cmd(series_file, output_path, as_json, plot_path):
+    """Fit the transport model to the torques measured on a sample series (docs/lab.md section 8)."""
+    from pathlib import Path
+
+    from ..io import write_text_atomic
+    from ..lab.series import PARAMETERS, calibrated_text, fit_stack_series, read_series
+
+    if output_path is None:
+        output_path = f"{Path(series_file).stem}_calibrated.toml"
+    output_suffix(output_path, (".toml",))
+    check_plot_path(plot_path)
+    series = read_series(series_file)
+    with device_errors(series_file):
+        res = fit_stack_series(series, progress=progress_for(as_json))
+        text = calibrated_text(res, series, output_path)
+    write_text_atomic(output_path, text)
+    res.calibrated_stack = str(output_path)
+    info(f"wrote {output_path}", as_json=as_json)
+    for w in res.warnings:
+        warn(w)
+    if plot_path:
+        from ..plots.lab import stack_fit_plot
+
+        with plot_errors(plot_path):
+            stack_fit_plot(res, plot_path)
+        info(f"wrote {plot_path}", as_json=as_json)
+    inputs = [series_file, series.template] + sorted({e.file for e in series.entries})
+    if as_json:
+        emit_json(res, inputs=inputs)
+        return
+    click.echo(f"stack fit: {series.name}; {len(res.entries)} measured values, {len(res.free)} free parameters")
+    rows = [[n, fmt(res.values[n]), fmt(res.uncertainties[n]), PARAMETERS[n][3]] for n in res.free]
+    rows += [[f"{n} (fixed)", fmt(v), "", PARAMETERS[n][3]] for n, v in res.fixed.items()]
+    echo_table(["parameter", "value", "1-sigma", "unit"], rows, align="lrrl")
+    if len(res.free) > 1:
+        click.echo("  correlations:")
+        for i, a in enumerate(res.free):
+            click.echo("    " + a.ljust(30) + " ".join(f"{res.correlation[i, j]:+.2f}" for j in range(len(res.free))))
+    click.echo(f"  chi2 = {fmt(res.chi2)} for {res.dof} degrees of freedom (p = {fmt(res.p_value, '.3g')})")
+    rows = [[e["entry"], e["observable"], fmt(e["measured"]), fmt(e["sigma"]), fmt(e["model"]), fmt(e["pull"], ".2f")]
+            for e in res.entries]
+    echo_table(["sample", "quantity", "measured", "1-sigma", "model", "pull"], rows)

@@ -214,3 +214,117 @@ def read_harmonic_hall_csv(path, column_map: dict | None = None) -> HarmonicHall
 def read_harmonic_hall_files(paths, column_map: dict | None = None) -> HarmonicHallData:
     """Several files in the input format, concatenated (e.g. an x sweep and a y sweep)."""
     return HarmonicHallData.concatenate([read_harmonic_hall_csv(p, column_map) for p in paths])
+
+
+# ============================================================================ ST-FMR data
+
+ST_FMR_CANONICAL = ("frequency", "field", "v")
+
+
+@dataclass
+class StFmrData:
+    """Rows of ST-FMR files (docs/lab.md section 6.3): ``frequency`` (Hz), ``field`` (A/m, signed,
+    along the in-plane field direction), ``v`` (V, the DC mixing voltage), ``source`` and ``line``
+    of each row."""
+
+    frequency: np.ndarray
+    field: np.ndarray
+    v: np.ndarray
+    source: np.ndarray
+    line: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.field)
+
+    def select(self, mask) -> "StFmrData":
+        mask = np.asarray(mask)
+        return StFmrData(*(getattr(self, f)[mask] for f in ("frequency", "field", "v", "source", "line")))
+
+    @property
+    def files(self) -> list[str]:
+        return sorted(set(self.source.tolist()))
+
+    @classmethod
+    def concatenate(cls, parts) -> "StFmrData":
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                     ("frequency", "field", "v", "source", "line")))
+
+
+def read_st_fmr_csv(path, column_map: dict | None = None) -> StFmrData:
+    """One ST-FMR CSV: a header row with ``frequency [GHz]`` (any frequency unit; a plain number is
+    Hz), ``field`` (A/m or a unit in brackets, as for harmonic Hall), ``v [V]`` (any voltage unit);
+    ``#`` comments and blank lines skipped; ``column_map`` maps other column names (``--columns``)."""
+    from ..units import to_si
+
+    source = str(path)
+    column_map = {k: v.strip().lower() for k, v in (column_map or {}).items()}
+    for k in column_map:
+        if k not in ST_FMR_CANONICAL:
+            raise ConfigError("<command line>", "--columns", f"unknown name {k!r} (names: {', '.join(ST_FMR_CANONICAL)})")
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(source, "file", "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, "file", f"cannot read it ({exc})") from None
+    rows = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        rows.append((lineno, next(csv.reader([raw]))))
+    if not rows:
+        raise ConfigError(source, "file", "no header row (the first non-comment line names the columns)")
+    header_line, header = rows[0]
+    names, units = [], []
+    for cell in header:
+        m = _HEADER.match(cell)
+        if m is None:
+            raise ConfigError(source, f"line {header_line}", f"cannot read the column header {cell!r}")
+        names.append(m.group(1).strip().lower())
+        units.append(m.group(2))
+    index = {}
+    for canon in ST_FMR_CANONICAL:
+        want = column_map.get(canon, canon)
+        wname = _HEADER.match(want).group(1).strip().lower() if _HEADER.match(want) else want
+        hits = [i for i, n in enumerate(names) if n == wname]
+        if len(hits) > 1:
+            raise ConfigError(source, f"line {header_line}", f"column {wname!r} appears twice")
+        if not hits:
+            hint = {"frequency": "'frequency [GHz]'", "field": "'field [mT]', 'field [A/m]', ...", "v": "'v [V]'"}[canon]
+            raise ConfigError(source, f"line {header_line}", f"no {wname!r} column (give {hint} or map one with "
+                                                             f"--columns {canon}=NAME)")
+        index[canon] = hits[0]
+    where = f"line {header_line}"
+    funit = units[index["frequency"]]
+    factor = {"frequency": 1.0 if not funit else to_si(f"1 {funit.strip()}", "frequency", source=source, key=where),
+              "field": _unit_factor(units[index["field"]], "field", source, where),
+              "v": _unit_factor(units[index["v"]], "voltage", source, where)}
+    n = len(rows) - 1
+    if n == 0:
+        raise ConfigError(source, where, "a header but no data rows")
+    out = {k: np.empty(n) for k in ST_FMR_CANONICAL}
+    lines = np.zeros(n, dtype=int)
+    for r, (lineno, cells) in enumerate(rows[1:]):
+        where = f"line {lineno}"
+        lines[r] = lineno
+        if len(cells) != len(header):
+            raise ConfigError(source, where, f"{len(cells)} fields, the header has {len(header)}")
+        for canon in ST_FMR_CANONICAL:
+            t = cells[index[canon]].strip()
+            if t == "":
+                raise ConfigError(source, where, f"{canon}: empty (a value is required)")
+            try:
+                x = float(t)
+            except ValueError:
+                raise ConfigError(source, where, f"{canon}: {t!r} is not a number") from None
+            if not math.isfinite(x):
+                raise ConfigError(source, where, f"{canon}: {t!r} is not finite")
+            out[canon][r] = x * factor[canon]
+        if out["frequency"][r] <= 0:
+            raise ConfigError(source, where, f"frequency: {cells[index['frequency']].strip()!r} must be > 0")
+    return StFmrData(out["frequency"], out["field"], out["v"], np.full(n, source, dtype=object).astype(str), lines)
+
+
+def read_st_fmr_files(paths, column_map: dict | None = None) -> StFmrData:
+    """Several ST-FMR files, concatenated (e.g. one file per frequency)."""
+    return StFmrData.concatenate([read_st_fmr_csv(p, column_map) for p in paths])

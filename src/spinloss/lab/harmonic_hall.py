@@ -156,11 +156,14 @@ def project_harmonics(v, phase):
     return (2.0 * np.mean(v * np.sin(phase), axis=-1), -2.0 * np.mean(v * np.cos(2.0 * phase), axis=-1))
 
 
-def quasistatic_harmonics(magnet_field, bar: HallBar, m_start, *, scale: float, phases: int = PHASE_SAMPLES):
+def quasistatic_harmonics(magnet_field, bar: HallBar, m_start, *, scale: float, phases: int = PHASE_SAMPLES,
+                          voltage=None):
     """Quasistatic V_1w, V_2w (V, (N,)) and the zero-current states m0 (N, 3).
 
     ``magnet_field(m)`` is H_eff (A/m, (N, 3)) of the N field points (applied field included);
-    ``m_start`` (N, 3) picks the branch of each point."""
+    ``m_start`` (N, 3) picks the branch of each point. ``voltage(m, c)`` (V) is the voltage whose
+    harmonics are taken at the current I = c I0 (default the Hall voltage ``bar.hall_voltage``; the
+    USMR readout passes the longitudinal one, :mod:`spinloss.lab.usmr`)."""
     m0 = equilibrium(magnet_field, m_start, scale=scale)
     n = m0.shape[0]
     phase = 2.0 * math.pi * np.arange(phases) / phases
@@ -173,7 +176,7 @@ def quasistatic_harmonics(magnet_field, bar: HallBar, m_start, *, scale: float, 
         return magnet_field_rows(magnet_field, m, n, phases) + bar.current_field(m, cc)
 
     m = equilibrium(total, mm, scale=scale)
-    v = bar.hall_voltage(m, cc).reshape(phases, n).T
+    v = (bar.hall_voltage if voltage is None else voltage)(m, cc).reshape(phases, n).T
     v1, v2 = project_harmonics(v, phase)
     return v1, v2, m0
 

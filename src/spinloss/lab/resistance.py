@@ -174,6 +174,14 @@ def anomalous_nernst_voltage(m, temperature_gradient, coefficient: float, width:
     return coefficient * width * np.asarray(temperature_gradient, dtype=float) * m[..., 0]
 
 
+def anomalous_nernst_longitudinal_voltage(m, temperature_gradient, coefficient: float, length: float):
+    """V_ANE along the current (V) over a bar section of length L (m): -S_ANE L (dT/dz) m_y, the x part
+    of E = S_ANE grad(T) x m with a vertical gradient (z x m has x component -m_y): odd in m_y like
+    the USMR (docs/lab.md section 7.1)."""
+    m = np.asarray(m, dtype=float)
+    return -coefficient * length * np.asarray(temperature_gradient, dtype=float) * m[..., 1]
+
+
 def vertical_temperature_gradient(power_per_area, thermal_conductivity: float):
     """dT/dz = q / kappa (K/m): the Joule power per area q (W/m^2) flowing down through a film of
     thermal conductivity kappa (W/(m K)) with an insulated top (T rises towards +z). The placeholder
