@@ -44,6 +44,8 @@ COMMANDS: dict[str, str] = {
     "sweep": "spinloss.cli.sweep:sweep",
     "lab": "spinloss.cli.lab:lab",
     "fit": "spinloss.cli.lab:fit",
+    "array": "spinloss.cli.memory:array",
+    "workload": "spinloss.cli.memory:workload",
 }
 
 
