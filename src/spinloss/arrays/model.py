@@ -56,6 +56,10 @@ EQUALIZER_WIDTH_F = 1.5
 #: Largest bank aspect ratio accepted by the search (NVSim's layout constraint).
 MAX_BANK_ASPECT = 3.0
 
+#: Word-line driver designs: balanced (as small as its current allows: the reference's setting),
+#: latency (logical effort), best (both searched, the better kept).
+BUFFER_DESIGNS = ("balanced", "latency", "best")
+
 TARGETS = ("read_latency", "write_latency", "read_energy", "write_energy", "read_edp", "write_edp", "area",
            "leakage")
 
@@ -66,8 +70,8 @@ class ArrayOptions:
 
     ``capacity_bits`` and ``word_bits`` (bits); ``routing`` htree (sense amplifiers in the subarrays)
     or bus (global bit lines to sense amplifiers at the bank edge); ``buffer_design`` balanced (the
-    word-line driver only as wide as its current requires, as in the reference) or latency (drivers
-    sized by logical effort); ``column_buffer``: a latch and XOR per column (the reference's
+    word-line driver only as wide as its current requires, as in the reference), latency (drivers
+    sized by logical effort) or best (the search tries both); ``column_buffer``: a latch and XOR per column (the reference's
     differential-write buffer; columns then come in multiples of 64); ``target`` the figure the search
     minimises (:data:`TARGETS`)."""
 
@@ -86,8 +90,8 @@ class ArrayOptions:
             raise ConfigError(source, "word_bits", "larger than the capacity")
         if self.routing not in ("htree", "bus"):
             raise ConfigError(source, "routing", "must be htree or bus")
-        if self.buffer_design not in ("balanced", "latency"):
-            raise ConfigError(source, "buffer_design", "must be balanced or latency")
+        if self.buffer_design not in BUFFER_DESIGNS:
+            raise ConfigError(source, "buffer_design", f"must be one of {', '.join(BUFFER_DESIGNS)}")
         if self.target not in TARGETS:
             raise ConfigError(source, "target", f"must be one of {', '.join(TARGETS)}")
         return self
@@ -788,6 +792,12 @@ def design_array(cell: MemoryCell, tech: Technology, opts: ArrayOptions | None =
         if r is None:
             raise ConfigError("<organisation>", None, "this organisation cannot be built for the cell")
         return replace(r, searched=1)
+    if opts.buffer_design == "best":
+        trials = [design_array(cell, tech, replace(opts, buffer_design=b), progress=progress)
+                  for b in ("balanced", "latency")]
+        keys = (opts.target,) + tie_break(opts.target)
+        pick = min(trials, key=lambda r: tuple(objective(r, t) for t in keys))
+        return replace(pick, searched=sum(r.searched for r in trials))
     keys = (opts.target,) + tie_break(opts.target)
     best, best_key, n = None, None, 0
     cache: dict = {}

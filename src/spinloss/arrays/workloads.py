@@ -20,6 +20,7 @@ The workload file (TOML; plain numbers are SI, strings carry units)::
     word_bits = 64
     temperature = "350 K"
     target = "read_latency"
+    buffer_design = "balanced"         # balanced (the validated setting) | latency | best (both tried)
 
     [compute]
     energy_per_mac = "0.23 pJ"         # J per multiply-accumulate
@@ -47,8 +48,12 @@ Accounting per technology (SI; each number in the JSON output with its unit):
 * inference: ``reads`` = ceil(parameters read x precision / word); ``read_energy`` = reads x E_read;
   ``memory_time`` = ceil(reads / macros) x t_read (macros read in parallel, one word per macro per
   read latency); ``compute_time`` = MACs / throughput; ``time`` = max of the two (the weights stream
-  while the arithmetic runs); ``leakage_energy`` = macros x P_leak x time; ``memory_energy`` =
-  read + leakage; ``compute_energy`` = MACs x E_MAC; ``energy`` = memory + compute.
+  while the arithmetic runs). Power gating at the access time scale: a macro's periphery is powered
+  while it streams its words, ``active_leakage_energy`` = macros x P_leak x memory_time; for the rest
+  of the inference an MRAM macro is off (non-volatile) and an SRAM macro keeps its cells powered,
+  ``idle_leakage_energy`` = macros x P_cells x (time - memory_time) (the wake-up of gated supplies is not
+  modelled); ``leakage_energy`` is their sum; ``memory_energy`` = read + leakage; ``compute_energy`` =
+  MACs x E_MAC; ``energy`` = memory + compute.
 * update: ``writes`` = ceil(fraction x parameters x precision / word); ``energy`` = writes x E_write
   + macros x P_leak x time; ``time`` = ceil(writes / macros) x t_write.
 * duty cycle (one inference per period T): MRAM is switched off between inferences (non-volatile:
@@ -72,7 +77,7 @@ from ..io import JsonResult
 from ..progress import note
 from ..units import to_si
 from .memcell import MemoryCell, cell_from_design, cell_from_table, sram_6t
-from .model import TARGETS, ArrayOptions, design_array
+from .model import BUFFER_DESIGNS, TARGETS, ArrayOptions, design_array
 from .networks import KNOWN, NETWORKS, Network, resnet18, transformer
 from .technology import NODES, technology
 
@@ -260,8 +265,8 @@ def load_workload(path, *, progress=None) -> Workload:
     if target not in TARGETS:
         raise ConfigError(src, "array.target", f"must be one of {', '.join(TARGETS)}")
     buffer_design = arr.get("buffer_design", "balanced")
-    if buffer_design not in ("balanced", "latency"):
-        raise ConfigError(src, "array.buffer_design", "must be balanced or latency")
+    if buffer_design not in BUFFER_DESIGNS:
+        raise ConfigError(src, "array.buffer_design", f"must be one of {', '.join(BUFFER_DESIGNS)}")
     column_buffer = arr.get("column_buffer", True)
     if not isinstance(column_buffer, bool):
         raise ConfigError(src, "array.column_buffer", "must be true or false")
@@ -446,12 +451,17 @@ def account(work: Workload, tech: MemoryTechnology, arr, weight_bits: int) -> di
     memory_time = -(-reads // macros) * arr.read_latency
     compute_time = net.macs / work.macs_per_second
     t_inf = max(memory_time, compute_time)
+    # power gating at the access time scale: a macro's periphery is on while it streams its words; in
+    # the rest of the inference an MRAM macro is off (non-volatile), an SRAM macro keeps its cells on
     leak_active = macros * arr.leakage
-    leakage_energy = leak_active * t_inf
+    idle_power = macros * arr.standby_leakage
+    leakage_energy = leak_active * memory_time + idle_power * (t_inf - memory_time)
     compute_energy = net.macs * work.energy_per_mac
     memory_energy = read_energy + leakage_energy
     inference = {"reads": reads, "read_energy": read_energy, "memory_time": memory_time,
                  "compute_time": compute_time, "time": t_inf, "leakage_energy": leakage_energy,
+                 "active_leakage_energy": leak_active * memory_time,
+                 "idle_leakage_energy": idle_power * (t_inf - memory_time),
                  "memory_energy": memory_energy, "compute_energy": compute_energy,
                  "energy": memory_energy + compute_energy}
     writes = -(-int(math.ceil(work.update_fraction * net.parameters)) * work.precision_bits // word)

@@ -87,8 +87,9 @@ def load_cell(spec: str, tech, *, target_wer, retention, design_temperature, fas
 @click.option("--target", default="read_latency", show_default=True,
               help="What the organisation search minimises: read_latency, write_latency, read_energy, "
                    "write_energy, read_edp, write_edp, area, leakage.")
-@click.option("--buffer-design", type=click.Choice(["balanced", "latency"]), default="balanced", show_default=True,
-              help="Word-line drivers: balanced (as small as the current allows) or latency (logical effort).")
+@click.option("--buffer-design", type=click.Choice(["balanced", "latency", "best"]), default="balanced",
+              show_default=True, help="Word-line drivers: balanced (as small as the current allows; the validated "
+                                      "setting), latency (logical effort) or best (both tried).")
 @click.option("--no-column-buffer", is_flag=True, help="Leave out the per-column latch and XOR of the reference.")
 @click.option("--target-wer", default="1e-9", show_default=True, help="Design search: write error rate target.")
 @click.option("--retention", default="10 years", show_default=True, help="Design search: retention target.")
