@@ -54,6 +54,11 @@ def test_array_sram_json_matches_the_api():
         assert key in d
     assert d["units"]["read_energy"] == "J" and d["units"]["area"] == "m^2" and d["units"]["leakage"] == "W"
     assert d["capacity_bits"] == 64 * 1024 * 8 and d["word_bits"] == 64 and d["options"]["routing"] == "bus"
+    # every number in the object has its unit under its last key (the result protocol)
+    from spinloss.io import flatten_numeric, unit_of
+
+    missing = [k for k in flatten_numeric(d) if unit_of(k, d["units"]) is None]
+    assert not missing, missing
     tech = technology("22nm", 350.0)
     api = design_array(sram_6t(tech), tech, ArrayOptions(capacity_bits=64 * 1024 * 8, routing="bus"))
     assert d["read_energy"] == pytest.approx(api.read_energy, rel=1e-12, abs=0)
@@ -138,4 +143,8 @@ def test_workload_json(tmp_path):
         assert {"inference", "update", "duty_cycle", "system", "array", "macros"} <= set(t)
         assert t["duty_cycle"]["energy_per_period"] > 0
     assert d["units"]["energy_per_period"] == "J" and d["units"]["average_power"] == "W"
+    from spinloss.io import flatten_numeric, unit_of
+
+    missing = [k for k in flatten_numeric(d) if unit_of(k, d["units"]) is None]
+    assert not missing, missing
     assert d["technologies"][0]["duty_cycle"]["standby_strategy"] == "power_off"

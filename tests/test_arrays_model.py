@@ -91,7 +91,7 @@ def test_bitline_energy_is_linear_in_bitline_length(kind):
     e = []
     for rows in (64, 128, 192, 256):
         s = subarray(cell, TECH, SubarrayKey(rows, 256, 4, 1, kind != "sram"), opts)
-        e.append(s["breakdown"]["read_energy"]["bitlines"])
+        e.append(s["breakdown"]["read_energies"]["bitline_energy"])
     steps = [b - a for a, b in zip(e, e[1:])]
     assert steps[0] > 0
     assert steps[1] == pytest.approx(steps[0], rel=1e-9, abs=0)
@@ -111,7 +111,7 @@ def test_longer_bitlines_read_slower_and_cost_more():
     opts = ArrayOptions(routing="bus")
     short = subarray(cell, TECH, SubarrayKey(64, 256, 4, 1, False), opts)
     long = subarray(cell, TECH, SubarrayKey(512, 256, 4, 1, False), opts)
-    assert long["breakdown"]["read_latency"]["bitline"] > short["breakdown"]["read_latency"]["bitline"]
+    assert long["breakdown"]["read_delays"]["bitline_delay"] > short["breakdown"]["read_delays"]["bitline_delay"]
     assert long["read_energy"] > short["read_energy"]
 
 
@@ -120,7 +120,7 @@ def test_mram_write_energy_is_cell_energy_plus_line_charging():
     cell = stt_cell()
     s = subarray(cell, TECH, SubarrayKey(128, 256, 4, 2, True), ArrayOptions())
     bits = 256 // 8
-    part = s["breakdown"]["write_energy"]["cells_and_lines"]
+    part = s["breakdown"]["write_energies"]["cell_and_line_energy"]
     assert part > bits * cell.write_energy
     c_line = (part / bits - cell.write_energy) / TECH.vdd ** 2
     # the written line is the bit line of an STT cell (drain caps of the access devices and the wire)

@@ -435,20 +435,26 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         "bitline_resistance": r_bl, "cell_path_resistance": r_access,
         "decode_latency": t_decode, "flip_latency": 0.0 if mram else t_flip_sram,
         "breakdown": {
-            "read_latency": {"decoder": t_decode, "row_decoder_and_wordline": t_row, "column_decoder": t_col,
-                             "bitline": t_bl, "mux": t_mux, "sense_amp": t_sa, "output_mux": t_omux},
-            "read_energy": {"row_decoder_and_wordline": e_row, "column_decoders": sel_mux["energy"] + sel_omux["energy"],
-                            "precharge": e_pre, "bitlines": e_bl_read, "sense_amps": n_sa * e_sa if internal else 0.0,
-                            "cells": e_cells_read},
-            "write_energy": {"row_decoder_and_wordline": e_row_w, "column_decoders": sel_mux["energy"] + sel_omux["energy"],
-                             "cells_and_lines": e_bits, "half_selected": 0.0 if mram else e_half,
-                             "precharge": 0.0 if mram else e_pre},
-            "leakage": {"row_decoders": leak_row, "column_decoders": sel_mux["leakage"] + sel_omux["leakage"],
-                        "precharge": leak_pre, "sense_amps": n_sa * leak_sa if internal else 0.0,
-                        "write_drivers": leak_wd, "column_buffers": leak_buffer, "cells": leak_cells},
-            "area": {"cells": len_wl * len_bl, "row_decoder": row_dec_width * height,
-                     "sense_amps": h_sa * len_wl, "mux": (h_mux + h_omux) * len_wl, "precharge": h_pre * len_wl,
-                     "write_drivers": h_wd * len_wl, "column_buffers": h_buf * len_wl},
+            "read_delays": {"decoder_delay": t_decode, "row_decoder_delay": t_row, "column_decoder_delay": t_col,
+                            "bitline_delay": t_bl, "mux_delay": t_mux, "sense_amp_delay": t_sa,
+                            "output_mux_delay": t_omux},
+            "read_energies": {"row_decoder_energy": e_row,
+                              "column_decoder_energy": sel_mux["energy"] + sel_omux["energy"],
+                              "precharge_energy": e_pre, "bitline_energy": e_bl_read,
+                              "sense_amp_energy": n_sa * e_sa if internal else 0.0, "cell_energy": e_cells_read},
+            "write_energies": {"row_decoder_energy": e_row_w,
+                               "column_decoder_energy": sel_mux["energy"] + sel_omux["energy"],
+                               "cell_and_line_energy": e_bits, "half_selected_energy": 0.0 if mram else e_half,
+                               "precharge_energy": 0.0 if mram else e_pre},
+            "leakages": {"row_decoder_leakage": leak_row,
+                         "column_decoder_leakage": sel_mux["leakage"] + sel_omux["leakage"],
+                         "precharge_leakage": leak_pre, "sense_amp_leakage": n_sa * leak_sa if internal else 0.0,
+                         "write_driver_leakage": leak_wd, "column_buffer_leakage": leak_buffer,
+                         "cell_leakage": leak_cells},
+            "areas": {"cell_area": len_wl * len_bl, "row_decoder_area": row_dec_width * height,
+                      "sense_amp_area": h_sa * len_wl, "mux_area": (h_mux + h_omux) * len_wl,
+                      "precharge_area": h_pre * len_wl, "write_driver_area": h_wd * len_wl,
+                      "column_buffer_area": h_buf * len_wl},
         },
     }
 
@@ -594,14 +600,39 @@ class ArrayResult(JsonResult):
             "write_energy_per_bit": self.write_energy / self.options.word_bits,
             "leakage": self.leakage, "standby_leakage": self.standby_leakage,
             "area_efficiency": self.area_efficiency, "breakdown": self.breakdown, "searched": self.searched,
-            "units": ARRAY_UNITS,
+            "units": {**self.cell.to_json()["units"], **breakdown_units(self.breakdown), **ARRAY_UNITS},
         }
 
 
 ARRAY_UNITS = {"area": "m^2", "height": "m", "width": "m", "read_latency": "s", "write_latency": "s",
                "read_energy": "J", "write_energy": "J", "read_energy_per_bit": "J", "write_energy_per_bit": "J",
                "leakage": "W", "standby_leakage": "W", "area_efficiency": "1", "temperature": "K",
-               "capacity_bits": "bit", "word_bits": "bit", "length": "m", "delay": "s", "energy": "J"}
+               "capacity_bits": "bit", "word_bits": "bit", "length": "m", "delay": "s", "energy": "J",
+               "bits": "bit", "sense_amps": "1", "branches": "1", "wires": "1", "local_bits": "bit",
+               "bitline_capacitance": "F", "wordline_capacitance": "F", "global_bitline_capacitance": "F",
+               "searched": "1", "column_buffer": "1", "strap_every": "1",
+               **{k: "1" for k in ("mat_rows", "mat_cols", "active_mat_rows", "active_mat_cols", "sub_rows",
+                                   "sub_cols", "active_sub_rows", "active_sub_cols", "rows", "columns", "mux",
+                                   "output_mux")}}
+
+
+def breakdown_units(tree) -> dict:
+    """Units of the breakdown's keys by their suffix (``_delay`` s, ``_energy`` J, ``_leakage`` W,
+    ``_area`` m^2), so that every number of an array's JSON has its unit under its last key."""
+    out = {}
+    suffix = {"_delay": "s", "_latency": "s", "_energy": "J", "_leakage": "W", "_area": "m^2"}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                for suf, unit in suffix.items():
+                    if k.endswith(suf):
+                        out[k] = unit
+                stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return out
 
 
 def bank_figures(cell: MemoryCell, tech: Technology, org: Organisation, opts: ArrayOptions,
@@ -683,7 +714,7 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     len_addr = bank_h + bank_w
     t_addr = wire.delay(bank_h) + wire.delay(bank_w)
     e_addr = (mat_in_bits + gated) * wire.capacitance * len_addr * V ** 2
-    s = sub["breakdown"]["read_latency"]
+    s = sub["breakdown"]["read_delays"]
     r_cell = sub["cell_path_resistance"]
     c_local = sub["bitline_capacitance"] + sub["node_capacitance"]
     if cell.kind == "sram":
@@ -699,7 +730,7 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     gm = tech.transconductance(LATCH["n"] * F, "n") + tech.transconductance(LATCH["p"] * F, "p")
     sense = cell.sense_voltage
     t_sa = c_sa / gm * math.log(V / sense)
-    read_latency = t_addr + mat["read_latency"] - s["bitline"] + max(s["bitline"], t_gbl) + t_sa
+    read_latency = t_addr + mat["read_latency"] - s["bitline_delay"] + max(s["bitline_delay"], t_gbl) + t_sa
     # write: the edge driver charges the global line, its multiplexer and the local line
     c_w = c_g + c_gm + c_local
     chain = size_chain(tech, None, c_w, r_g + r_gm, mode="latency", invert=False)

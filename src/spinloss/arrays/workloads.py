@@ -109,7 +109,9 @@ UNITS = {"parameters": "1", "parameters_read": "1", "macs": "1", "weight_bits": 
          "memory_share": "1", "change_vs_reference": "1", "energy_per_mac": "J", "macs_per_second": "1/s",
          "offchip_energy_per_bit": "J", "area": "m^2", "read_latency": "s", "write_latency": "s",
          "write_energy": "J", "leakage": "W", "standby_leakage": "W", "total_area": "m^2", "seconds": "s",
-         "update_energy_per_period": "J", "active_time": "s", "fraction": "1"}
+         "update_energy_per_period": "J", "active_time": "s", "fraction": "1", "active_leakage_energy": "J",
+         "idle_leakage_energy": "J", "area_efficiency": "1", "ratio_to_reference": "1", "precision_bits": "bit",
+         "update_fraction": "1", "word_bits": "bit", "temperature": "K", "layers": "1"}
 
 
 def parse_capacity(value, *, source: str = "<api>", key: str = "capacity") -> int:
@@ -394,9 +396,13 @@ class WorkloadResult(JsonResult):
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
+        from .memcell import MemoryCell
+        from .model import ARRAY_UNITS
+
+        cell_units = MemoryCell("x", "sram", 1.0, 1.0, 1.0, 1.0).to_json()["units"]
         return {"name": self.name, "network": self.network, "settings": self.settings,
                 "technologies": self.technologies, "reference": self.reference, "statements": self.statements,
-                "seconds": self.seconds, "units": UNITS}
+                "seconds": self.seconds, "units": {**cell_units, **ARRAY_UNITS, **UNITS}}
 
 
 def run_workload(work: Workload, technologies=None, *, progress=None) -> WorkloadResult:
