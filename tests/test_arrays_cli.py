@@ -101,6 +101,9 @@ def test_array_memory_cell_file(tmp_path):
     (("array", "missing.json"), ("missing.json", "file not found")),
     (("array", "sram", "--routing", "ring"), ("--routing",)),
     (("workload", "missing.toml"), ("missing.toml", "file not found")),
+    (("array", EXAMPLES / "stt_mtj_cell.toml", "--target-wer", "2"), ("--target-wer", "between 0 and 0.5")),
+    (("array", EXAMPLES / "stt_mtj_cell.toml", "--retention", "1 ps"), ("--retention",)),
+    (("array", EXAMPLES / "stt_mtj_cell.toml", "--fast", "--full"), ("--fast/--full",)),
 ])
 def test_bad_input_is_one_line_exit_2(args, fragments):
     assert_input_error(run(*args), *fragments)

@@ -187,6 +187,8 @@ def bad(tmp_path, text):
     (('cell = {kind = "sram"}', 'cell = {kind = "dram"}'), "kind: must be one of"),
     (('tmr = 1.0', 'tmr = 1.0\nread_mode = "magic"'), "read_mode"),
     (('write_current = 80e-6', 'write_current = "80 V"'), "write_current"),
+    (('cell = {kind = "sram"}', f'device = "{Path(__file__).resolve().parents[1] / "examples" / "stt_mtj_cell.toml"}"'
+      '\ntarget_wer = 0.9'), r"technologies\[0\]\.target_wer: must be between"),
 ])
 def test_bad_workload_files_are_one_line_input_errors(tmp_path, edit, match):
     p = bad(tmp_path, SMALL.replace(*edit, 1))

@@ -346,6 +346,14 @@ def resolve_technologies(work: Workload, *, progress=None) -> tuple:
             cell = cell_from_design(data, tech, source=str(p), name=name)
             origin = f"design {t['design']}"
         elif "device" in t:
+            from ..cells.design import Targets
+
+            try:
+                Targets.parse(write_error_rate=t.get("target_wer", 1e-9), retention=t.get("retention", "10 years"),
+                              temperature=t.get("design_temperature", "358 K"), source=src)
+            except ConfigError as exc:
+                key = {"write_error_rate": "target_wer", "temperature": "design_temperature"}.get(exc.key, exc.key)
+                raise ConfigError(src, f"{pre}.{key}", exc.rule) from None
             cell = design_cell(base / t["device"], tech, target_wer=t.get("target_wer", 1e-9),
                                retention=t.get("retention", "10 years"),
                                design_temperature=t.get("design_temperature", "358 K"),

@@ -70,6 +70,16 @@ def load_cell(spec: str, tech, *, target_wer, retention, design_temperature, fas
         return cell_from_table(table, tech, source=spec, prefix="memory_cell"), [spec], "explicit cell parameters"
     if fast and full:
         raise ConfigError(CLI_SOURCE, "--fast/--full", "give at most one of them")
+    from ..cells.design import Targets
+    from ..config import parse_scalar_text
+
+    try:   # the targets are checked, and blamed on their options, before the (slow) design search
+        Targets.parse(write_error_rate=parse_scalar_text(str(target_wer)), retention=parse_scalar_text(str(retention)),
+                      temperature=parse_scalar_text(str(design_temperature)), source=CLI_SOURCE)
+    except ConfigError as exc:
+        option = {"write_error_rate": "--target-wer", "retention": "--retention",
+                  "temperature": "--design-temperature"}.get(exc.key, exc.key)
+        raise ConfigError(CLI_SOURCE, option, exc.rule) from None
     search = "fast" if fast else "full" if full else "standard"
     cell = design_cell(p, tech, target_wer=target_wer, retention=retention, design_temperature=design_temperature,
                        search=search, source=CLI_SOURCE, key="CELL", seed=seed, progress=progress)
