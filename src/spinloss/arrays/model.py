@@ -326,7 +326,7 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         fp_pre = footprint(tech, "inv", 1, 0.0, w_pre)
         fp_inv = inv_pre.footprint(tech)
         h_pre = max(fp_pre.height, fp_inv.height) + fp_inv.height
-        c_bl_total += 2 * tech.drain_cap(w_pre) / 2 + tech.drain_cap(w_eq) / 2
+        c_bl_total += tech.drain_cap(w_pre) + tech.drain_cap(w_eq)      # each line: its PMOS, one side of the equaliser
     else:
         e_pre = leak_pre = h_pre = 0.0
     # --- read: bit line, multiplexer, sense amplifier
