@@ -225,3 +225,21 @@ def test_mram_write_latency_is_its_pulse_plus_the_periphery():
 def test_bad_options_are_input_errors(bad, match):
     with pytest.raises(ConfigError, match=match):
         ArrayOptions(**bad).validated()
+
+
+def test_ctrl_c_in_the_search_propagates():
+    """Library code never swallows an interrupt (docs/architecture.md section 6): a KeyboardInterrupt
+    raised while the search reports progress leaves design_array unchanged."""
+    def stop(event):
+        if event.done:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        design_array(stt_cell(), TECH, ArrayOptions(capacity_bits=256 * 1024 * 8), progress=stop)
+
+
+def test_progress_reports_the_search():
+    events = []
+    design_array(stt_cell(), TECH, ArrayOptions(capacity_bits=64 * 1024 * 8), progress=events.append)
+    assert events[0].task == "organisations" and events[-1].finished
+    assert events[-2].done == events[-2].total
