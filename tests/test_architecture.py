@@ -32,6 +32,7 @@ LAYERS = [
     ("experiments", "lab", "pbits"),
     ("sweep",),
     ("cells",),
+    ("arrays",),
     ("plots",),
     ("report", "studies"),
     ("cli", "__main__", "__init__"),

@@ -46,6 +46,8 @@ COMMANDS: dict[str, str] = {
     "lab": "spinloss.cli.lab:lab",
     "fit": "spinloss.cli.lab:fit",
     "pbit": "spinloss.cli.pbit:pbit",
+    "array": "spinloss.cli.memory:array",
+    "workload": "spinloss.cli.memory:workload",
 }
 
 
