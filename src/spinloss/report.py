@@ -204,6 +204,13 @@ def write_demo_report(output_dir, sections: dict | None = None) -> Path:
             rep_sections.extend(res["report_sections"])
             params.extend(res.get("parameters", []))
         else:
-            rep_sections.append(_generic_section(name, res))
+            # a section's further tables (``more_sections``, studies contract) follow it, each with
+            # its own figures (shown there only)
+            extra = [x for x in res.get("more_sections") or [] if isinstance(x, dict)]
+            sec = _generic_section(name, res)
+            shown = {str(f) for x in extra for f in (x.get("files") or {}).values()}
+            sec["figures"] = [f for f in sec["figures"] if str(f) not in shown]
+            rep_sections.append(sec)
+            rep_sections.extend(_generic_section(f"{name} {i}", x) for i, x in enumerate(extra, 1))
     return write_report(out / "report.html", title="spinloss headline study: spin loss versus heavy-metal SOT and STT",
                         sections=rep_sections, parameters=params)

@@ -1,4 +1,4 @@
-"""``spinloss demo``: the headline study (torque, switching and energy sections, HTML report)."""
+"""``spinloss demo``: the headline study (torque, switching, energy and probabilistic sections, HTML report)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .common import CLI_SOURCE, echo_table, emit_json, fmt, json_option, progres
               type=click.Path(file_okay=False),
               help="The example stacks (default: the repository's examples/, else ./examples).")
 @click.option("--sections", default=None, metavar="A,B,...",
-              help="Run only these sections (torque, switching, energy; default: all).")
+              help="Run only these sections (torque, switching, energy, probabilistic; default: all).")
 @json_option
 def demo(output_dir, examples_dir, sections, as_json):
     """The headline study: spin-loss torque vs heavy-metal SOT, with controls.
@@ -42,23 +42,29 @@ def demo(output_dir, examples_dir, sections, as_json):
         emit_json({"output_dir": result["output_dir"], "seconds": result["seconds"],
                    "files": result["files"], "sections": {
                        name: {k: sec[k] for k in ("title", "table", "columns", "scale", "reference", "checks",
-                                                  "files", "seconds") if k in sec}
+                                                  "statement", "summary", "conclusion", "more_sections", "files",
+                                                  "seconds") if k in sec}
                        for name, sec in result["sections"].items()}})
         return
     for name, sec in result["sections"].items():
-        click.echo(f"{sec.get('title', name)}")
-        if "table" in sec and "columns" in sec:
-            from ..studies.torque import format_cell
+        for part in [sec] + list(sec.get("more_sections") or []):
+            click.echo(f"{part.get('title', name)}")
+            if part.get("table") and "columns" in part:
+                from ..studies.torque import format_cell
 
-            cols = sec["columns"]
-            scale = sec.get("scale") or {}
-            echo_table(list(cols.values()), [[format_cell(k, row.get(k), scale) for k in cols] for row in sec["table"]],
-                       align="ll" + "r" + "l" + "r" * (len(cols) - 4))
-            ref = next((r.get("stack") for r in sec["table"] if r.get("key") == sec.get("reference")), None)
-            if ref:
-                click.echo(f"  xi per current density J in the named layer; 'vs ref': xi^2/rho relative "
-                           f"to {ref}; 'stack vs ref': (torque)^2 per Joule power of the whole stack "
-                           f"relative to {ref} (counts shunting; see torque_table.md)")
+                cols = part["columns"]
+                scale = part.get("scale") or {}
+                first = part["table"][0]
+                echo_table(list(cols.values()),
+                           [[format_cell(k, row.get(k), scale) for k in cols] for row in part["table"]],
+                           align="".join("l" if isinstance(first.get(k), str) else "r" for k in cols))
+                ref = next((r.get("stack") for r in part["table"] if r.get("key") == part.get("reference")), None)
+                if ref:
+                    click.echo(f"  xi per current density J in the named layer; 'vs ref': xi^2/rho relative "
+                               f"to {ref}; 'stack vs ref': (torque)^2 per Joule power of the whole stack "
+                               f"relative to {ref} (counts shunting; see torque_table.md)")
+            if isinstance(part.get("conclusion"), str):
+                click.echo(f"  {part['conclusion']}")
         if sec.get("checks"):
             click.echo("  checks (the physics claims, evaluated on the data):")
             for k, v in sec["checks"].items():

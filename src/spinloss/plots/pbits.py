@@ -30,7 +30,7 @@ def sigmoid_figure(result: dict, path):
     ax.set_xlabel(f"{label} ({unit})")
     ax.set_ylabel(r"easy-axis $\langle m \rangle$")
     ax.axhline(0, color="0.8", lw=0.6)
-    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    ax.legend(fontsize=7, frameon=False, loc="best")
     ax2 = axes[0, 1]
     ax2.plot(x * scale, np.asarray(result["correlation_time"], dtype=float) * 1e9, "o-", ms=4)
     ax2.set_xlabel(f"{label} ({unit})")

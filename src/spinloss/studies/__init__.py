@@ -1,12 +1,14 @@
 """The headline study behind ``make demo`` / ``spinloss demo``: one command, several sections.
 
 Each section is a function ``section(output_dir, examples_dir, *, progress=None) -> dict`` in its
-own module (:mod:`.torque`, :mod:`.switching`, :mod:`.energy`), registered in :data:`SECTIONS`;
+own module (:mod:`.torque`, :mod:`.switching`, :mod:`.energy`, :mod:`.probabilistic`), registered in :data:`SECTIONS`;
 :func:`run_demo` runs the requested sections and writes ``demo_summary.json`` listing every file
 and ``report.html``. A section returns at least ``{"section": name, "title": str, "files":
 {label: path}, "seconds": float}``; sections that produce a table add ``"table"`` (a list of row
 dicts), ``"columns"`` (key -> header with the unit as shown) and, where a column is shown in
-another unit than the row's SI value, ``"scale"`` (key -> factor from SI; "fJ" is 1e15). Add a section by writing its module and one
+another unit than the row's SI value, ``"scale"`` (key -> factor from SI; "fJ" is 1e15); a section
+with more than one table lists the others in ``"more_sections"`` (each with its own ``title``,
+``table``, ``columns``, ``scale``), shown by the report after it. Add a section by writing its module and one
 line in :data:`SECTIONS` (and :data:`DEFAULT_SECTIONS` if it should run by default).
 
 Outputs are never a mix of two runs: the sections write into a fresh folder ``DIR.partial``
@@ -39,7 +41,7 @@ _DEFAULT_OUTPUT = "spinloss-demo"
 
 #: Notes shown by the demo (one line per step of a section, per design of a comparison); the
 #: design search's own notes (every WER evaluation) are left out, bars are always shown.
-DEMO_NOTE_TASKS = {"demo", "torque", "switching", "energy", "compare", "scaling"}
+DEMO_NOTE_TASKS = {"demo", "torque", "switching", "energy", "compare", "scaling", "probabilistic"}
 
 
 def _prefixed(progress, prefix):
@@ -106,6 +108,8 @@ def run_demo(output_dir=_DEFAULT_OUTPUT, sections=None, examples_dir=None, *, pr
 
     for r in results.values():
         r["files"] = {k: final_path(v) for k, v in r["files"].items()}
+        for extra in r.get("more_sections") or []:
+            extra["files"] = {k: final_path(v) for k, v in (extra.get("files") or {}).items()}
     files = [p for r in results.values() for p in r["files"].values()]
     summary = {
         "output_dir": str(final),
@@ -180,7 +184,13 @@ def _energy_section(output_dir, examples_dir, *, progress=None) -> dict:
     return energy_section(output_dir, examples_dir, fast=True, progress=progress)
 
 
+def _probabilistic_section(output_dir, examples_dir, *, progress=None) -> dict:
+    from .probabilistic import FAST, probabilistic_section
+
+    return probabilistic_section(output_dir, examples_dir, settings=FAST, progress=progress)
+
+
 SECTIONS: dict[str, Callable[..., dict]] = {"torque": _torque_section, "switching": _switching_section,
-                                            "energy": _energy_section}
+                                            "energy": _energy_section, "probabilistic": _probabilistic_section}
 #: Sections run by ``spinloss demo`` when none are named.
-DEFAULT_SECTIONS: tuple = ("torque", "switching", "energy")
+DEFAULT_SECTIONS: tuple = ("torque", "switching", "energy", "probabilistic")
