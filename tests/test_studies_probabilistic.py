@@ -191,12 +191,14 @@ def test_a_further_part_is_rendered_as_its_own_table(tmp_path, monkeypatch):
     assert len(re.findall(r'src="data:image/png;base64,', text)) == 2
 
 
-def test_readout_numbers_are_the_commands():
-    from spinloss.cli.pbit import readout_numbers
+def test_the_pbits_read_numbers_are_the_cells_mtj():
+    from spinloss.cells.cell import mtj_read_numbers, parse_readout
 
     for fname, _, _ in P.PBITS.values():
         dev = Device.from_toml(EX / "pbit" / fname)
-        assert P.pbit_readout(dev) == readout_numbers(dev)
+        ro = parse_readout(dev)
+        assert mtj_read_numbers(dev) == {"read_voltage": ro.read_voltage, "resistance_area": ro.resistance_area,
+                                         "tmr": ro.tmr}
 
 
 def test_missing_example_pbits_is_an_input_error(tmp_path):
@@ -210,6 +212,7 @@ def test_demo_command_runs_the_section(tmp_path, capsys, monkeypatch):
     """``spinloss demo --sections probabilistic`` (in this process, with the TINY settings in place
     of FAST): the table and reading on stdout, the section's notes on stderr, the report."""
     monkeypatch.setattr(P, "FAST", TINY)
+    monkeypatch.setattr(P, "PARTS", [P.pbit_part])  # the memory part runs in the module fixture
     out = tmp_path / "demo"
     r = run_inprocess(capsys, "demo", "--sections", "probabilistic", "--output", out)
     assert "Probabilistic computing" in r.stdout and "E per random bit (fJ)" in r.stdout
@@ -247,3 +250,22 @@ def test_section_renders_in_headless_chromium(section, tmp_path):
     for r in res["table"]:
         assert f">{html.escape(r['device'])}</td>" in dom
     assert unit_problems(dom) == []
+
+
+def test_the_memory_part_gives_energy_per_inference_per_technology(section):
+    """Part 2 (issue 11 items 5-6): the ResNet-18 workload in each memory technology, in SI with
+    units, the reference (SRAM) at 0 % change, and the reading's winner the row of least power."""
+    res, out = section
+    (mem,) = [m for m in res["more_sections"] if m["title"].startswith("AI memory")]
+    rows = mem["table"]
+    names = [r["technology"] for r in rows]
+    assert names == ["SOT-MRAM spin loss (Py/NiO)", "SOT-MRAM heavy metal (Pt/CoFeB)", "STT-MRAM", "SRAM"]
+    ref = rows[names.index("SRAM")]
+    assert ref["change_vs_reference"] == 0.0
+    for r in rows:
+        assert r["inference_energy"] > r["read_energy"] > 0 and 0 < r["memory_share"] < 1
+    data = json.loads(Path(res["files"]["probabilistic_table"]).read_text())["parts"]["memory"]
+    assert set(P.MEMORY_SCALE) <= set(data["units"]) and data["rows"] == to_jsonable(rows)
+    least = min(rows, key=lambda r: r["average_power"])["technology"]
+    assert f"least energy per 1 s duty period: {least}" in mem["conclusion"]
+    assert Path(res["files"]["workload_resnet18"]).is_file()

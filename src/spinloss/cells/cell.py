@@ -696,3 +696,13 @@ def cell_report(device, current_density=None, pulse_width=None, *, temperature=N
                  "read": rd, "temperature": T, "settle_time": settle_time},
         supply_energy=float(e["supply"]) if drivable else float("nan"),
         dissipated_energy=float(e["driven_energy"]))
+
+
+def mtj_read_numbers(device) -> dict | None:
+    """The MTJ readout of a device file (``[readout]``, defaults above) as the numbers a p-bit's
+    read energy needs (``read_voltage`` V, ``resistance_area`` Ohm m^2, ``tmr`` 1), None for a
+    readout without an MTJ (``spinloss pbit calibrate`` and the demo's p-bits share it)."""
+    ro = parse_readout(device)
+    if ro.kind != "mtj":
+        return None
+    return {"read_voltage": ro.read_voltage, "resistance_area": ro.resistance_area, "tmr": ro.tmr}

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from ..cells.cell import mtj_read_numbers
 from ..errors import ConfigError
 from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
                      load_device, merge_overrides, plot_errors, plot_option, positive_quantity, progress_for,
@@ -67,17 +68,6 @@ def load_pbit_device(path, overrides=None):
     return device
 
 
-def readout_numbers(device) -> dict:
-    """The MTJ readout of a device file (``[readout]``, defaults of :mod:`spinloss.cells.cell`) as
-    the numbers the p-bit's read energy needs; None for a readout without an MTJ."""
-    from ..cells.cell import parse_readout
-
-    ro = parse_readout(device)
-    if ro.kind != "mtj":
-        return None
-    return {"read_voltage": ro.read_voltage, "resistance_area": ro.resistance_area, "tmr": ro.tmr}
-
-
 def device_timing(path, *, temperature=None, seed: int = 0, progress=None):
     """Device numbers for a p-computer from ``path``: a calibration JSON (``spinloss pbit
     calibrate --json``) or a device file, calibrated here with a current input over
@@ -110,7 +100,7 @@ def device_timing(path, *, temperature=None, seed: int = 0, progress=None):
     with device_errors(path):
         values = auto_current_range(device, temperature)
         cal = calibrate(device, input="current", values=values, temperature=temperature, seed=seed,
-                        readout=readout_numbers(device), progress=progress)
+                        readout=mtj_read_numbers(device), progress=progress)
     return cal.timing(), cal
 
 
@@ -149,7 +139,7 @@ def calibrate(device_file, input_kind, range_text, duration, devices, temperatur
     device = load_pbit_device(device_file, merge_overrides(set_items, None))
     with device_errors(device_file, "--range" if input_kind == "current" else None):
         res = run(device, input=input_kind, values=values, duration=dur, devices=devices, seed=seed, temperature=T,
-                  readout=readout_numbers(device), progress=progress_for(as_json))
+                  readout=mtj_read_numbers(device), progress=progress_for(as_json))
     out = res.to_json()
     for w in res.warnings:
         warn(f"{device_file}: {w}")

@@ -30,7 +30,7 @@ Hook for the AI-memory half (issue 11 item 5): the section is a list of *parts*
 The first part's table is the section's ``table``; every further part's goes into
 ``more_sections``, which the report renders as a section of its own with the same unit rules
 (:func:`spinloss.report.write_demo_report`). An energy-per-inference table per memory
-technology is one more entry in :data:`PARTS`.
+technology is the second entry in :data:`PARTS` (:func:`memory_part`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cells.cell import mtj_read_numbers
 from ..errors import SpinlossInputError
 from ..io import to_jsonable, write_text_atomic
 from ..progress import note
@@ -104,18 +105,6 @@ PBIT_UNITS = {"sigmoid_width": "A/m^2", "sigmoid_width_uncertainty": "A/m^2", "s
               "cut_fraction": "1", "solution_sweep": "1"}
 
 
-def pbit_readout(device) -> dict | None:
-    """The MTJ read numbers of a device file's ``[readout]`` for the p-bit's read energy
-    (``read_voltage`` V, ``resistance_area`` Ohm m^2, ``tmr`` 1), None without an MTJ: the same
-    numbers as ``spinloss pbit calibrate`` uses (tests/test_studies_probabilistic.py pins it)."""
-    from ..cells.cell import parse_readout
-
-    ro = parse_readout(device)
-    if ro.kind != "mtj":
-        return None
-    return {"read_voltage": ro.read_voltage, "resistance_area": ro.resistance_area, "tmr": ro.tmr}
-
-
 # ============================================================================ the section
 
 
@@ -140,7 +129,8 @@ def probabilistic_section(output_dir, examples_dir, *, progress=None, settings: 
     path = out / "probabilistic.json"
     write_text_atomic(path, json.dumps(to_jsonable(data), indent=2, allow_nan=False) + "\n")
     files["probabilistic_table"] = str(path)
-    return {"title": "Probabilistic computing: p-bits from the device, Max-Cut on G1 (fast settings)",
+    return {"title": "Probabilistic computing and AI memory: p-bits from the device, Max-Cut on G1, "
+                     "ResNet-18 weights in each memory technology (fast settings)",
             "table": main["table"], "columns": main["columns"], "scale": main["scale"], **_texts(main),
             "files": files, "checks": main["checks"], "warnings": [w for p in parts for w in p.get("warnings", [])],
             "more_sections": [{"title": p["title"], "table": p["table"], "columns": p["columns"],
@@ -173,7 +163,7 @@ def calibrate_pbits(context) -> dict:
              f"calibrating the {label}: {s.inputs} currents in +-{half:.3g} A/m^2 x {s.devices} devices x "
              f"{s.duration * 1e9:.0f} ns")
         cal = calibrate(dev, input="current", values=np.linspace(-half, half, s.inputs), duration=s.duration,
-                        devices=s.devices, seed=s.seed, readout=pbit_readout(dev), progress=context["progress"])
+                        devices=s.devices, seed=s.seed, readout=mtj_read_numbers(dev), progress=context["progress"])
         out[key] = (dev, cal)
     return out
 
@@ -356,7 +346,63 @@ def pbit_part(context) -> dict:
             "text": {"statement": settings_text, "summary": maxcut_text, "conclusion": reading(rows)}}
 
 
+# ============================================================================ part 2: AI memory
+
+#: The workload of the memory part (examples/, docs/memory.md section 7): ResNet-18 at 8 bits in
+#: 2 MB macros at 22 nm, one inference per second, one update per day; its MRAM cells are the
+#: shipped design results (examples/designs/*_fast.json: fast search settings, WER 1e-4).
+WORKLOAD = "workload_resnet18.toml"
+
+#: Column key -> header (unit as shown after :data:`MEMORY_SCALE`) of the memory part's table.
+MEMORY_COLUMNS = {"technology": "memory technology", "total_area": "area (mm^2)",
+                  "read_energy": "weight reads per inference (uJ)", "inference_energy": "memory + compute per inference (uJ)",
+                  "inference_time": "inference time (ms)", "update_energy": "energy per update (uJ)",
+                  "average_power": "average power (uW)", "memory_share": "memory share of system energy (%)",
+                  "change_vs_reference": "vs SRAM (%)"}
+MEMORY_SCALE = {"total_area": 1e6, "read_energy": 1e6, "inference_energy": 1e6, "inference_time": 1e3,
+                "update_energy": 1e6, "average_power": 1e6, "memory_share": 100.0, "change_vs_reference": 100.0}
+MEMORY_UNITS = {"total_area": "m^2", "read_energy": "J", "inference_energy": "J", "inference_time": "s",
+                "update_energy": "J", "average_power": "W", "memory_share": "1", "change_vs_reference": "1"}
+
+
+def memory_part(context) -> dict:
+    """Part 2: the energy per inference of a ResNet-18 held in each memory technology
+    (:func:`spinloss.arrays.workloads.run_workload` on :data:`WORKLOAD`), with the statements of
+    the workload model (which technology needs least energy per inference, per update, per period)."""
+    from ..arrays.workloads import load_workload, run_workload
+
+    path = Path(context["examples"]).parent / WORKLOAD
+    if not path.is_file():
+        raise SpinlossInputError(None, "examples_dir", f"{str(path.parent)!r} lacks the workload {WORKLOAD}")
+    progress = context["progress"]
+    note(progress, "probabilistic", f"AI memory: {WORKLOAD} in each memory technology ...")
+    res = run_workload(load_workload(path), progress=None)
+    rows = []
+    for t in res.technologies:
+        rows.append({"technology": t["name"], "total_area": t["total_area"],
+                     "read_energy": t["inference"]["read_energy"], "inference_energy": t["inference"]["energy"],
+                     "inference_time": t["inference"]["time"], "update_energy": t["update"]["energy"],
+                     "average_power": t["duty_cycle"]["average_power"], "memory_share": t["system"]["memory_share"],
+                     "change_vs_reference": t["system"]["change_vs_reference"]})
+    out = context["out"]
+    data_path = out / "workload_resnet18.json"
+    write_text_atomic(data_path, json.dumps(to_jsonable(res.to_json()), indent=2, allow_nan=False) + "\n")
+    net = res.network
+    statement = (f"{res.name}: {net.get('parameters', 0):,} weights at {res.settings['precision_bits']} bits, "
+                 f"{net.get('macs', 0) / 1e9:.3g} GMAC per inference, in "
+                 f"{res.settings['capacity_bits'] // 8 // 2 ** 20} MB macros at {res.settings['node']} "
+                 "(the array model of docs/memory.md, validated against NVMExplorer on 13 of 18 figures); "
+                 "MRAM cells from the shipped fast design results at WER 1e-4 (examples/designs/); compute "
+                 f"{res.settings['energy_per_mac'] * 1e12:.3g} pJ per MAC. Energies per inference include the "
+                 "arrays' leakage while they are on; MRAM is switched off between inferences, SRAM is reloaded.")
+    checks = {"least_energy_per_period": min(rows, key=lambda r: r["average_power"])["technology"]}
+    note(progress, "probabilistic", f"AI memory: least energy per period: {checks['least_energy_per_period']}")
+    return {"key": "memory", "title": f"AI memory: {res.name}", "table": rows, "columns": dict(MEMORY_COLUMNS),
+            "scale": dict(MEMORY_SCALE), "files": {"workload_resnet18": str(data_path)}, "checks": checks,
+            "warnings": [], "data": {"rows": rows, "units": MEMORY_UNITS, "workload": res.to_json()},
+            "text": {"statement": statement, "conclusion": " ".join(res.statements)}}
+
+
 #: The parts of the section, in report order: function(context) -> part dict (module docstring).
 #: context: {"out": the section's folder, "examples": examples/pbit, "settings", "progress"}.
-#: The AI-memory half (issue 11 item 5) appends its energy-per-inference part here.
-PARTS = [pbit_part]
+PARTS = [pbit_part, memory_part]
