@@ -15,7 +15,6 @@ Units: SI throughout (m, V, A/m of gate width, F/m of width, F/m^2, Ohm/m, F/m o
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np

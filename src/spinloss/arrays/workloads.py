@@ -76,7 +76,7 @@ from ..errors import ConfigError
 from ..io import JsonResult
 from ..progress import note
 from ..units import to_si
-from .memcell import MemoryCell, cell_from_design, cell_from_table, sram_6t
+from .memcell import MemoryCell, cell_from_design, cell_from_table
 from .model import BUFFER_DESIGNS, TARGETS, ArrayOptions, design_array
 from .networks import KNOWN, NETWORKS, Network, resnet18, transformer
 from .technology import NODES, technology

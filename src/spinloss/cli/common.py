@@ -227,6 +227,37 @@ def positive_quantity(text, dimension: str, option: str, *, allow_zero: bool = F
     return v
 
 
+def value_grid(text, dimension: str, option: str, *, max_points: int = 1000, positive: bool = False,
+               lists: bool = True, what: str = "values"):
+    """An option's grid -> SI numpy array: ``START:STOP:NUM`` (units allowed on START and STOP;
+    NUM points, 1 .. ``max_points``) or, with ``lists``, a comma-separated list. ``positive``:
+    every value > 0. Errors name the option in one line."""
+    if text is None:
+        raise ConfigError(CLI_SOURCE, option, "is required")
+    value = positive_quantity if positive else quantity
+    text = str(text)
+    if ":" in text or not lists:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ConfigError(CLI_SOURCE, option, f"expected START:STOP:NUM, got {text!r}")
+        try:
+            num = int(parts[2])
+        except ValueError:
+            raise ConfigError(CLI_SOURCE, option, f"NUM must be an integer, got {parts[2]!r}") from None
+        if not 1 <= num <= max_points:
+            raise ConfigError(CLI_SOURCE, option, f"NUM must be between 1 and {max_points:g}")
+        a, b = value(parts[0].strip(), dimension, option), value(parts[1].strip(), dimension, option)
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ConfigError(CLI_SOURCE, option, "START and STOP must be finite")
+        if num > 1 and a == b:
+            raise ConfigError(CLI_SOURCE, option, "START and STOP are equal")
+        return np.linspace(a, b, num)
+    vals = [value(v.strip(), dimension, option) for v in text.split(",") if v.strip()]
+    if not vals:
+        raise ConfigError(CLI_SOURCE, option, f"no {what}")
+    return np.asarray(vals, dtype=float)
+
+
 def temperature_value(text):
     from ..stack import MAX_TEMPERATURE
 

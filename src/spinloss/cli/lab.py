@@ -10,28 +10,12 @@ import numpy as np
 from ..errors import ConfigError
 from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
                      load_device, output_suffix, plot_errors, plot_option, positive_quantity, progress_for, quantity,
-                     set_option, parse_set_items, temperature_option, temperature_value, warn)
+                     set_option, parse_set_items, temperature_option, temperature_value, value_grid, warn)
 
 
 def _field_values(text: str, option: str = "--field") -> np.ndarray:
     """START:STOP:NUM or a comma-separated list of fields (units allowed) -> A/m."""
-    if text is None:
-        raise ConfigError(CLI_SOURCE, option, "is required")
-    if ":" in text:
-        parts = text.split(":")
-        if len(parts) != 3:
-            raise ConfigError(CLI_SOURCE, option, f"expected START:STOP:NUM, got {text!r}")
-        try:
-            num = int(parts[2])
-        except ValueError:
-            raise ConfigError(CLI_SOURCE, option, f"NUM must be an integer, got {parts[2]!r}") from None
-        if not 1 <= num <= 100_000:
-            raise ConfigError(CLI_SOURCE, option, "NUM must be between 1 and 1e5")
-        return np.linspace(quantity(parts[0], "field", option), quantity(parts[1], "field", option), num)
-    vals = [quantity(v.strip(), "field", option) for v in text.split(",") if v.strip()]
-    if not vals:
-        raise ConfigError(CLI_SOURCE, option, "no field values")
-    return np.asarray(vals, dtype=float)
+    return value_grid(text, "field", option, max_points=100_000, what="field values")
 
 
 def _angles(text: str | None) -> np.ndarray:
@@ -48,23 +32,7 @@ def _angles(text: str | None) -> np.ndarray:
 
 def _frequency_values(text: str, option: str = "--frequency") -> np.ndarray:
     """START:STOP:NUM or a comma-separated list of frequencies (units allowed; a plain number is Hz)."""
-    if ":" in text:
-        parts = text.split(":")
-        if len(parts) != 3:
-            raise ConfigError(CLI_SOURCE, option, f"expected START:STOP:NUM, got {text!r}")
-        try:
-            num = int(parts[2])
-        except ValueError:
-            raise ConfigError(CLI_SOURCE, option, f"NUM must be an integer, got {parts[2]!r}") from None
-        if not 1 <= num <= 1000:
-            raise ConfigError(CLI_SOURCE, option, "NUM must be between 1 and 1000")
-        vals = np.linspace(positive_quantity(parts[0], "frequency", option),
-                           positive_quantity(parts[1], "frequency", option), num)
-    else:
-        vals = np.asarray([positive_quantity(v.strip(), "frequency", option) for v in text.split(",") if v.strip()])
-    if vals.size == 0:
-        raise ConfigError(CLI_SOURCE, option, "no frequencies")
-    return vals
+    return value_grid(text, "frequency", option, positive=True, what="frequencies")
 
 
 @click.group()
@@ -321,7 +289,7 @@ def fit_st_fmr_cmd(data_files, angle, device_file, current_text, control_files, 
     """Lorentzian lines, damping, M_eff and the torques from ST-FMR data (CSV, docs/lab.md section 6.3)."""
     import math
 
-    from ..lab.data import parse_column_map, read_st_fmr_files
+    from ..lab.data import read_st_fmr_files
     from ..lab.st_fmr_fit import analyse_st_fmr
 
     if not math.isfinite(angle):

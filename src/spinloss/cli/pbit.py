@@ -20,7 +20,7 @@ from ..cells.cell import mtj_read_numbers
 from ..errors import ConfigError
 from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
                      load_device, merge_overrides, plot_errors, plot_option, positive_quantity, progress_for,
-                     quantity, set_option, temperature_option, temperature_value, warn)
+                     set_option, temperature_option, temperature_value, value_grid, warn)
 
 UPDATE_HELP = ("parallel: graph-coloured Gibbs (each colour class at once); sequential: one p-bit at a time in "
                "index order; asynchronous: free-running p-bits with Poisson clocks of the device's correlation time")
@@ -40,22 +40,7 @@ def pbit():
 
 def parse_input_range(text: str, dimension: str, option: str = "--range") -> np.ndarray:
     """``"START:STOP:NUM"`` (units allowed on START and STOP) -> NUM values in SI."""
-    parts = str(text).split(":")
-    if len(parts) != 3:
-        raise ConfigError(CLI_SOURCE, option, f"expected START:STOP:NUM, got {text!r}")
-    try:
-        num = int(parts[2])
-    except ValueError:
-        raise ConfigError(CLI_SOURCE, option, f"NUM must be an integer, got {parts[2]!r}") from None
-    if not 1 <= num <= 1000:
-        raise ConfigError(CLI_SOURCE, option, "NUM must be between 1 and 1000")
-    a = quantity(parts[0].strip(), dimension, option)
-    b = quantity(parts[1].strip(), dimension, option)
-    if not (math.isfinite(a) and math.isfinite(b)):
-        raise ConfigError(CLI_SOURCE, option, "START and STOP must be finite")
-    if num > 1 and a == b:
-        raise ConfigError(CLI_SOURCE, option, "START and STOP are equal")
-    return np.linspace(a, b, num)
+    return value_grid(text, dimension, option, lists=False)
 
 
 def load_pbit_device(path, overrides=None):
