@@ -171,7 +171,7 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     scale = dict(ENERGY_SCALE)
     summary = {"section": "energy", "title": "Energy per bit: spin loss versus heavy-metal SOT and STT",
                "files": {k: str(v) for k, v in files.items()}, "table": table, "columns": columns,
-               "statements": statements, "maps": maps, "scaling": sc, "fast": fast,
+               "scale": scale, "statements": statements, "maps": maps, "scaling": sc, "fast": fast,
                "targets": result.targets, "reference": result.reference}
     summary["report_sections"] = report_sections(result, maps, sc, statements, files, columns, scale, fast)
     summary["parameters"] = parameter_rows(result, base=ex)
