@@ -121,10 +121,13 @@ def test_auto_picks_the_sphere_solver_and_refuses_unaligned_cells(pt_py):
 
     dev, well, duration = pt_py
     wave = dev.waveform(current_density=1.0e12, width=dev.pulse.width)
-    # the default only without a field-like torque (it tilts the driven orbits off the rings:
-    # fokker_planck_sphere.sphere_fokker_planck_is_default); Pt/Py has one
+    # with a field-like torque the default where the grids follow the driven orbits (s along
+    # the easy axis: fokker_planck_sphere.sphere_fokker_planck_is_default); Pt/Py has one
     assert S.sphere_fokker_planck_applies(well.params, tuple(well.start), tuple(well.target))[0]
-    assert not S.sphere_fokker_planck_is_default(well.params, tuple(well.start), tuple(well.target))
+    assert S.sphere_fokker_planck_is_default(well.params, tuple(well.start), tuple(well.target))
+    tilted_s = dataclasses.replace(well.params, polarization=(0.3, 0.95, 0.0))
+    assert S.sphere_fokker_planck_applies(tilted_s, tuple(well.start), tuple(well.target))[0]
+    assert not S.sphere_fokker_planck_is_default(tilted_s, tuple(well.start), tuple(well.target))
     no_fl = dataclasses.replace(well.params, field_like_field_per_current=0.0 * np.asarray(
         well.params.field_like_field_per_current))
     r = write_error_rate(no_fl, wave, duration, 1e-12, m0=tuple(well.start), target_axis=tuple(well.target),
