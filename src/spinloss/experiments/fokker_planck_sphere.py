@@ -1354,8 +1354,9 @@ class SphereFokkerPlanckResult(JsonResult):
 
     ``write_error_rate``: probability in the starting hemisphere at the end of the run (pulse
     plus settle), Richardson-extrapolated in the time step; ``uncertainty``: the stated absolute
-    uncertainty, time error |extrapolated - fine step| plus the grid error |fine grid - coarse
-    grid| when it was estimated (``grid_error``); ``times`` (s) and ``switching_probability``
+    uncertainty, time error |extrapolated - fine step| plus the grid error (first-order
+    Richardson from a coarse grid) when it was estimated (``grid_error``); ``times`` (s) and
+    ``switching_probability``
     along the run; ``thermal_stability`` the barrier of the starting well in k_B T; ``grid``
     "lunes" or "polar", ``cells`` its size; ``steps`` backward-Euler solves, ``factorizations``
     LU factorizations; ``estimates`` the WERs of the runs (n steps, 2n steps[, coarse grid])."""
@@ -1553,6 +1554,16 @@ def _run(stepper, u0, frac, schedule, temp_of, multiplier, tolerance, T_ref, cou
     return u, np.array(times), np.array(kept), done
 
 
+def _start_fraction(grid: SphereGrid, u0):
+    """Fraction of each cell in the starting hemisphere m.u0 > 0: on a lune grid started along
+    its easy axis the hemisphere's boundary runs along the maxima's spokes psi = 0, pi and the
+    wells lie on one side, so the sign at the centres is exact (the same numbers as 8 x 8
+    sub-cells, checked); else :meth:`SphereGrid.hemisphere_fraction`."""
+    lune = (grid.kind == "lunes" and "axes" in grid.info
+            and abs(float(np.asarray(grid.info["axes"][0]) @ u0)) > 1 - 1e-12)
+    return grid.hemisphere_fraction(u0, subdivisions=1 if lune else 8)
+
+
 class _DrivenGrids:
     """The grids of one solve when the torque tilts the orbits (``driven_grids``): the
     zero-current grid (index 0) and one grid aligned with the driven orbits per distinct drive
@@ -1567,7 +1578,7 @@ class _DrivenGrids:
         self.subdivisions = int(subdivisions)
         self.grids = [grid0]
         self.data = [_FaceData(grid0, model)]
-        self.fracs = [grid0.hemisphere_fraction(u0)]
+        self.fracs = [_start_fraction(grid0, u0)]
         self.samples = [None]
         self.level_grid = []
         self.drive = [0.0]
@@ -1698,10 +1709,11 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
     error stated as |extrapolated - 2n|; with ``time_levels=3`` a run with 4n steps as well: the
     WER is the extrapolation of (2n, 4n) and the time error its difference from that of (n, 2n)
     (a sharper, still conservative estimate: the (n, 2n) extrapolation is the less accurate);
-    ``grid_error``: also solve on a grid of ``coarse_ratio`` x ``resolution`` and state
-    |fine - coarse| as the grid uncertainty (added to the time error in ``uncertainty``; first
-    order in the grid spacing is assumed, so the difference bounds the fine grid's error for
-    ``coarse_ratio`` >= 1/2). ``progress``: solves done.
+    ``grid_error``: also solve on a grid of ``coarse_ratio`` = r x ``resolution`` and state
+    |fine - coarse| r / (1 - r) as the grid uncertainty (added to the time error in
+    ``uncertainty``): the fine grid's error if the WER converges at first order in the grid
+    spacing (2.4 |fine - coarse| at r = 1/sqrt 2; the measured order is 1 for the spokes of the
+    driven grids, >= 1 elsewhere: docs/wer.md section 3). ``progress``: solves done.
 
     ``driven_grids``: during each current level, a grid aligned with that level's precession
     orbits, the levels of the stream function psi = e - mu0 M_s (H_FL - alpha H_DL) m.s
@@ -1764,7 +1776,7 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
                                     "unaligned_levels": gs.skipped, "remap_subdivisions": int(remap_subdivisions)})
             return gs, runs, done
         data = _FaceData(g, model)
-        frac = g.hemisphere_fraction(u0)
+        frac = _start_fraction(g, u0)
         stepper = _Stepper(data)
         w0 = boltzmann_masses(data, T0, frac)
         runs = []
@@ -1810,7 +1822,8 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
     if coarse_runs is not None:
         wer_c = best(coarse_runs)[0]
         estimates.append(wer_c)
-        g_err = abs(wer - wer_c)
+        # first order in the grid spacing: fine error = |fine - coarse| r / (1 - r) (Richardson)
+        g_err = abs(wer - wer_c) * ratio / (1.0 - ratio)
     k_end = int(np.searchsorted(times, pulse_end * (1 - 1e-12)))
     wer_pulse = float(1.0 - p_sw[min(k_end, len(p_sw) - 1)])
     delta = _barrier(model, u0, T0, grid)
