@@ -321,8 +321,9 @@ class _Magnet:
 
     def deterministic_method(self, params) -> str | None:
         """The Fokker-Planck method that resolves this magnet deterministically (1D for axial
-        cells, the sphere solver for in-plane cells without field and field-like torque: docs/wer.md),
-        or None (then Monte Carlo and splitting). Heated pulses take the stochastic engines."""
+        cells; the sphere solver for in-plane cells without field, with their field-like torque
+        where its grids follow the driven orbits, i.e. type-y: docs/wer.md), or None (then Monte
+        Carlo and splitting). Heated pulses take the stochastic engines."""
         if self.heated:
             return None
         if self.axial(params):
