@@ -288,12 +288,15 @@ class DrivenWellChart(_DrivenChart):
 
     def point(self, r, psi):
         r, psi = np.broadcast_arrays(np.asarray(r, float), np.asarray(psi, float))
-        s = np.clip(self.one_minus_cos(r, psi), 0.0, 2.0)
-        sin_t = np.sqrt(s * (2.0 - s))
-        phi = np.arctan2(self.b * np.sin(psi), np.cos(psi))
-        p = ((1.0 - s)[..., None] * self.u + (sin_t * np.cos(phi))[..., None] * self.a1
-             + (sin_t * np.sin(phi))[..., None] * self.a2)
-        return p / np.linalg.norm(p, axis=-1, keepdims=True)
+        c, sn = np.cos(psi), self.b * np.sin(psi)
+        q = c * c + sn * sn
+        k = self.A / q
+        G = r * self.depth
+        p = 2 * k + self.h
+        s = np.clip(2 * G / (p + np.sqrt(np.maximum(p * p - 4 * k * G, 0.0))), 0.0, 2.0)
+        f = np.sqrt(s * (2.0 - s) / q)            # sin(theta) / sqrt(q): (c, b sin) / sqrt(q) is the azimuth
+        # a unit vector by construction ((1 - s)^2 + s (2 - s) = 1)
+        return (1.0 - s)[..., None] * self.u + (f * c)[..., None] * self.a1 + (f * sn)[..., None] * self.a2
 
     def pie(self, r, psi_a, psi_b):
         """Area (sr) of {r' < r, psi in [psi_a, psi_b]}: int (1 - cos theta) dphi, with
