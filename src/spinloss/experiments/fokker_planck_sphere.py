@@ -208,10 +208,11 @@ def _tangential_gradient_norm(m, Q, g):
 
 
 class _DrivenChart:
-    """Common part of the charts of a driven biaxial energy (:func:`driven_lune_grid`): an
-    orthographic chart around ``pole`` with axes (a1, a2), X = m.a1, Y = m.a2,
-    m.pole = sqrt(1 - X^2 - Y^2) >= 0, ring coordinate r linear in the driven energy
-    f(m) = m^T Q m + g.m (r = 0 the extremum, r = 1 the separatrix)."""
+    """Common part of the charts of a driven biaxial energy (:func:`driven_lune_grid`): a chart
+    around ``pole`` with axes (a1, a2) (``point`` here: orthographic, X = m.a1, Y = m.a2,
+    m.pole = sqrt(1 - X^2 - Y^2) >= 0, given ``_xy``; the wells' chart overrides it), ring
+    coordinate r linear in the driven energy f(m) = m^T Q m + g.m (r = 0 the extremum, r = 1
+    the separatrix)."""
 
     r_max = 1.0
 
@@ -288,12 +289,15 @@ class DrivenWellChart(_DrivenChart):
 
     def point(self, r, psi):
         r, psi = np.broadcast_arrays(np.asarray(r, float), np.asarray(psi, float))
-        s = np.clip(self.one_minus_cos(r, psi), 0.0, 2.0)
-        sin_t = np.sqrt(s * (2.0 - s))
-        phi = np.arctan2(self.b * np.sin(psi), np.cos(psi))
-        p = ((1.0 - s)[..., None] * self.u + (sin_t * np.cos(phi))[..., None] * self.a1
-             + (sin_t * np.sin(phi))[..., None] * self.a2)
-        return p / np.linalg.norm(p, axis=-1, keepdims=True)
+        c, sn = np.cos(psi), self.b * np.sin(psi)
+        q = c * c + sn * sn
+        k = self.A / q
+        G = r * self.depth
+        p = 2 * k + self.h
+        s = np.clip(2 * G / (p + np.sqrt(np.maximum(p * p - 4 * k * G, 0.0))), 0.0, 2.0)
+        f = np.sqrt(s * (2.0 - s) / q)     # sin(theta) / sqrt(q): (c, b sin) / sqrt(q) is the azimuth
+        # a unit vector by construction ((1 - s)^2 + s (2 - s) = 1)
+        return (1.0 - s)[..., None] * self.u + (f * c)[..., None] * self.a1 + (f * sn)[..., None] * self.a2
 
     def pie(self, r, psi_a, psi_b):
         """Area (sr) of {r' < r, psi in [psi_a, psi_b]}: int (1 - cos theta) dphi, with
@@ -405,7 +409,7 @@ class DrivenMaxChart(_DrivenChart):
 
         return _gauss(f, self.angle(psi_a), self.angle(psi_b))
 
-    def chart_angles(self, m, edges=None):
+    def chart_angles(self, m):
         """(r, Psi unwrapped to [Psi(0), Psi(0) + 2 pi)) of unit vectors m in this chart's lune."""
         x, y = m @ self.a1, m @ self.a2
         rho2 = x * x + ((y - self.y0) / self.b) ** 2
@@ -725,22 +729,20 @@ def driven_lune_grid(axes, c, h, *, well_rings_plus, well_rings_minus, max_rings
             # the zero-field separatrix point: b_max sin(psi) along a_easy, b_well |sin(psi)|
             # along the pole
             psi = np.asarray(psi, dtype=float)
-            sn = np.sin(psi)
+            flat = psi.reshape(-1)
+            sn = np.sin(flat)
             side = sn >= 0
-            m0 = (np.cos(psi)[..., None] * a_m + (b_max * sn)[..., None] * a_e
-                  + (b_well * np.abs(sn))[..., None] * self.pole)
+            m0 = (np.cos(flat)[:, None] * a_m + (b_max * sn)[:, None] * a_e
+                  + (b_well * np.abs(sn))[:, None] * self.pole)
             out = np.empty(m0.shape)
             for well, sel in ((wp, side), (wm, ~side)):
                 mm = m0[sel]
                 t = np.arctan2((mm @ well.a2) / well.b, mm @ well.a1)
                 out[sel] = well.point(np.ones_like(t), t)
-            return out
+            return out.reshape(psi.shape + (3,))
 
-    def boundary_for(pole):
-        return _Boundary(pole)
-
-    mp = DrivenMaxChart(a_h, a_m, a_e, Q, g, A=A, B=B, h=h, boundary=boundary_for(a_h))
-    mm = DrivenMaxChart(-a_h, a_m, a_e, Q, g, A=A, B=B, h=h, boundary=boundary_for(-a_h))
+    mp = DrivenMaxChart(a_h, a_m, a_e, Q, g, A=A, B=B, h=h, boundary=_Boundary(a_h))
+    mm = DrivenMaxChart(-a_h, a_m, a_e, Q, g, A=A, B=B, h=h, boundary=_Boundary(-a_h))
     regions, off = [], 0
     for name, chart, rings in (("well+", wp, well_rings_plus), ("well-", wm, well_rings_minus),
                                ("max+", mp, max_rings), ("max-", mm, max_rings)):
@@ -882,7 +884,7 @@ class Remap:
                  samples_target=None):
         self.source, self.target = source, target
         s = int(subdivisions)
-        ps, sub_s, dr_s, dt_s = _sub_cells(source, s) if samples_source is None else samples_source
+        _, sub_s, dr_s, dt_s = _sub_cells(source, s) if samples_source is None else samples_source
         pt, self.sub, _, _ = _sub_cells(target, s) if samples_target is None else samples_target
         self.src_sub, self.src_dr, self.src_dt = sub_s, dr_s, dt_s
         idx, dr, dt = locate_cells(source, pt.reshape(-1, 3), coordinates=True)
@@ -1771,7 +1773,7 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
                                                    counter, done)
                 runs.append((float(np.sum(frac * u)), times, kept, float(np.sum(u))))
             if label == "grid":
-                driven_info.update({"driven_grids": len(gs.grids) - 1, "drive_energies": gs.drive[1:],
+                driven_info.update({"driven_grid_count": len(gs.grids) - 1, "drive_energies": gs.drive[1:],
                                     "driven_cells": [int(x.n_cells) for x in gs.grids[1:]],
                                     "unaligned_levels": gs.skipped, "remap_subdivisions": int(remap_subdivisions)})
             return gs, runs, done
