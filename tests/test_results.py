@@ -129,6 +129,15 @@ def build_results(tmp) -> dict:
     out["SamplerRun"] = sample(maxcut_model(*ring), Schedule.parse("constant:1"), 5)
     out["TruthTableResult"] = truth_table("and", sweeps=40, burn_in=5, replicas=1)
     out["FactorResult"] = factorize(6, max_sweeps=400, replicas=2)
+    from spinloss.arrays import ArrayOptions, design_array, load_workload, run_workload, sram_6t, technology
+
+    tech = technology("22nm", 350.0)
+    out["ArrayResult"] = design_array(sram_6t(tech), tech, ArrayOptions(capacity_bits=64 * 1024 * 8, routing="bus"))
+    from test_arrays_workloads import SMALL
+
+    wl = Path(tmp) / "w.toml"
+    wl.write_text(SMALL)
+    out["WorkloadResult"] = run_workload(load_workload(wl))
     try:
         from spinloss.pbits.rbm import learn_digits
 
@@ -164,7 +173,8 @@ def _keys(obj, prefix=""):
                                   "CellReport", "DesignResult", "ComparisonResult", "EnergyMap", "GridRun",
                                   "SweepSummary", "HarmonicHallResult", "HarmonicHallFit", "StFmrResult", "StFmrFit",
                                   "UsmrResult", "StackFitResult", "CalibrationResult", "MaxCutResult",
-                                  "SamplerRun", "TruthTableResult", "FactorResult", "RBMResult"])
+                                  "SamplerRun", "TruthTableResult", "FactorResult", "RBMResult", "ArrayResult",
+                                  "WorkloadResult"])
 def test_to_json_and_to_xarray(results, name):
     r = results[name]
     if r is None:
