@@ -114,6 +114,30 @@ CELL_TABLE_KEYS = {
 }
 
 
+#: ``default`` of :func:`positive_number` for a key that must be given.
+REQUIRED = object()
+
+
+def positive_number(table: dict, key: str, dim, *, source: str, prefix: str, default=REQUIRED):
+    """``table[key]`` as a finite number > 0 in SI: a value with a unit of dimension ``dim`` (or a
+    plain SI number when ``dim`` is None). A missing key is ``default`` (or an error when it is
+    :data:`REQUIRED`); errors name ``source`` and ``prefix.key`` in one line."""
+    if key not in table:
+        if default is REQUIRED:
+            raise ConfigError(source, f"{prefix}.{key}", "missing")
+        return default
+    v = table[key]
+    if dim is None:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ConfigError(source, f"{prefix}.{key}", "must be a number (SI)")
+        v = float(v)
+    else:
+        v = to_si(v, dim, source=source, key=f"{prefix}.{key}")
+    if not (math.isfinite(v) and v > 0):
+        raise ConfigError(source, f"{prefix}.{key}", "must be a finite number > 0")
+    return float(v)
+
+
 def cell_from_table(table: dict, tech: Technology, *, source: str = "<api>", prefix: str = "cell") -> MemoryCell:
     """A cell from explicit values (SI numbers or strings with units). Areas and widths may be given in
     feature sizes of the array's node (``area_f2``, ``access_width_f``). ``kind`` sram takes the 6T
@@ -135,22 +159,9 @@ def cell_from_table(table: dict, tech: Technology, *, source: str = "<api>", pre
         return sram_6t(tech, name)
     F = tech.feature_size
 
-    def get(key, required=True, positive=True):
-        dim = CELL_TABLE_KEYS[key]
-        if key not in table:
-            if required:
-                raise ConfigError(source, f"{prefix}.{key}", "missing")
-            return None
-        v = table[key]
-        if dim is None:
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise ConfigError(source, f"{prefix}.{key}", "must be a number (SI)")
-            v = float(v)
-        else:
-            v = to_si(v, dim, source=source, key=f"{prefix}.{key}")
-        if not math.isfinite(v) or (positive and v <= 0):
-            raise ConfigError(source, f"{prefix}.{key}", "must be a finite number > 0")
-        return float(v)
+    def get(key, required=True):
+        return positive_number(table, key, CELL_TABLE_KEYS[key], source=source, prefix=prefix,
+                               default=REQUIRED if required else None)
 
     def either(si_key, f_key, scale, required=True):
         if si_key in table and f_key in table:

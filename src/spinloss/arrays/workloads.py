@@ -76,7 +76,7 @@ from ..errors import ConfigError
 from ..io import JsonResult
 from ..progress import note
 from ..units import to_si
-from .memcell import MemoryCell, cell_from_design, cell_from_table
+from .memcell import REQUIRED, MemoryCell, cell_from_design, cell_from_table, positive_number
 from .model import BUFFER_DESIGNS, TARGETS, ArrayOptions, design_array
 from .networks import KNOWN, NETWORKS, Network, resnet18, transformer
 from .technology import NODES, technology
@@ -150,20 +150,9 @@ def parse_node(value, *, source: str = "<api>", key: str = "node") -> str:
 
 
 def _positive(table, key, dim, source, prefix, default=None):
-    if key not in table:
-        if default is None:
-            raise ConfigError(source, f"{prefix}.{key}", "missing")
-        return default
-    v = table[key]
-    if dim is None:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ConfigError(source, f"{prefix}.{key}", "must be a number (SI)")
-        v = float(v)
-    else:
-        v = to_si(v, dim, source=source, key=f"{prefix}.{key}")
-    if not (math.isfinite(v) and v > 0):
-        raise ConfigError(source, f"{prefix}.{key}", "must be a finite number > 0")
-    return float(v)
+    """A positive number of a workload table; ``default`` None: the key must be given."""
+    return positive_number(table, key, dim, source=source, prefix=prefix,
+                           default=REQUIRED if default is None else default)
 
 
 def _int(table, key, source, prefix, default=None, minimum=1):
