@@ -469,24 +469,9 @@ class SphereGrid:
         """Fraction of each cell's area in m . axis > 0 (sub-cells of exact area, counted by the
         sign at their centres: exact where the boundary runs along ring or spoke lines)."""
         a = unit_vector(axis)
-        n = int(subdivisions)
-        t = np.arange(n + 1) / n
-        tc = (np.arange(n) + 0.5) / n
         out = np.zeros(self.n_cells)
         for reg in self.regions:
-            ch = reg.chart
-            k = np.repeat(np.arange(reg.r.size - 1), reg.n_spokes)
-            j = np.tile(np.arange(reg.n_spokes), reg.r.size - 1)
-            dpsi = 2 * math.pi / reg.n_spokes
-            r0, r1 = reg.r[k], reg.r[k + 1]
-            p0 = j * dpsi
-            rr = r0[:, None] + (r1 - r0)[:, None] * t
-            pp = p0[:, None] + dpsi * t
-            pie = ch.pie(rr[:, :, None], pp[:, None, :-1], pp[:, None, 1:])
-            sub = pie[:, 1:, :] - pie[:, :-1, :]
-            rc = r0[:, None] + (r1 - r0)[:, None] * tc
-            pc = p0[:, None] + dpsi * tc
-            m = ch.point(rc[:, :, None], pc[:, None, :])
+            sub, m, *_ = _region_sub_cells(reg, int(subdivisions))
             side = (m @ a) > 0
             tot = np.sum(sub, axis=(1, 2))
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -806,30 +791,38 @@ def locate_cells(grid: SphereGrid, m, coordinates=False):
     return (out, d_r, d_t) if coordinates else out
 
 
+def _region_sub_cells(reg, n: int):
+    """s x s sub-cells (s = ``n``) of every cell of one grid region: exact areas (cells, n, n) as
+    differences of the chart's pie areas, their centres on the sphere (cells, n, n, 3), the centres'
+    ring coordinates rc and spoke parameters pc (cells, n), and each cell's ring bounds r0, r1,
+    first spoke p0 (cells,) and spoke width dpsi."""
+    ch = reg.chart
+    t = np.arange(n + 1) / n
+    tc = (np.arange(n) + 0.5) / n
+    k = np.repeat(np.arange(reg.r.size - 1), reg.n_spokes)
+    j = np.tile(np.arange(reg.n_spokes), reg.r.size - 1)
+    dpsi = 2 * math.pi / reg.n_spokes
+    r0, r1 = reg.r[k], reg.r[k + 1]
+    p0 = j * dpsi
+    rr = r0[:, None] + (r1 - r0)[:, None] * t
+    pp = p0[:, None] + dpsi * t
+    pie = ch.pie(rr[:, :, None], pp[:, None, :-1], pp[:, None, 1:])
+    sub = pie[:, 1:, :] - pie[:, :-1, :]
+    rc = r0[:, None] + (r1 - r0)[:, None] * tc
+    pc = p0[:, None] + dpsi * tc
+    return sub, ch.point(rc[:, :, None], pc[:, None, :]), rc, pc, r0, r1, p0, dpsi
+
+
 def _sub_cells(grid: SphereGrid, subdivisions: int):
     """Centres (N, s^2, 3), exact areas (N, s^2) and offsets from the cell centre in ring and
     spoke coordinate (two (N, s^2) arrays) of s x s sub-cells of every cell."""
     n = int(subdivisions)
-    t = np.arange(n + 1) / n
-    tc = (np.arange(n) + 0.5) / n
     pts = np.empty((grid.n_cells, n * n, 3))
     sub = np.empty((grid.n_cells, n * n))
     d_r = np.empty((grid.n_cells, n * n))
     d_t = np.empty((grid.n_cells, n * n))
     for reg in grid.regions:
-        ch = reg.chart
-        k = np.repeat(np.arange(reg.r.size - 1), reg.n_spokes)
-        j = np.tile(np.arange(reg.n_spokes), reg.r.size - 1)
-        dpsi = 2 * math.pi / reg.n_spokes
-        r0, r1 = reg.r[k], reg.r[k + 1]
-        p0 = j * dpsi
-        rr = r0[:, None] + (r1 - r0)[:, None] * t
-        pp = p0[:, None] + dpsi * t
-        pie = ch.pie(rr[:, :, None], pp[:, None, :-1], pp[:, None, 1:])
-        a = pie[:, 1:, :] - pie[:, :-1, :]
-        rc = r0[:, None] + (r1 - r0)[:, None] * tc
-        pc = p0[:, None] + dpsi * tc
-        m = ch.point(rc[:, :, None], pc[:, None, :])
+        a, m, rc, pc, r0, r1, p0, dpsi = _region_sub_cells(reg, n)
         sl = slice(reg.offset, reg.offset + reg.n_cells)
         pts[sl] = m.reshape(reg.n_cells, n * n, 3)
         sub[sl] = np.maximum(a, 0.0).reshape(reg.n_cells, n * n)
