@@ -215,8 +215,9 @@ def test_a_pulse_past_the_curie_temperature_is_refused_naming_the_option(capsys)
 
 
 def test_fokker_planck_is_not_used_with_a_schedule():
-    """The 1D Fokker-Planck engine assumes constant parameters: with a schedule 'auto' routes an
-    axially symmetric cell to the Monte Carlo pilot, and 'fokker_planck' is refused."""
+    """The 1D Fokker-Planck engine assumes constant parameters: with a schedule that is not a
+    function of one temperature (the sphere solver cannot follow it) 'auto' routes an axially
+    symmetric cell to the Monte Carlo pilot, and 'fokker_planck' is refused."""
     from spinloss.experiments.rare_events import write_error_rate
 
     p = dyn.MacrospinParameters(saturation_magnetization=1.1e6, damping=0.05, volume=4e-24, temperature=300.0,

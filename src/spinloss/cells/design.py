@@ -323,10 +323,9 @@ class _Magnet:
         """The Fokker-Planck method that resolves this magnet deterministically (1D for axial
         cells; the sphere solver for in-plane cells without field, with their field-like torque
         where its grids follow the driven orbits, i.e. type-y: docs/wer.md), or None (then Monte
-        Carlo and splitting). Heated pulses take the stochastic engines."""
-        if self.heated:
-            return None
-        if self.axial(params):
+        Carlo and splitting). Heated pulses (the coefficients follow T(t)) take the sphere
+        solver, axial cells included (the 1D solver takes constant parameters)."""
+        if self.axial(params) and not self.heated:
             return "fokker_planck"
         from ..experiments.fokker_planck_sphere import sphere_fokker_planck_is_default
 

@@ -1281,6 +1281,14 @@ def _alignment(grid: SphereGrid, model: _Model, temperature):
 # ----------------------------------------------------------------------------- applicability
 
 
+def sphere_follows(schedule) -> bool:
+    """Whether the solver can follow ``schedule`` (None, or a
+    :class:`~spinloss.dynamics.ParameterSchedule` whose parameters are functions of one
+    temperature state, as :meth:`spinloss.device.Device.heating_schedule` makes them)."""
+    return schedule is None or (schedule.state is not None and schedule.parameters_of_state is not None
+                                and schedule.state_range is not None and schedule.n_rows == 1)
+
+
 def sphere_fokker_planck_is_default(params, m0, target_axis=None) -> bool:
     """Whether ``method='auto'`` (and the design search) should use this solver: it applies
     (:func:`sphere_fokker_planck_applies`) and either the cell has no field-like torque or the
@@ -1452,6 +1460,86 @@ def temperature_function(temperature, default):
     return lambda t: T
 
 
+class _HeatLevels:
+    """The magnet's parameters during a heated pulse (a :class:`~spinloss.dynamics.ParameterSchedule`
+    with a temperature state, :meth:`spinloss.device.Device.heating_schedule`) on K + 1
+    temperatures T_0 = p_0 < ... < p_K = T_max, spaced evenly in the cumulative change
+    sum_T max_q |d ln q| of the parameters q = M_s, H_K, alpha_eff, the torque fields per current
+    and T itself, K = ceil(total / ``tolerance``): neighbouring points differ by at most
+    ``tolerance`` in the logarithm of every parameter. A step at temperature T uses the model
+    and the temperature of the nearest point, so the start (T_0) and the plateau of a long pulse
+    (T_max) are exact and the rise and the fall sweep through the points (a midpoint rule; the
+    level error is estimated by halving K, ``heating_error``)."""
+
+    QUANTITIES = ("saturation_magnetization", "anisotropy_field", "damping", "damping_like_field_per_current",
+                  "field_like_field_per_current", "temperature")
+
+    def __init__(self, params, base_model: _Model, schedule, tolerance: float, grid_tolerance: float | None = None,
+                 *, table_points: int = 2001):
+        if schedule.state is None or schedule.parameters_of_state is None or schedule.state_range is None:
+            raise SpinlossInputError(None, "schedule", "the Fokker-Planck solver needs a heating schedule with a "
+                                                       "temperature state (Device.heating_schedule)")
+        if schedule.n_rows != 1:
+            raise SpinlossInputError(None, "schedule", "the Fokker-Planck solver needs a one-row schedule "
+                                                       "(one device)")
+        tol = _check_number("heating_tolerance", tolerance)
+        lo, hi = (float(x) for x in schedule.state_range)
+        self.schedule = schedule
+        self.edges = np.asarray(schedule.edges, dtype=float)
+        self.tolerance = tol
+        table = np.linspace(lo, max(hi, lo), int(table_points))
+        cum = np.zeros(table.size)
+        if hi > lo:
+            b = schedule.parameters_of_state(params, table).broadcast(table.size)
+            change = np.zeros(table.size - 1)
+            for name in self.QUANTITIES:
+                q = np.abs(np.asarray(b[name], dtype=float).reshape(table.size, -1)[:, 0])
+                if np.all(q > 0):
+                    change = np.maximum(change, np.abs(np.diff(np.log(q))))
+            cum[1:] = np.cumsum(change)
+        total = float(cum[-1])
+        k = int(math.ceil(total / tol - 1e-9)) if total > 0 else 0
+        # strictly increasing for the inversion (flat stretches: no parameter changes)
+        cum = cum + 1e-12 * max(total, 1.0) * np.linspace(0.0, 1.0, table.size)
+        self.points = np.interp(np.linspace(cum[0], cum[-1], k + 1), cum, table) if k > 0 else np.array([lo])
+        self.points[0] = lo
+        self.total_change = total
+        self.models = [base_model] + [sphere_model(schedule.parameters_of_state(params, np.array([p])))
+                                      for p in self.points[1:]]
+        self._mid = 0.5 * (self.points[1:] + self.points[:-1])
+        self._rows = np.zeros(1, dtype=np.int64)
+        # the grids: every r-th point (and the last), r = grid_tolerance / tolerance; a point's
+        # grid is that of the nearest grid point
+        r = 1 if grid_tolerance is None else max(1, int(round(_check_number("heating_grid_tolerance",
+                                                                            grid_tolerance) / tol)))
+        anchors = np.unique(np.concatenate([np.arange(0, k + 1, r), [k]]))
+        self.grid_tolerance = tol * r
+        self.grid_point = anchors[np.abs(np.arange(k + 1)[:, None] - anchors[None, :]).argmin(axis=1)]
+
+    def temperature(self, t) -> float:
+        """T(t) (K) of the schedule."""
+        return float(self.schedule.state(np.array([float(t)]), self._rows)[0])
+
+    def index(self, temperature) -> int:
+        """The point nearest to ``temperature``."""
+        return int(np.searchsorted(self._mid, float(temperature)))
+
+
+class _Steppers:
+    """The counts of several :class:`_Stepper` (the heat levels of one grid)."""
+
+    def __init__(self, steppers):
+        self.steppers = steppers
+
+    @property
+    def factorizations(self):
+        return sum(s.factorizations for s in self.steppers)
+
+    @property
+    def solves(self):
+        return sum(s.solves for s in self.steppers)
+
+
 class _Stepper:
     """Backward Euler on the cell masses with one LU factorization per distinct operator."""
 
@@ -1464,7 +1552,8 @@ class _Stepper:
         self.identity = sp.identity(data.grid.n_cells, format="csc")
 
     def factor(self, current, temperature, dt):
-        key = (float(current), float(temperature), float(dt))
+        # dt to 12 digits: the pieces of a heated level give the same step up to rounding
+        key = (float(current), float(temperature), float(f"{dt:.12g}"))
         lu = self.cache.get(key)
         if lu is None:
             A = (self.identity - dt * sphere_operator(self.data, current, temperature)).tocsc()
@@ -1495,10 +1584,15 @@ def _rate_scale(model: _Model, max_current: float) -> float:
                                   + a * abs(model.field_like_per_current * max_current))
 
 
-def _schedule(waveform, duration, model, step_quality, ramp_levels, min_steps, max_step=None):
+def _schedule(waveform, duration, model, step_quality, ramp_levels, min_steps, max_step=None, heat=None):
     """Piecewise-constant current levels [(t0, t1, j, n_steps)] covering [0, duration]: the
     waveform's flat parts as they are, each linear ramp as ``ramp_levels`` levels at the
-    midpoint values; steps with rate x dt <= ``step_quality`` (:func:`_rate_scale`)."""
+    midpoint values; steps with rate x dt <= ``step_quality`` (:func:`_rate_scale`). ``heat``
+    (:class:`_HeatLevels`): the rate is the largest of its models', and a level's steps are no
+    longer than the shortest interval between the heating schedule's edges it overlaps (between
+    edges the temperature rise changes by 1 % of its peak: docs/heating.md)."""
+    models = [model] if heat is None else heat.models
+    cuts = np.zeros(0) if heat is None else heat.edges
     wt = np.asarray(waveform.times, dtype=float).reshape(-1)
     wv = np.asarray(waveform.values, dtype=float).reshape(-1)
     if wv.size and waveform.values.ndim > 1:
@@ -1515,19 +1609,69 @@ def _schedule(waveform, duration, model, step_quality, ramp_levels, min_steps, m
         ja, jb = j_at(t0 + 1e-9 * (t1 - t0)), j_at(t1 - 1e-9 * (t1 - t0))
         levels = 1 if abs(ja - jb) <= 1e-12 * max(abs(ja), abs(jb), 1.0) else int(ramp_levels)
         edges = np.linspace(t0, t1, levels + 1)
-        for a, c in zip(edges[:-1], edges[1:]):
-            j = j_at(0.5 * (a + c)) if levels > 1 else ja
-            rate = _rate_scale(model, abs(j))
-            n = max(int(min_steps), int(math.ceil((c - a) * rate / step_quality - 1e-9)))
+        for a0, c0 in zip(edges[:-1], edges[1:]):
+            j = j_at(0.5 * (a0 + c0)) if levels > 1 else ja
+            rate = max(_rate_scale(mod, abs(j)) for mod in models)
+            n = max(int(min_steps), int(math.ceil((c0 - a0) * rate / step_quality - 1e-9)))
             if max_step is not None:
-                n = max(n, int(math.ceil((c - a) / max_step - 1e-9)))
-            out.append((float(a), float(c), j, n))
+                n = max(n, int(math.ceil((c0 - a0) / max_step - 1e-9)))
+            if cuts.size:
+                out.extend(_heated_pieces(float(a0), float(c0), j, (c0 - a0) / n, cuts))
+            else:
+                out.append((float(a0), float(c0), j, n))
     return out
 
 
-def _run(stepper, u0, frac, schedule, temp_of, multiplier, tolerance, T_ref, counter, done):
+def _heated_pieces(a0, c0, j, dt0, edges):
+    """The steps of level [a0, c0] (current ``j``) under a heating schedule: no step longer than
+    the interval between the heating edges around it, and step sizes dt0 / 2^m (dt0 the level's
+    own step), so that the few distinct sizes share factorizations; pieces [(t0, t1, j, n)] of
+    equal steps (the last one ends on c0)."""
+    gaps = np.diff(edges)
+    out = []
+    t = a0
+    while t < c0 - 1e-9 * (c0 - a0):
+        i = int(np.searchsorted(edges, t, side="right")) - 1
+        if 0 <= i < gaps.size:
+            g = float(min(gaps[i], gaps[min(i + 1, gaps.size - 1)]))
+            stop = float(edges[i + 1])
+        else:
+            g, stop = math.inf, (c0 if i >= gaps.size else float(edges[0]))
+        m = max(0, int(math.ceil(math.log2(dt0 / g) - 1e-9))) if g < dt0 else 0
+        dt = dt0 / 2.0**m
+        stop = min(max(stop, t + dt), c0)
+        n = max(1, int(math.floor((stop - t) / dt + 1e-9)))
+        t1 = t + n * dt
+        if c0 - t1 < 1e-6 * dt or t1 > c0:
+            t1 = c0              # the level's end (the last step within rounding of dt)
+        if out and out[-1][3] > 0 and abs((out[-1][1] - out[-1][0]) / out[-1][3] - dt) <= 1e-12 * dt \
+                and abs(out[-1][1] - t) <= 1e-15 and abs((t1 - t) - n * dt) <= 1e-9 * dt:
+            a, _, _, k = out[-1]
+            out[-1] = (a, t1, j, k + n)
+        else:
+            out.append((t, t1, j, n))
+        t = t1
+    return out
+
+
+def _step_temperature(t, heat, temp_of, quantum):
+    """(temperature (K), heat level) of a step whose midpoint is at ``t``: with a heating
+    schedule the nearest point of ``heat`` (its model and its temperature); else T(t) held on
+    levels ``quantum`` K wide (level 0)."""
+    if heat is not None:
+        k = heat.index(heat.temperature(t))
+        return float(heat.points[k]), k
+    T = _check_number("temperature", temp_of(t))
+    if quantum > 0:
+        T = quantum * round(T / quantum)
+    return T, 0
+
+
+def _run(stepper, u0, frac, schedule, temp_of, multiplier, tolerance, T_ref, counter, done, heat=None):
     """Backward Euler through the schedule with ``multiplier`` times its step counts; the
-    temperature at each step's midpoint, held on levels of relative width ``tolerance``."""
+    temperature at each step's midpoint, held on levels of relative width ``tolerance``
+    (:func:`_step_temperature`). ``stepper``: a :class:`_Stepper`, or with ``heat`` a function of
+    the heat level giving the level's stepper."""
     # sums as np.sum(frac * u), not frac @ u: OpenBLAS's threaded dot takes ~10 ms here
     u = u0.copy()
     times = [0.0]
@@ -1537,10 +1681,9 @@ def _run(stepper, u0, frac, schedule, temp_of, multiplier, tolerance, T_ref, cou
         n = n * multiplier
         dt = (t1 - t0) / n
         for k in range(n):
-            T = _check_number("temperature", temp_of(t0 + (k + 0.5) * dt))
-            if quantum > 0:
-                T = quantum * round(T / quantum)
-            u = stepper.step(u, j, T, dt)
+            T, level = _step_temperature(t0 + (k + 0.5) * dt, heat, temp_of, quantum)
+            st = stepper(level) if heat is not None else stepper
+            u = st.step(u, j, T, dt)
             times.append(t0 + (k + 1) * dt)
             kept.append(float(np.sum(frac * u)))
         done += n
@@ -1565,56 +1708,90 @@ class _DrivenGrids:
     energy of the schedule's levels (:func:`driven_device_grid`), each with its own stepper and
     starting-hemisphere fractions (from s x s sub-cells on the driven grids: they only serve the
     switching-probability trace; the WER is taken on the zero-current grid); masses are carried
-    between them by :class:`Remap` when the level changes grid."""
+    between them by :class:`Remap` when the level changes grid. With a heating schedule
+    (``heat``, :class:`_HeatLevels`) a grid per (drive energy, heat level), aligned with the
+    orbits of that level's model (its M_s, H_K, torques), built when a step first needs it."""
 
     def __init__(self, grid0, model, u0, T0, schedule, *, resolution, n_spokes, energy_step, subdivisions,
-                 support):
-        axes, c = support
+                 support, heat=None):
         self.subdivisions = int(subdivisions)
+        self.u0 = u0
+        self.T0 = T0
+        self.support = support
+        self.options = {"resolution": resolution, "n_spokes": n_spokes, "energy_step": energy_step}
+        self.models = [model] if heat is None else heat.models
+        self.anchor = (lambda k: 0) if heat is None else (lambda k: int(heat.grid_point[k]))
         self.grids = [grid0]
         self.data = [_FaceData(grid0, model)]
+        self.steppers = {(0, 0): _Stepper(self.data[0])}
+        self.grid_key = [(0.0, 0)]
         self.fracs = [_start_fraction(grid0, u0)]
         self.samples = [None]
-        self.level_grid = []
         self.drive = [0.0]
+        self.heat_level = [0]
         self.skipped = []
-        index = {}
-        for t0, t1, j, n in schedule:
-            h = drive_energy(model, axes, j)
-            if h == 0.0:
-                self.level_grid.append(0)
-                continue
-            key = float(f"{h:.10g}")     # the rise's and the fall's levels share their grids
-            if key not in index:
-                try:
-                    g = driven_device_grid(model, axes, c, h, T0, resolution=resolution, n_spokes=n_spokes,
-                                           energy_step=energy_step)
-                except PhysicsError as exc:
-                    # the drive leaves no saddle (one well): no aligned grid; the zero-current
-                    # grid takes the level (recorded)
-                    self.skipped.append({"current_density": float(j), "reason": str(exc)})
-                    index[key] = 0
-                else:
-                    index[key] = len(self.grids)
-                    self.grids.append(g)
-                    self.data.append(_FaceData(g, model, drive=(key, axes[0])))
-                    samples = _sub_cells(g, self.subdivisions)
-                    pts, sub = samples[0], samples[1]
-                    self.samples.append(samples)
-                    tot = sub.sum(axis=1)
-                    side = (pts @ u0) > 0
-                    self.fracs.append(np.where(tot > 0, np.sum(np.where(side, sub, 0.0), axis=1)
-                                               / np.where(tot > 0, tot, 1.0), 0.0))
-                    self.drive.append(key)
-            self.level_grid.append(index[key])
-        self.steppers = [_Stepper(d) for d in self.data]
+        self._index = {}
+        self._by_level = {}
+        for level, (t0, t1, j, n) in enumerate(schedule):
+            self.grid_for(level, j, 0)
         self._remaps = {}
+
+    def grid_for(self, level: int, current: float, k: int) -> int:
+        """Index of the grid of schedule level ``level`` (current density ``current``) at heat
+        level ``k``."""
+        hit = self._by_level.get((level, k))
+        if hit is not None:
+            return hit
+        ka = self.anchor(k)          # the heat point whose model the grid follows
+        model = self.models[ka]
+        axes, c = self.support if ka == 0 else (driven_support(model, self.u0) or self.support)
+        h = drive_energy(model, axes, current)
+        if h == 0.0 and ka == 0:
+            self._by_level[(level, k)] = 0
+            return 0
+        key = (float(f"{h:.10g}"), ka)     # the rise's and the fall's levels share their grids
+        if key not in self._index:
+            try:
+                g = driven_device_grid(model, axes, c, h, self.T0, **self.options)
+            except PhysicsError as exc:
+                # the drive leaves no saddle (one well): no aligned grid; the level's
+                # zero-current grid takes it (recorded)
+                self.skipped.append({"current_density": float(current), "reason": str(exc)})
+                self._index[key] = 0 if ka == 0 else self.grid_for(level, 0.0, k)
+            else:
+                self._index[key] = len(self.grids)
+                self.grids.append(g)
+                self.grid_key.append(key)
+                self.data.append(_FaceData(g, model, drive=(key[0], axes[0])))
+                samples = _sub_cells(g, self.subdivisions)
+                pts, sub = samples[0], samples[1]
+                self.samples.append(samples)
+                tot = sub.sum(axis=1)
+                side = (pts @ self.u0) > 0
+                self.fracs.append(np.where(tot > 0, np.sum(np.where(side, sub, 0.0), axis=1)
+                                           / np.where(tot > 0, tot, 1.0), 0.0))
+                self.drive.append(key[0])
+                self.heat_level.append(k)
+        self._by_level[(level, k)] = self._index[key]
+        return self._index[key]
+
+    def stepper(self, gi: int, k: int) -> _Stepper:
+        """The stepper of grid ``gi`` with the model of heat point ``k`` (the grid's own model
+        when k is its anchor)."""
+        st = self.steppers.get((gi, k))
+        if st is None:
+            if k == self.grid_key[gi][1]:
+                data = self.data[gi]
+            else:
+                h, ka = self.grid_key[gi]
+                axis = self.support[0][0]
+                data = _FaceData(self.grids[gi], self.models[k], drive=None if gi == 0 and h == 0.0 else (h, axis))
+            st = self.steppers[(gi, k)] = _Stepper(data)
+        return st
 
     def remap(self, a, b, u):
         R = self._remaps.get((a, b))
         if R is None:
-            if self.samples[a] is None:
-                self.samples[a] = _sub_cells(self.grids[a], self.subdivisions)
             for g in (a, b):
                 if self.samples[g] is None:
                     self.samples[g] = _sub_cells(self.grids[g], self.subdivisions)
@@ -1624,15 +1801,15 @@ class _DrivenGrids:
 
     @property
     def factorizations(self):
-        return sum(s.factorizations for s in self.steppers)
+        return sum(s.factorizations for s in self.steppers.values())
 
     @property
     def solves(self):
-        return sum(s.solves for s in self.steppers)
+        return sum(s.solves for s in self.steppers.values())
 
 
-def _run_driven(gs: _DrivenGrids, u0, schedule, temp_of, multiplier, tolerance, T_ref, counter, done):
-    """:func:`_run` through the grids of ``gs``: the masses are remapped where a level's grid
+def _run_driven(gs: _DrivenGrids, u0, schedule, temp_of, multiplier, tolerance, T_ref, counter, done, heat=None):
+    """:func:`_run` through the grids of ``gs``: the masses are remapped where a step's grid
     differs from the previous one, and back to the zero-current grid at the end."""
     u = u0.copy()
     cur = 0
@@ -1640,20 +1817,17 @@ def _run_driven(gs: _DrivenGrids, u0, schedule, temp_of, multiplier, tolerance, 
     kept = [float(np.sum(gs.fracs[0] * u))]
     quantum = tolerance * T_ref
     for level, (t0, t1, j, n) in enumerate(schedule):
-        gi = gs.level_grid[level]
-        if gi != cur:
-            u = gs.remap(cur, gi, u)
-            cur = gi
-        stepper, frac = gs.steppers[gi], gs.fracs[gi]
         n = n * multiplier
         dt = (t1 - t0) / n
         for k in range(n):
-            T = _check_number("temperature", temp_of(t0 + (k + 0.5) * dt))
-            if quantum > 0:
-                T = quantum * round(T / quantum)
-            u = stepper.step(u, j, T, dt)
+            T, hk = _step_temperature(t0 + (k + 0.5) * dt, heat, temp_of, quantum)
+            gi = gs.grid_for(level, j, hk)
+            if gi != cur:
+                u = gs.remap(cur, gi, u)
+                cur = gi
+            u = gs.stepper(gi, hk).step(u, j, T, dt)
             times.append(t0 + (k + 1) * dt)
-            kept.append(float(np.sum(frac * u)))
+            kept.append(float(np.sum(gs.fracs[gi] * u)))
         done += n
         if counter is not None:
             counter.set(done)
@@ -1680,7 +1854,8 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
                              temperature_tolerance=1e-3, resolution=1.0, n_spokes=None, energy_step=0.5,
                              step_quality=0.05, ramp_levels=4, min_segment_steps=2, max_step=None,
                              richardson=True, time_levels=2, grid_error=False, coarse_ratio=2**-0.5,
-                             grid=None, driven_grids="auto", remap_subdivisions=3,
+                             grid=None, driven_grids="auto", remap_subdivisions=3, schedule=None,
+                             heating_tolerance=0.05, heating_grid_tolerance=0.2, heating_error=False,
                              progress=None) -> SphereFokkerPlanckResult:
     """Write error rate of one macrospin from Brown's Fokker-Planck equation on the sphere (module
     docstring; docs/wer.md section 3).
@@ -1695,6 +1870,17 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
     (times, values) on a time grid (a heating model's output), entering the diffusion D and the
     Boltzmann factor; held constant on levels of relative width ``temperature_tolerance`` (one
     factorization per level). The initial state is the equilibrium at T(0).
+
+    ``schedule``: the magnet's parameters during a heated pulse (the one-row
+    :class:`~spinloss.dynamics.ParameterSchedule` of :meth:`spinloss.device.Device.heating_schedule`
+    for this pulse; ``params`` are those at the ambient temperature): the equation's coefficients
+    follow T(t) through M_s(T), H_K(T), alpha_eff(T), the torques per current and the noise
+    temperature, held on the points of :class:`_HeatLevels` (neighbours differ by at most
+    ``heating_tolerance`` in the logarithm of every parameter), the grids aligned with the orbits of every r-th point's model (r = ``heating_grid_tolerance``
+    / ``heating_tolerance``; building a grid costs ~10 factorizations), the steps no longer than
+    the schedule's edge intervals. ``heating_error``: also solve with both tolerances doubled and
+    add |fine - coarse| to the uncertainty (the first-order bound of the level error; docs/wer.md
+    section 3). Excludes ``temperature``.
 
     Numerics: ``resolution`` scales rings (``energy_step`` k_B T apart in a well) and spokes
     (:func:`device_grid`; or give ``grid``); the steps of each constant-current level satisfy
@@ -1729,16 +1915,27 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
         if not ok:
             raise PhysicsError(f"the Fokker-Planck solver on the sphere does not apply: {why}")
     model = sphere_model(params)
-    temp_of = temperature_function(temperature, model.temperature)
-    T0 = _check_number("temperature", temp_of(0.0))
-    schedule = _schedule(waveform, duration, model, float(step_quality), ramp_levels, min_segment_steps,
-                         None if max_step is None else _check_number("max_step", max_step))
+    heat = None
+    if schedule is not None:
+        if temperature is not None:
+            raise SpinlossInputError(None, "temperature", "give a heating schedule or a temperature, not both")
+        heat = _HeatLevels(params, model, schedule, heating_tolerance, heating_grid_tolerance)
+        if abs(heat.points[0] - model.temperature) > 1e-9 * model.temperature:
+            raise SpinlossInputError(None, "schedule", f"starts at {heat.points[0]:.6g} K, the parameters are at "
+                                                       f"{model.temperature:.6g} K")
+        temp_of = heat.temperature
+    else:
+        temp_of = temperature_function(temperature, model.temperature)
+    T0 = _check_number("temperature", temp_of(0.0)) if heat is None else float(heat.points[0])
+    max_step = None if max_step is None else _check_number("max_step", max_step)
+    levels = _schedule(waveform, duration, model, float(step_quality), ramp_levels, min_segment_steps, max_step,
+                       heat=heat)
     wt = np.asarray(waveform.times, dtype=float).reshape(-1)
     pulse_end = float(np.max(wt)) if wt.size else 0.0
     if int(time_levels) not in (2, 3):
         raise SpinlossInputError(None, "time_levels", "must be 2 or 3")
     mults = ((1, 2, 4) if int(time_levels) == 3 else (1, 2)) if richardson else (1,)
-    n_sched = sum(s[3] for s in schedule)
+    n_sched = sum(s[3] for s in levels)
 
     support = driven_support(model, u0)
     if driven_grids == "auto":
@@ -1754,16 +1951,16 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
         raise SpinlossInputError(None, "grid", "a given grid and driven_grids exclude each other")
     driven_info = {}
 
-    def solve(g, label, counter, done, res):
+    def solve(g, label, counter, done, res, heat=heat, levels=levels):
         if driven:
-            gs = _DrivenGrids(g, model, u0, T0, schedule, resolution=res, n_spokes=int(g.info["spokes"]),
-                              energy_step=energy_step, subdivisions=remap_subdivisions, support=support)
+            gs = _DrivenGrids(g, model, u0, T0, levels, resolution=res, n_spokes=int(g.info["spokes"]),
+                              energy_step=energy_step, subdivisions=remap_subdivisions, support=support, heat=heat)
             frac = gs.fracs[0]
             w0 = boltzmann_masses(gs.data[0], T0, frac)
             runs = []
             for mlt in mults:
-                u, times, kept, done = _run_driven(gs, w0, schedule, temp_of, mlt, temperature_tolerance, T0,
-                                                   counter, done)
+                u, times, kept, done = _run_driven(gs, w0, levels, temp_of, mlt, temperature_tolerance, T0,
+                                                   counter, done, heat)
                 runs.append((float(np.sum(frac * u)), times, kept, float(np.sum(u))))
             if label == "grid":
                 driven_info.update({"driven_grid_count": len(gs.grids) - 1, "drive_energies": gs.drive[1:],
@@ -1774,19 +1971,38 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
         frac = _start_fraction(g, u0)
         stepper = _Stepper(data)
         w0 = boltzmann_masses(data, T0, frac)
+        if heat is not None:
+            steppers = {0: stepper}
+
+            def stepper_of(k):
+                if k not in steppers:
+                    steppers[k] = _Stepper(_FaceData(g, heat.models[k]))
+                return steppers[k]
         runs = []
         for mlt in mults:
-            u, times, kept, done = _run(stepper, w0, frac, schedule, temp_of, mlt, temperature_tolerance,
-                                        T0, counter, done)
+            u, times, kept, done = _run(stepper_of if heat is not None else stepper, w0, frac, levels, temp_of,
+                                        mlt, temperature_tolerance, T0, counter, done, heat)
             runs.append((float(np.sum(frac * u)), times, kept, float(np.sum(u))))
+        if heat is not None:
+            return _Steppers(list(steppers.values())), runs, done
         return stepper, runs, done
 
     if grid is None:
         grid = device_grid(model, u0, T0, resolution=resolution, n_spokes=n_spokes, energy_step=energy_step)
     note(progress, "Fokker-Planck", f"sphere grid: {grid.kind}, {grid.n_cells} cells")
-    total = n_sched * sum(mults) * (2 if grid_error else 1)
+    heat_coarse = levels_coarse = None
+    if heat is not None and heating_error:
+        heat_coarse = _HeatLevels(params, model, schedule, 2.0 * heat.tolerance, 2.0 * heat.grid_tolerance)
+        levels_coarse = _schedule(waveform, duration, model, float(step_quality), ramp_levels, min_segment_steps,
+                                  max_step, heat=heat_coarse)
+    total = sum(mults) * (n_sched * (2 if grid_error else 1)
+                          + (sum(x[3] for x in levels_coarse) if levels_coarse else 0))
     with Counter(progress, "Fokker-Planck steps", total=total, unit="step") as counter:
         stepper, runs, done = solve(grid, "grid", counter, 0, resolution)
+        heat_runs = None
+        if heat_coarse is not None:
+            st_h, heat_runs, done = solve(grid, "heat levels", counter, done, resolution, heat=heat_coarse,
+                                          levels=levels_coarse)
         coarse_runs = None
         if grid_error:
             ratio = float(coarse_ratio)
@@ -1819,15 +2035,24 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
         estimates.append(wer_c)
         # first order in the grid spacing: fine error = |fine - coarse| r / (1 - r) (Richardson)
         g_err = abs(wer - wer_c) * ratio / (1.0 - ratio)
+    h_err = None
+    if heat_runs is not None:
+        # twice the level spacing: |fine - coarse| bounds the fine levels' error at first order
+        # (the nearest-point rule is second order where T(t) sweeps through the points)
+        h_err = abs(wer - best(heat_runs)[0])
     k_end = int(np.searchsorted(times, pulse_end * (1 - 1e-12)))
     wer_pulse = float(1.0 - p_sw[min(k_end, len(p_sw) - 1)])
     delta = _barrier(model, u0, T0, grid)
-    unc = (t_err if math.isfinite(t_err) else 0.0) + (g_err or 0.0)
+    unc = (t_err if math.isfinite(t_err) else 0.0) + (g_err or 0.0) + (h_err or 0.0)
     params_out = {"duration": duration, "pulse_end": pulse_end, "temperature": T0,
                   "resolution": resolution, "step_quality": step_quality, "ramp_levels": int(ramp_levels),
-                  "levels": [[a, b, j, n] for a, b, j, n in schedule], "richardson": bool(richardson),
+                  "levels": [[a, b, j, n] for a, b, j, n in levels], "richardson": bool(richardson),
                   "probability_drift": float(max(abs(r[3] - 1.0) for r in runs)), "grid": dict(grid.info),
                   "driven_grids": bool(driven), **driven_info}
+    if heat is not None:
+        params_out["heating"] = {"tolerance": heat.tolerance, "points": [float(x) for x in heat.points],
+                                 "peak_temperature": float(heat.points[-1]),
+                                 "log_parameter_change": heat.total_change, "level_error": h_err}
     return SphereFokkerPlanckResult(
         write_error_rate=wer, uncertainty=unc, times=times, switching_probability=p_sw,
         write_error_rate_end_of_pulse=wer_pulse, thermal_stability=delta, time_error=t_err,

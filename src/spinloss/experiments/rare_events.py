@@ -643,13 +643,15 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
     ``progress``: a :data:`spinloss.progress.ProgressCallback`.
 
     ``schedule``: a one-row :class:`~spinloss.dynamics.ParameterSchedule` (parameters that change
-    during the pulse: Joule heating, docs/heating.md), used by Monte Carlo and splitting. The
-    Fokker-Planck solvers take a constant Delta and H_K during the pulse, so with a schedule
-    ``'auto'`` goes to the Monte Carlo pilot (then Monte Carlo or splitting) and the
-    Fokker-Planck methods are refused.
+    during the pulse: Joule heating, docs/heating.md), followed by Monte Carlo, splitting and the
+    Fokker-Planck solver on the sphere when the schedule has a temperature state (a heating
+    schedule: its coefficients follow the heated parameters, :func:`sphere_follows`); the 1D
+    solver takes constant parameters, so with a schedule ``'auto'`` sends axial cells to the
+    sphere solver (its polar grid stays aligned with their orbits at every temperature), other
+    schedules to the Monte Carlo pilot, and ``'fokker_planck'`` is refused.
     """
     from .fokker_planck_sphere import (sphere_fokker_planck_applies, sphere_fokker_planck_is_default,
-                                       sphere_fokker_planck_wer)
+                                       sphere_fokker_planck_wer, sphere_follows)
 
     t_start = _time.perf_counter()
     u0 = _unit(m0, "m0")
@@ -659,7 +661,7 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
     if method == "auto":
         if axial and schedule is None and (sphere_options or {}).get("temperature") is None:
             method = "fokker_planck"
-        elif schedule is None and sphere_fokker_planck_is_default(params, u0, target):
+        elif sphere_follows(schedule) and sphere_fokker_planck_is_default(params, u0, target):
             method = "fokker_planck_sphere"
         else:
             note(progress, "WER", f"Monte Carlo pilot of {n_pilot} paths chooses the method")
@@ -685,15 +687,15 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
                          details={"thermal_stability": fp.thermal_stability,
                                   "cells": fp.n_cells})
     if method == "fokker_planck_sphere":
-        if schedule is not None:
-            raise PhysicsError("the Fokker-Planck WER on the sphere takes Delta and H_K constant during the pulse; "
-                               "with Joule heating use Monte Carlo or multilevel splitting")
         ok, why = sphere_fokker_planck_applies(params, u0, target)
         if not ok:
             raise PhysicsError(f"the Fokker-Planck solver on the sphere does not apply: {why}")
         note(progress, "WER", "Fokker-Planck solve on the sphere")
+        opts = dict(sphere_options or {})
+        if schedule is not None:
+            opts["schedule"] = schedule
         fp = sphere_fokker_planck_wer(params, waveform, duration, m0=u0, target_axis=target,
-                                      progress=progress, **(sphere_options or {}))
+                                      progress=progress, **opts)
         err = fp.uncertainty if math.isfinite(fp.uncertainty) else 0.0
         return WerResult(write_error_rate=fp.write_error_rate, uncertainty=err,
                          method="fokker_planck_sphere", trajectories=0, steps=fp.steps,
