@@ -10,7 +10,7 @@ import pytest
 
 from spinloss.arrays import ArrayOptions, Organisation, cell_from_table, design_array, evaluate, sram_6t, technology
 from spinloss.arrays.circuits import horowitz, inverter, nand, size_chain
-from spinloss.arrays.model import COLUMN_BUFFER, SubarrayKey, htree, subarray
+from spinloss.arrays.model import COLUMN_BUFFER, SubarrayKey, htree, sram_column_swing, subarray
 from spinloss.arrays.technology import WIRES, wire_layer
 from spinloss.errors import ConfigError
 
@@ -83,19 +83,51 @@ def test_bad_technology_is_an_input_error():
 # ----------------------------------------------------------------------------- subarray scaling
 
 @pytest.mark.parametrize("kind", ["sram", "stt"])
-def test_bitline_energy_is_linear_in_bitline_length(kind):
-    """C_BL = rows (h c_wire + C_drain/2) + a fixed part: the bit-line read energy grows by the same
-    amount for every added block of rows (exactly, round-off aside)."""
+def test_bitline_capacitance_is_linear_in_bitline_length(kind):
+    """C_BL = rows (h c_wire + C_drain/2) + a fixed part: it grows by the same amount for every added
+    block of rows (exactly, round-off aside)."""
     cell = sram_6t(TECH) if kind == "sram" else stt_cell()
     opts = ArrayOptions(routing="bus" if kind == "sram" else "htree")
-    e = []
-    for rows in (64, 128, 192, 256):
-        s = subarray(cell, TECH, SubarrayKey(rows, 256, 4, 1, kind != "sram"), opts)
-        e.append(s["breakdown"]["read_energies"]["bitline_energy"])
+    c = [subarray(cell, TECH, SubarrayKey(rows, 256, 4, 1, kind != "sram"), opts)["bitline_capacitance"]
+         for rows in (64, 128, 192, 256)]
+    steps = [b - a for a, b in zip(c, c[1:])]
+    per_row = cell.height * TECH.local.capacitance + TECH.drain_cap(cell.access_width) / 2
+    assert steps[0] == pytest.approx(64 * per_row, rel=1e-9, abs=0)
+    assert steps[1] == pytest.approx(steps[0], rel=1e-9, abs=0)
+    assert steps[2] == pytest.approx(steps[0], rel=1e-9, abs=0)
+
+
+def test_mram_bitline_energy_is_linear_in_bitline_length():
+    """An MRAM read charges the sensed lines to V_read: linear in the line's capacitance, hence in rows."""
+    e = [subarray(stt_cell(), TECH, SubarrayKey(rows, 256, 4, 1, True), ArrayOptions())
+         ["breakdown"]["read_energies"]["bitline_energy"] for rows in (64, 128, 192, 256)]
     steps = [b - a for a, b in zip(e, e[1:])]
     assert steps[0] > 0
     assert steps[1] == pytest.approx(steps[0], rel=1e-9, abs=0)
     assert steps[2] == pytest.approx(steps[0], rel=1e-9, abs=0)
+
+
+def test_sram_column_swing_runs_from_the_sensed_signal_to_the_supply():
+    """An open SRAM column discharges as V (1 - exp(-t/tau)), never below the sensed swing, at most V."""
+    v, tau, dv = 0.5, 1e-9, 0.08
+    assert sram_column_swing(v, tau, 0.0, dv) == dv
+    assert sram_column_swing(v, tau, 1e-12, dv) == dv                      # less than the sensed swing yet
+    assert sram_column_swing(v, tau, tau, dv) == pytest.approx(v * (1 - math.exp(-1)), rel=1e-12, abs=0)
+    assert sram_column_swing(v, tau, 100 * tau, dv) == pytest.approx(v, rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("rows", [64, 256, 1024])
+def test_sram_read_restores_every_open_column_by_its_swing(rows):
+    """Every column of the open row is restored by C_col V dV, dV (sram_column_swing over the time the row
+    is open) between the sensed 80 mV and V_dd."""
+    cell = sram_6t(TECH)
+    s = subarray(cell, TECH, SubarrayKey(rows, 256, 4, 1, True), ArrayOptions(routing="htree"))
+    e = s["breakdown"]["read_energies"]["bitline_energy"]
+    per_volt = 256 * s["column_capacitance"] * TECH.vdd
+    assert per_volt * cell.sense_voltage <= e <= per_volt * TECH.vdd
+    dv = e / per_volt
+    assert dv == pytest.approx(sram_column_swing(TECH.vdd, s["column_time_constant"], s["open_read_time"],
+                                                 cell.sense_voltage), rel=1e-12, abs=0)
 
 
 def test_wordline_capacitance_is_linear_in_columns_and_gates():

@@ -37,18 +37,23 @@ KNOWN_MISSES: dict = {
     ("stt_worst", "leakage"): "the per-column buffer (150 nW/column) is most of it; the read-latency optimum "
                               "uses 64-row subarrays (262k columns), the reference's figure corresponds to "
                               "128-row ones, which are 1.5 % slower here and leak 24.5 mW",
-    ("stt_worst", "read_energy"): "the H-tree is 90 % of it here and grows with the bank's side; the reference's "
-                                  "read energy rises only 10 % from the best to the worst cell for a 2.7x larger "
-                                  "bank",
-    ("sram", "write_latency"): "NVSim takes the SRAM write latency equal to the read latency; spinloss computes "
-                               "the write path (edge driver, word line, cell flip), shorter than the read's "
-                               "global bit-line discharge",
-    ("sram", "read_energy"): "the optimum here reads 4 active subarrays of 64 columns with 80 mV swings; the "
-                             "reference's 36.8 pJ (against 1.1 pJ at its read-EDP optimum) belongs to an "
-                             "organisation its flat latency landscape picks, which we cannot identify",
+    ("stt_worst", "read_energy"): "the H-tree is 91 % of it; its wires are charged over about W + H of the bank "
+                                  "(a bar across both halves' centres at every level), NVSim's BankWithHtree over "
+                                  "W + H/2; with NVSim's lengths spinloss reads 8.6 pJ, but the shorter segments, "
+                                  "timed as 50 % points of unrepeated lines (0.377 rcL^2; NVSim 1.15 rcL^2), make "
+                                  "the read 0.61 ns (ratio 0.69) and move the best cell's energy to 0.72",
+    ("sram", "write_latency"): "NVSim sets an SRAM subarray's write latency equal to its read latency "
+                               "(SubArray.cpp: symmetric read/write) and adds the cell-driven global bit-line "
+                               "delay to the bank's write; spinloss times the write path (edge driver pulling "
+                               "the global and local lines while the word line opens, then the cell flips)",
+    ("sram", "read_energy"): "the optimum here reads one 64-column subarray (4.2 pJ, mostly the address bus); "
+                             "the reference's 36.8 pJ read against 6.6 pJ write is the signature of many open "
+                             "subarrays reading one bit each with every column of their open rows discharging: such an "
+                             "organisation here (64 active 256 x 128 subarrays, mux 128) reads 31.5 pJ and is "
+                             "21 % slower than our optimum",
     ("sram", "leakage"): "the cells leak 37.2 mW; the rest is mostly the per-column buffers of 64-row subarrays, "
-                         "where the reference's figure corresponds to 256-row subarrays, 3 % slower here "
-                         "(56.7 mW)",
+                         "where the reference's figure corresponds to 256-row subarrays, 3.7 % slower here "
+                         "(50.3 mW)",
 }
 
 
@@ -107,7 +112,7 @@ def fastest_with_rows(cell, tech, opts, rows):
 def test_the_leakage_misses_sit_on_a_flat_latency_landscape(arrays, reference):
     """The claim of docs/memory.md section 6: for the worst STT cell the fastest 128-row organisation is
     within 2 % of the optimum's read latency and leaks within 25 % of the reference; for the SRAM the
-    fastest 256-row organisation is within 5 %. (2 % and 5 % bound the measured 1.5 % and 3 %.)"""
+    fastest 256-row organisation is within 5 %. (2 % and 5 % bound the measured 1.5 % and 3.7 %.)"""
     s = reference["settings"]
     tech = technology(s["node"], s["temperature"])
     for name, rows, slack in (("stt_worst", 128, 0.02), ("sram", 256, 0.05)):
@@ -115,3 +120,24 @@ def test_the_leakage_misses_sit_on_a_flat_latency_landscape(arrays, reference):
         b = fastest_with_rows(opt.cell, tech, opt.options, rows)
         assert b["read_latency"] <= opt.read_latency * (1 + slack)
         assert abs(b["leakage"] / reference["figures"][name]["leakage"] - 1) <= TOLERANCE
+
+
+def test_the_sram_energy_miss_has_the_signature_of_many_one_bit_subarrays(reference):
+    """The claim of docs/memory.md section 6 on the SRAM read energy: an organisation that opens 64
+    subarrays of 256 x 128 cells, each reading one bit through a 128:1 multiplexer, reads within 25 % of
+    the reference's energy, latency and leakage here, while its write energy is over twice the
+    reference's (NVSim's bank without H-tree charges 64/32 = 2 of the 64 written global bit lines of
+    such an organisation, BankWithoutHtree.cpp). 25 % is the validation band; 2x bounds the measured 3.0x."""
+    from spinloss.arrays import Organisation, evaluate
+
+    s = reference["settings"]
+    tech = technology(s["node"], s["temperature"])
+    cell = cell_from_table(dict(reference["cells"]["sram"]), tech, source=str(DATA), prefix="cells.sram")
+    opts = ArrayOptions(capacity_bits=s["capacity_bits"], word_bits=s["word_bits"], routing="bus")
+    org = Organisation(mat_rows=8, mat_cols=32, active_mat_rows=1, active_mat_cols=32, sub_rows=1, sub_cols=2,
+                       active_sub_rows=1, active_sub_cols=2, rows=256, columns=128, mux=128, output_mux=1)
+    r = evaluate(cell, tech, org, opts)
+    ref = reference["figures"]["sram"]
+    for q in ("read_energy", "read_latency", "leakage"):
+        assert abs(getattr(r, q) / ref[q] - 1) <= TOLERANCE, q
+    assert r.write_energy > 2 * ref["write_energy"]

@@ -236,6 +236,21 @@ def write_driver_width(cell: MemoryCell, tech: Technology) -> float:
     return max(tech.min_width, cell.write_current / tech.i_on_n)
 
 
+def sram_column_swing(v_pre: float, tau_column: float, t_open: float, sensed: float) -> float:
+    """Swing (V) of an SRAM bit line while its row is open: the cell (access and pull-down devices in
+    series) discharges the precharged line for as long as the word line stays on, V_pre (1 -
+    exp(-t_open / tau_column)), never less than the ``sensed`` swing the amplifier waits for and at
+    most V_pre. The word line is turned off only when the access is done (the amplifier has latched,
+    or the written cell has flipped), so every column of the open row keeps discharging until then;
+    a long global bit line (external sensing) keeps the row open long enough for the unselected
+    columns to swing most of the supply. (NVSim charges every column of an open SRAM subarray a full
+    discharge, C V_pre^2 with V_pre = V_dd/2: SubArray.cpp of NVSim, Dong et al., IEEE TCAD 31, 994
+    (2012); the swing here follows from the discharge time instead.)"""
+    if t_open <= 0 or tau_column <= 0:
+        return min(sensed, v_pre)
+    return min(v_pre, max(sensed, v_pre * -math.expm1(-t_open / tau_column)))
+
+
 def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOptions,
              cache: dict | None = None) -> dict | None:
     """Figures of one subarray (None if the organisation cannot be built). See the module docstring;
@@ -339,8 +354,12 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         tau *= math.log(v_pre / (v_pre - dv / 2))       # each line of the pair moves by half the signal
         beta = 1 / (r_pd * tech.transconductance(cell.access_width))
         t_bl, ramp = horowitz(tau, beta, ramp_wl)
-        # every column of the open row discharges by the sensed swing; the supply restores C dV at V_pre
-        e_bl_read = C * (c_bl_total + (c_node / mux if mux > 1 else 0.0)) * v_pre * dv
+        # every column of the open row discharges while the word line is on (sram_column_swing; its
+        # time constant is that of one column's own line); the supply restores C dV at V_pre.
+        # The energy is set below, once the time the row stays open is known.
+        tau_col = (r_access + r_pd) * c_bl_total + r_bl * c_bl_total / 2
+        c_col = c_bl_total + (c_node / mux if mux > 1 else 0.0)
+        e_bl_read = 0.0
     else:
         if cell.read_mode != "current":
             raise ConfigError("<cell>", "read_mode", "MRAM cells are read by current sensing in this model")
@@ -372,6 +391,11 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
     e_cells_read = 2 * cell.read_power * (t_bl + t_sa) * n_sa if mram and internal else 0.0
     t_decode = max(t_row, t_col)
     read_latency = t_decode + t_bl + t_mux + t_sa + t_omux
+    if cell.kind == "sram":
+        # the row stays open from the word line's rise until the amplifier latches (with external
+        # sensing global_bus extends this by the global bit line's time)
+        t_open_read = t_bl + t_mux + t_sa
+        e_bl_read = C * c_col * v_pre * sram_column_swing(v_pre, tau_col, t_open_read, dv)
     # (the multiplexer's nodes swing with the bit lines: counted in e_bl_read)
     read_energy = (e_row + sel_mux["energy"] + sel_omux["energy"] + e_pre + e_bl_read
                    + n_sa * e_sa + e_cells_read)
@@ -396,7 +420,9 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         t_flip_sram = t_flip
         write_latency = t_decode + t_wbl + t_flip
         e_bits = bits * (c_bl_total + c_node / max(mux, 1)) * V ** 2
-        e_half = (C - bits) * c_bl_total * V * cell.sense_voltage
+        # the half-selected columns of the open row are read while the row is open (until the flip)
+        t_open_write = t_wbl + t_flip
+        e_half = (C - bits) * c_bl_total * V * sram_column_swing(V, tau_col, t_open_write, cell.sense_voltage)
         write_energy = e_row + sel_mux["energy"] + sel_omux["energy"] + e_pre + e_bits + e_half
     # --- write drivers (internal sensing: one per column group behind the mux; with external sensing
     # they sit at the bank's edge, global_bus): an inverter whose NMOS carries the write current
@@ -434,6 +460,11 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         "bitline_capacitance": c_bl_total, "wordline_capacitance": c_wl, "node_capacitance": c_node,
         "bitline_resistance": r_bl, "cell_path_resistance": r_access,
         "decode_latency": t_decode, "flip_latency": 0.0 if mram else t_flip_sram,
+        "mux_resistance": r_mux, "columns": C,
+        "column_time_constant": tau_col if cell.kind == "sram" else 0.0,
+        "column_capacitance": c_col if cell.kind == "sram" else 0.0,
+        "open_read_time": t_open_read if cell.kind == "sram" else 0.0,
+        "open_write_time": t_open_write if cell.kind == "sram" else 0.0,
         "breakdown": {
             "read_delays": {"decoder_delay": t_decode, "row_decoder_delay": t_row, "column_decoder_delay": t_col,
                             "bitline_delay": t_bl, "mux_delay": t_mux, "sense_amp_delay": t_sa,
@@ -693,8 +724,13 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     global wire per bit: up the bank to the row of active mats and along it (each bit charged once).
     Each output bit has a global bit line over the whole bank height, a global multiplexer (one input
     per column of mats) and a voltage sense amplifier at the bank's edge. A read: the cell discharges
-    its local bit line and the global line together (the farthest mat sets the latency). A write: a
-    driver at the edge, sized by logical effort, pulls the global and local lines down."""
+    its local bit line and, through the local and global multiplexers, the global line together (the
+    farthest mat sets the latency); the open rows stay on until the edge amplifier latches, and their
+    columns keep discharging for that long (:func:`sram_column_swing`). A write: a driver at the
+    edge, sized by logical effort, pulls the global and local lines down through both multiplexers;
+    the half-selected columns of the open row discharge until the cell has flipped. (NVSim takes an
+    SRAM write to last as long as a read, SubArray.cpp; here the write path is timed, docs/memory.md
+    section 6.)"""
     wire = tech.global_
     F = tech.feature_size
     V = tech.vdd
@@ -718,7 +754,9 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     r_cell = sub["cell_path_resistance"]
     c_local = sub["bitline_capacitance"] + sub["node_capacitance"]
     if cell.kind == "sram":
-        r_cell += tech.on_resistance(cell.nmos_width)
+        # the cell (access and pull-down devices) drives its local line and, through the local and
+        # global multiplexers, the global line
+        r_cell += tech.on_resistance(cell.nmos_width) + sub["mux_resistance"]
         dv = cell.sense_voltage
         tau = (r_cell + r_gm) * (c_local + c_g + c_gm + c_sa) + (sub["bitline_resistance"] + r_g) * (c_g / 2 + c_gm + c_sa)
         t_gbl, _ = horowitz(tau * math.log(V / (V - dv / 2)), 0.0, math.inf)
@@ -731,16 +769,35 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     sense = cell.sense_voltage
     t_sa = c_sa / gm * math.log(V / sense)
     read_latency = t_addr + mat["read_latency"] - s["bitline_delay"] + max(s["bitline_delay"], t_gbl) + t_sa
+    n_active = org.active_subarrays
+    e_open_read = e_open_write = 0.0
+    if cell.kind == "sram":
+        # the open rows stay on until the edge amplifier latches: their columns keep discharging
+        # (sram_column_swing) beyond what the subarray alone would take; the difference is counted here
+        t_open = max(s["bitline_delay"], t_gbl) + s["mux_delay"] + t_sa
+        per_sub = sub["columns"] * sub["column_capacitance"] * V
+        e_open_read = n_active * per_sub * (sram_column_swing(V, sub["column_time_constant"], t_open, dv)
+                                            - sram_column_swing(V, sub["column_time_constant"],
+                                                                sub["open_read_time"], dv))
     # write: the edge driver charges the global line, its multiplexer and the local line
     c_w = c_g + c_gm + c_local
-    chain = size_chain(tech, None, c_w, r_g + r_gm, mode="latency", invert=False)
+    chain = size_chain(tech, None, c_w, r_g + r_gm + sub["mux_resistance"], mode="latency", invert=False)
     drv = chain.evaluate(tech, math.inf)
     t_wdata = drv["delay"]
     if cell.kind == "sram":
         # the data is on the bus with the address: the word line opens while the edge driver pulls the
         # lines; the cell flips once both are done
         t_pre = mat["predecoder"]["delay"]
-        write_latency = max(t_addr + t_pre + sub["decode_latency"], t_wdata) + sub["flip_latency"]
+        t_wl = t_addr + t_pre + sub["decode_latency"]
+        write_latency = max(t_wl, t_wdata) + sub["flip_latency"]
+        # the open row stays on from the word line's rise until the cell has flipped: the half-selected
+        # columns discharge for that long (this replaces the subarray's estimate with its own write
+        # driver, which the bus does not use)
+        t_open_w = write_latency - t_wl
+        half = (sub["columns"] - sub["bits"]) * sub["bitline_capacitance"] * V
+        e_open_write = n_active * half * (sram_column_swing(V, sub["column_time_constant"], t_open_w, dv)
+                                          - sram_column_swing(V, sub["column_time_constant"],
+                                                              sub["open_write_time"], dv))
     else:
         write_latency = t_addr + mat["write_latency"]
     n_bits = opts.word_bits
@@ -751,7 +808,8 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     h_sa = n_bits * (sense_amp_area(tech) + drv["area"]) / bank_w
     h_gm = footprint(tech, "inv", 1, w_gm, 0.0).height if n_in > 1 else 0.0
     return {"read_latency": read_latency, "write_latency": write_latency,
-            "read_energy": e_addr + e_gbl_read + e_sa, "write_energy": e_addr + e_gbl_write,
+            "read_energy": e_addr + e_gbl_read + e_sa + e_open_read,
+            "write_energy": e_addr + e_gbl_write + e_open_write,
             "leakage": leak_sa, "height": h_sa + h_gm, "global_bitline_delay": t_gbl,
             "global_sense_amp_delay": t_sa, "address_delay": t_addr, "write_data_delay": t_wdata,
             "global_bitline_capacitance": c_g, "address_energy": e_addr, "global_bitline_read_energy": e_gbl_read,
