@@ -356,6 +356,7 @@ class EnergyMap(JsonResult):
     effective_damping: np.ndarray | None = None    # (n1, n2) alpha_eff at each point
     nominal_channel_advantage: float | None = None
     names: tuple = ()                              # the keys' quantities in words (names.quantity_words)
+    heating_removed: bool = False                  # heated designs mapped without Joule heating ([D], docs/energy.md)
 
     def words(self, k: int) -> str:
         return self.names[k] if self.names else self.keys[k]
@@ -378,6 +379,7 @@ class EnergyMap(JsonResult):
                "values": [v.tolist() for v in self.values], "energy_per_bit": self.energy.tolist(),
                "advantage": self.advantage.tolist(), "reference_energy": self.reference_energy,
                "nominal_advantage": self.nominal_advantage, "statement": self.statement,
+               "heating_removed": self.heating_removed,
                **fractions(self.advantage),
                "units": {"energy_per_bit": "J", "channel_energy": "J", "values": list(self.units)}}
         if self.channel_advantage is not None:
@@ -411,13 +413,35 @@ def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axi
     # the required drive follows alpha_eff, which the map's keys change (spin pumping into the
     # sink or the heavy metal): curves at damping nodes, interpolated (design.DriveCurves)
     widths = [c["pulse_width"] for c in res.curve]
-    drive = DriveCurves(res.device, comp.targets, result.settings, widths, progress=progress)
+    base = res.device
+    ref_energy, ref_channel = ref.energy_per_bit, ref.channel_energy
+    nominal = (ref.energy_per_bit / res.energy_per_bit) if res.meets_targets else None
+    nominal_ch = (ref.channel_energy / res.channel_energy) if res.meets_targets else None
+    heated = bool(base.heating_enabled or (ref.device is not None and ref.device.heating_enabled))
+    if heated:
+        # [D] maps without Joule heating (docs/energy.md, "Maps"): a heated pulse's WER depends on
+        # the current J = H_DL / (H_DL per J), which the map's keys change, so drive curves in H_DL
+        # cannot be shared across the map; both ends are taken unheated, the ratios labelled so
+        off = {"heating.enabled": False}
+        base = base.with_values(off)
+        ref_dev = ref.device.with_values(off)
+        ref_curves = DriveCurves(ref_dev, comp.targets, result.settings, [c["pulse_width"] for c in ref.curve],
+                                 progress=progress)
+        e_ref = energy_at(ref_dev, ref_curves, comp.targets)
+        if e_ref["energy_per_bit"] is None:
+            raise TargetNotMetErrorForMap(f"the reference {reference!r} cannot meet the targets without Joule "
+                                          "heating: no unheated ratio to map")
+        ref_energy, ref_channel = e_ref["energy_per_bit"], e_ref["energies"]["channel"]
+    drive = DriveCurves(base, comp.targets, result.settings, widths, progress=progress)
+    if heated:
+        e_nom = energy_at(base, drive, comp.targets)
+        nominal = ref_energy / e_nom["energy_per_bit"] if e_nom["energy_per_bit"] else None
+        nominal_ch = ref_channel / e_nom["energies"]["channel"] if e_nom["energy_per_bit"] else None
     from ..sweep import evaluate_grid
 
     ax1, ax2 = parse_axis(axis1), parse_axis(axis2)
     for k in (ax1.key, ax2.key):
-        _check_map_key(res.device, k)
-    base = res.device
+        _check_map_key(base, k)
 
     def point(overrides):
         try:
@@ -437,16 +461,16 @@ def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axi
             np.shape(st[name]))
 
     energy, channel, alpha = grid("energy_per_bit"), grid("channel_energy"), grid("effective_damping")
-    adv = ref.energy_per_bit / energy
-    nominal = (ref.energy_per_bit / res.energy_per_bit) if res.meets_targets else None
-    nominal_ch = (ref.channel_energy / res.channel_energy) if res.meets_targets else None
+    adv = ref_energy / energy
     m = EnergyMap(design_name, reference, (ax1.key, ax2.key), (ax1.values, ax2.values),
                   (ax1.display, ax2.display), (ax1.unit, ax2.unit), (ax1.log, ax2.log), energy, adv,
-                  ref.energy_per_bit, nominal, channel_energy=channel,
-                  channel_advantage=ref.channel_energy / channel, reference_channel_energy=ref.channel_energy,
+                  ref_energy, nominal, channel_energy=channel,
+                  channel_advantage=ref_channel / channel, reference_channel_energy=ref_channel,
                   effective_damping=alpha, nominal_channel_advantage=nominal_ch,
-                  names=(key_words(base, ax1.key), key_words(base, ax2.key)))
-    m.statement = (f"Supply energy: {map_statement(m)} Channel Joule energy (I^2 R t): "
+                  names=(key_words(base, ax1.key), key_words(base, ax2.key)), heating_removed=heated)
+    m.statement = (("Without Joule heating (both designs unheated; the table's designs are heated): "
+                    if heated else "")
+                   + f"Supply energy: {map_statement(m)} Channel Joule energy (I^2 R t): "
                    f"{map_statement(m.metric('channel'))} alpha_eff on the map: {np.nanmin(alpha):.3g} to "
                    f"{np.nanmax(alpha):.3g} ({len(drive.nodes)} damping nodes of the WER engine).")
     return m

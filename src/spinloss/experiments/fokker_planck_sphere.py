@@ -1485,7 +1485,6 @@ class _HeatLevels:
         tol = _check_number("heating_tolerance", tolerance)
         lo, hi = (float(x) for x in schedule.state_range)
         self.schedule = schedule
-        self.edges = np.asarray(schedule.edges, dtype=float)
         self.tolerance = tol
         table = np.linspace(lo, max(hi, lo), int(table_points))
         cum = np.zeros(table.size)
@@ -1588,11 +1587,9 @@ def _schedule(waveform, duration, model, step_quality, ramp_levels, min_steps, m
     """Piecewise-constant current levels [(t0, t1, j, n_steps)] covering [0, duration]: the
     waveform's flat parts as they are, each linear ramp as ``ramp_levels`` levels at the
     midpoint values; steps with rate x dt <= ``step_quality`` (:func:`_rate_scale`). ``heat``
-    (:class:`_HeatLevels`): the rate is the largest of its models', and a level's steps are no
-    longer than the shortest interval between the heating schedule's edges it overlaps (between
-    edges the temperature rise changes by 1 % of its peak: docs/heating.md)."""
+    (:class:`_HeatLevels`): the rate is the largest of its models' (T(t) is sampled at the steps'
+    midpoints: part of the time error that the n / 2n (/ 4n) runs extrapolate and state)."""
     models = [model] if heat is None else heat.models
-    cuts = np.zeros(0) if heat is None else heat.edges
     wt = np.asarray(waveform.times, dtype=float).reshape(-1)
     wv = np.asarray(waveform.values, dtype=float).reshape(-1)
     if wv.size and waveform.values.ndim > 1:
@@ -1615,42 +1612,7 @@ def _schedule(waveform, duration, model, step_quality, ramp_levels, min_steps, m
             n = max(int(min_steps), int(math.ceil((c0 - a0) * rate / step_quality - 1e-9)))
             if max_step is not None:
                 n = max(n, int(math.ceil((c0 - a0) / max_step - 1e-9)))
-            if cuts.size:
-                out.extend(_heated_pieces(float(a0), float(c0), j, (c0 - a0) / n, cuts))
-            else:
-                out.append((float(a0), float(c0), j, n))
-    return out
-
-
-def _heated_pieces(a0, c0, j, dt0, edges):
-    """The steps of level [a0, c0] (current ``j``) under a heating schedule: no step longer than
-    the interval between the heating edges around it, and step sizes dt0 / 2^m (dt0 the level's
-    own step), so that the few distinct sizes share factorizations; pieces [(t0, t1, j, n)] of
-    equal steps (the last one ends on c0)."""
-    gaps = np.diff(edges)
-    out = []
-    t = a0
-    while t < c0 - 1e-9 * (c0 - a0):
-        i = int(np.searchsorted(edges, t, side="right")) - 1
-        if 0 <= i < gaps.size:
-            g = float(min(gaps[i], gaps[min(i + 1, gaps.size - 1)]))
-            stop = float(edges[i + 1])
-        else:
-            g, stop = math.inf, (c0 if i >= gaps.size else float(edges[0]))
-        m = max(0, int(math.ceil(math.log2(dt0 / g) - 1e-9))) if g < dt0 else 0
-        dt = dt0 / 2.0**m
-        stop = min(max(stop, t + dt), c0)
-        n = max(1, int(math.floor((stop - t) / dt + 1e-9)))
-        t1 = t + n * dt
-        if c0 - t1 < 1e-6 * dt or t1 > c0:
-            t1 = c0              # the level's end (the last step within rounding of dt)
-        if out and out[-1][3] > 0 and abs((out[-1][1] - out[-1][0]) / out[-1][3] - dt) <= 1e-12 * dt \
-                and abs(out[-1][1] - t) <= 1e-15 and abs((t1 - t) - n * dt) <= 1e-9 * dt:
-            a, _, _, k = out[-1]
-            out[-1] = (a, t1, j, k + n)
-        else:
-            out.append((t, t1, j, n))
-        t = t1
+            out.append((float(a0), float(c0), j, n))
     return out
 
 
@@ -1877,8 +1839,8 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
     follow T(t) through M_s(T), H_K(T), alpha_eff(T), the torques per current and the noise
     temperature, held on the points of :class:`_HeatLevels` (neighbours differ by at most
     ``heating_tolerance`` in the logarithm of every parameter), the grids aligned with the orbits of every r-th point's model (r = ``heating_grid_tolerance``
-    / ``heating_tolerance``; building a grid costs ~10 factorizations), the steps no longer than
-    the schedule's edge intervals. ``heating_error``: also solve with both tolerances doubled and
+    / ``heating_tolerance``; building a grid costs ~10 factorizations), T(t) sampled at the steps'
+    midpoints. ``heating_error``: also solve with both tolerances doubled and
     add |fine - coarse| to the uncertainty (the first-order bound of the level error; docs/wer.md
     section 3). Excludes ``temperature``.
 

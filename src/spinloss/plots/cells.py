@@ -147,7 +147,8 @@ def plot_map(m, path, *, kinds: dict | None = None) -> Path:
         handles.append(Patch(label="cannot be written (no torque, or current beyond the drive limits)",
                              **UNWRITABLE))
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8)
-    fig.suptitle(f"{m.design} vs {m.reference}: where the advantage reaches 1x and 3x", fontsize=10)
+    fig.suptitle(f"{m.design} vs {m.reference}: where the advantage reaches 1x and 3x"
+                 + (" (without Joule heating)" if getattr(m, "heating_removed", False) else ""), fontsize=10)
     return save(fig, path, dpi=120)
 
 
