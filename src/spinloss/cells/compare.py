@@ -408,8 +408,13 @@ def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axi
         raise TargetNotMetErrorForMap(f"the reference {reference!r} cannot meet the targets ({ref.reason}): "
                                       "no ratio to map")
     if res.device is None:
-        raise TargetNotMetErrorForMap(f"design {design_name!r} has no sized magnet ({res.reason}): "
-                                      "nothing to map")
+        unheated = _unheated_design(comp, design_name, result.settings, progress)
+        if unheated is None:
+            raise TargetNotMetErrorForMap(f"design {design_name!r} has no sized magnet ({res.reason}): "
+                                          "nothing to map")
+        # a heated design that fails (its pulse reaches the Curie margin): the map, unheated in any
+        # case (below), is that of the unheated design
+        res = unheated
     # the required drive follows alpha_eff, which the map's keys change (spin pumping into the
     # sink or the heavy metal): curves at damping nodes, interpolated (design.DriveCurves)
     widths = [c["pulse_width"] for c in res.curve]
@@ -474,6 +479,20 @@ def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axi
                    f"{map_statement(m.metric('channel'))} alpha_eff on the map: {np.nanmin(alpha):.3g} to "
                    f"{np.nanmax(alpha):.3g} ({len(drive.nodes)} damping nodes of the WER engine).")
     return m
+
+
+def _unheated_design(comp: Comparison, name: str, settings, progress):
+    """The design ``name`` of ``comp`` searched without Joule heating, or None (its file is not
+    heated, or even unheated it has no sized magnet with a drive curve)."""
+    entry = next((e for e in comp.designs if e.name == name), None)
+    if entry is None:
+        return None
+    dev = comp.load_device(entry)
+    if not dev.heating_enabled:
+        return None
+    note(progress, "compare", f"{name}: unheated design for the map (the heated one cannot be written)")
+    res = design(dev.with_values({"heating.enabled": False}), comp.targets, settings, name=name, progress=progress)
+    return res if res.device is not None and res.curve else None
 
 
 def map_statement(m: EnergyMap) -> str:
