@@ -186,3 +186,28 @@ def test_compare_optimize_errors(tmp_path):
         p = run("compare", f, "--fast", "--target-wer", "1e-2", "--pulse-widths", "3 ns")
         assert p.returncode == 2, (bad, p.stderr)
         assert what in p.stderr and "Traceback" not in p.stderr, (bad, p.stderr)
+
+
+def test_map_of_heated_designs_is_unheated_and_says_so(tmp_path):
+    """[D] docs/energy.md: a map's drive curves are shared by its points, which a heated pulse's
+    WER (a function of the current, not of H_DL alone) does not allow; maps of heated cells are
+    computed for the unheated design and reference and labelled. The reference mapped against
+    itself: the unheated nominal ratio is 1 (the same curves at both ends)."""
+    f = tmp_path / "cmp.toml"
+    f.write_text(f'''reference = "Pt/Py"
+[targets]
+write_error_rate = 1e-2
+retention = "10 years"
+temperature = "358 K"
+[[designs]]
+name = "Pt/Py"
+device = "{EX / 'pt_py_cell.toml'}"
+''')
+    assert Device.from_toml(EX / "pt_py_cell.toml").heating_enabled
+    p = run("compare", f, "--json", "--quiet", "--fast", "--pulse-widths", "3 ns", "--design", "Pt/Py",
+            "--map", "Pt.spin_hall_angle=0.05:0.1:2", "Pt.thickness=3 nm:6 nm:2")
+    assert p.returncode == 0, p.stderr
+    m = json.loads(p.stdout)["map"]
+    assert m["heating_removed"] is True
+    assert m["statement"].startswith("Without Joule heating")
+    assert m["nominal_advantage"] == pytest.approx(1.0, rel=1e-12, abs=0)
