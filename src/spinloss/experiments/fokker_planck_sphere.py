@@ -89,6 +89,7 @@ __all__ = [
     "sphere_operator",
     "sphere_fokker_planck_wer",
     "sphere_fokker_planck_applies",
+    "sphere_follows",
     "sphere_equilibrium_residual",
     "landau_lifshitz_velocity",
     "quadratic_form",
