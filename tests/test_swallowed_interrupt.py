@@ -69,3 +69,30 @@ def test_other_unraisable_exceptions_still_reach_the_previous_hook(hook):
     sys.unraisablehook = previous
     assert seen == [ValueError]
     assert not errors.interrupt_was_swallowed()
+
+
+def test_the_command_line_delivers_a_swallowed_interrupt_again_at_once():
+    """The command line's hook re-delivers a Ctrl-C swallowed by a destructor as a new SIGINT, so
+    a long step without progress reports (the fresh-clone failure of 2026-12-02: a SIGINT during
+    the first numba compilation was swallowed and the run sampled 5e7 starting states on) stops at
+    once. In a child process: the interrupt arrives inside the busy loop that follows."""
+    import subprocess
+
+    code = (
+        "import gc, sys, time\n"
+        "from spinloss import errors\n"
+        "errors.catch_swallowed_interrupts(redeliver=True)\n"
+        "class D:\n"
+        "    def __del__(self):\n"
+        "        raise KeyboardInterrupt\n"
+        "d = D(); del d; gc.collect()\n"
+        "t0 = time.monotonic()\n"
+        "try:\n"
+        "    while time.monotonic() - t0 < 30:\n"
+        "        sum(range(1000))\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted after', round(time.monotonic() - t0, 3)); sys.exit(0)\n"
+        "print('not interrupted'); sys.exit(1)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Exception ignored" not in p.stderr

@@ -76,22 +76,36 @@ class Interrupted(KeyboardInterrupt):
 _swallowed = {"interrupt": False}
 
 
-def _unraisable_hook(args, *, previous=None) -> None:
+def _unraisable_hook(args, *, previous=None, redeliver=False) -> None:
     if args.exc_type is not None and issubclass(args.exc_type, KeyboardInterrupt):
+        if redeliver:
+            # deliver the Ctrl-C again to the main thread, as a new SIGINT, from a helper thread
+            # 20 ms later (from inside this hook it would be raised in the hook and lost again):
+            # it is raised in ordinary code (should it land in a destructor too, this hook runs
+            # again), not only at the next progress report, which a long step without reports
+            # (sampling 5e7 starting states) would not reach for minutes
+            import _thread
+            import threading
+
+            t = threading.Timer(0.02, _thread.interrupt_main)
+            t.daemon = True
+            t.start()
+            return
         _swallowed["interrupt"] = True  # silently: no "Exception ignored" dump on the user
         return
     (previous or sys.__unraisablehook__)(args)
 
 
-def catch_swallowed_interrupts() -> None:
+def catch_swallowed_interrupts(*, redeliver: bool = False) -> None:
     """Install the hook that keeps a Ctrl-C from being lost in a destructor (the command line
-    does this once; a notebook keeps Python's default)."""
+    does this once, with ``redeliver``: the Ctrl-C is delivered again at once; without it, it is
+    recorded and raised at the next progress report; a notebook keeps Python's default)."""
     previous = sys.unraisablehook
     if getattr(previous, "_spinloss", False):
         return
 
     def hook(args):
-        _unraisable_hook(args, previous=previous)
+        _unraisable_hook(args, previous=previous, redeliver=redeliver)
 
     hook._spinloss = True
     sys.unraisablehook = hook

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     # Python warnings are never dumped on a user: the physics reports its own validity warnings
     if not debug_enabled(args):
         warnings.simplefilter("ignore")
-    catch_swallowed_interrupts()
+    catch_swallowed_interrupts(redeliver=True)
     try:
         rv = cli.main(args=args, prog_name="spinloss", standalone_mode=False)
         raise_swallowed_interrupt()  # a Ctrl-C lost in a destructor after the last progress report
