@@ -22,6 +22,8 @@ class RaisesInDel:
 def hook():
     saved = sys.unraisablehook
     errors._swallowed["interrupt"] = False
+    # an in-process command-line test may have left its own (re-delivering) hook installed
+    sys.unraisablehook = sys.__unraisablehook__
     errors.catch_swallowed_interrupts()
     yield
     sys.unraisablehook = saved
