@@ -1526,18 +1526,22 @@ class _HeatLevels:
 
 
 class _Steppers:
-    """The counts of several :class:`_Stepper` (the heat levels of one grid)."""
+    """The counts of several :class:`_Stepper` (``steppers``: a dict or a list of them; the heat
+    levels of one grid, or every grid and level of :class:`_DrivenGrids`)."""
 
     def __init__(self, steppers):
         self.steppers = steppers
 
+    def _all(self):
+        return self.steppers.values() if isinstance(self.steppers, dict) else self.steppers
+
     @property
     def factorizations(self):
-        return sum(s.factorizations for s in self.steppers)
+        return sum(s.factorizations for s in self._all())
 
     @property
     def solves(self):
-        return sum(s.solves for s in self.steppers)
+        return sum(s.solves for s in self._all())
 
 
 class _Stepper:
@@ -1552,8 +1556,7 @@ class _Stepper:
         self.identity = sp.identity(data.grid.n_cells, format="csc")
 
     def factor(self, current, temperature, dt):
-        # dt to 12 digits: the pieces of a heated level give the same step up to rounding
-        key = (float(current), float(temperature), float(f"{dt:.12g}"))
+        key = (float(current), float(temperature), float(dt))
         lu = self.cache.get(key)
         if lu is None:
             A = (self.identity - dt * sphere_operator(self.data, current, temperature)).tocsc()
@@ -1665,7 +1668,7 @@ def _start_fraction(grid: SphereGrid, u0):
     return grid.hemisphere_fraction(u0, subdivisions=1 if lune else 8)
 
 
-class _DrivenGrids:
+class _DrivenGrids(_Steppers):
     """The grids of one solve when the torque tilts the orbits (``driven_grids``): the
     zero-current grid (index 0) and one grid aligned with the driven orbits per distinct drive
     energy of the schedule's levels (:func:`driven_device_grid`), each with its own stepper and
@@ -1761,14 +1764,6 @@ class _DrivenGrids:
             R = self._remaps[(a, b)] = Remap(self.grids[a], self.grids[b], self.subdivisions, self.samples[a],
                                              self.samples[b])
         return R(u)
-
-    @property
-    def factorizations(self):
-        return sum(s.factorizations for s in self.steppers.values())
-
-    @property
-    def solves(self):
-        return sum(s.solves for s in self.steppers.values())
 
 
 def _run_driven(gs: _DrivenGrids, u0, schedule, temp_of, multiplier, tolerance, T_ref, counter, done, heat=None):
@@ -1947,7 +1942,7 @@ def sphere_fokker_planck_wer(params, waveform, duration, *, m0, target_axis=None
                                         mlt, temperature_tolerance, T0, counter, done, heat)
             runs.append((float(np.sum(frac * u)), times, kept, float(np.sum(u))))
         if heat is not None:
-            return _Steppers(list(steppers.values())), runs, done
+            return _Steppers(steppers), runs, done
         return stepper, runs, done
 
     if grid is None:
