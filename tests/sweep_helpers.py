@@ -129,3 +129,30 @@ def numba_threads(point: dict) -> dict:
 
     return {"threads": float(numba.get_num_threads()),
             "ignores_sigint": float(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)}
+
+
+# ----------------------------------------------------------------------------- jobs (sweep.jobs)
+
+
+def job_square(x: float, *, progress=None) -> dict:
+    """A job: a note, then x^2 and the process it ran in."""
+    from spinloss.progress import note
+
+    note(progress, "square", f"x = {x:g}")
+    return {"value": x * x, "pid": os.getpid()}
+
+
+def job_input_error(x: float, *, progress=None) -> dict:
+    """A job whose input x = 2 is refused (an input error, raised by the caller again)."""
+    from spinloss.errors import ConfigError
+
+    if x == 2:
+        raise ConfigError("job.toml", "x", "2 is not allowed")
+    return job_square(x)
+
+
+def job_dies(x: float, *, progress=None) -> dict:
+    """A job whose worker process dies at x = 1 (as from a crash in compiled code)."""
+    if x == 1:
+        os._exit(3)
+    return job_square(x)

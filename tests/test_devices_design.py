@@ -211,3 +211,34 @@ device = "{EX / 'pt_py_cell.toml'}"
     assert m["heating_removed"] is True
     assert m["statement"].startswith("Without Joule heating")
     assert m["nominal_advantage"] == pytest.approx(1.0, rel=1e-12, abs=0)
+
+
+def test_compare_on_two_workers_equals_compare_in_process(tmp_path):
+    # the designs share nothing and carry their seeds: where they run cannot change a number
+    from spinloss.cells import compare as cmp
+
+    f = tmp_path / "cmp.toml"
+    f.write_text(f'''reference = "STT"
+[targets]
+write_error_rate = 1e-4
+retention = "10 years"
+temperature = "358 K"
+[[designs]]
+name = "STT"
+device = "{EX / 'stt_mtj_cell.toml'}"
+[[designs]]
+name = "STT, damping 0.02"
+device = "{EX / 'stt_mtj_cell.toml'}"
+set = {{"magnet.damping" = 0.02}}
+''')
+    comp = cmp.load_comparison(f)
+    settings = replace(STANDARD, widths=(10e-9,), fokker_planck_widths=None)
+    events = []
+    two = cmp.compare(comp, settings, workers=2, progress=events.append)
+    one = cmp.compare(comp, settings, workers=1)
+    keys = ("energy_per_bit", "write_current", "write_error_rate", "wer_uncertainty", "thermal_stability")
+    for a, b in zip(two.results, one.results):
+        assert a.name == b.name and a.meets_targets and b.meets_targets
+        assert [getattr(a, k) for k in keys] == [getattr(b, k) for k in keys]
+    assert two.results[1].write_current > two.results[0].write_current   # more damping, more current
+    assert any(e.message and e.message.startswith("STT, damping 0.02: ") for e in events)

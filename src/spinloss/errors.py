@@ -27,6 +27,9 @@ class SpinlossInputError(ValueError):
         self.rule = rule
         super().__init__(self.one_line())
 
+    def __reduce__(self):  # pickled with its three parts (raised again after a worker process)
+        return type(self), (self.source, self.key, self.rule)
+
     def one_line(self) -> str:
         where = self.source
         if self.key:

@@ -176,39 +176,62 @@ class ComparisonResult(JsonResult):
 
 
 def compare(comp: Comparison, settings: SearchSettings = STANDARD, *, progress=None,
-            only=None) -> ComparisonResult:
+            only=None, workers: int | None = None) -> ComparisonResult:
     """Run the design search for every design (``only``: a subset of names; the reference is
     always included). A design whose device file cannot be evaluated or that cannot meet the
-    targets gets ``meets_targets`` False and a reason; the others go on."""
+    targets gets ``meets_targets`` False and a reason; the others go on.
+
+    ``workers``: processes the designs run on at once (default: the usable cores; 1 runs them in
+    this process, one after the other). The designs share nothing, so the result does not depend
+    on it; the designs with a thickness search (about twice the work) start first."""
     t0 = time.perf_counter()
-    results = []
     names = None if only is None else set(only) | {comp.reference}
     todo = [e for e in comp.designs if names is None or e.name in names]
     tj = {"write_error_rate": comp.targets.write_error_rate, "retention_time": comp.targets.retention_time,
           "thermal_stability": comp.targets.delta, "temperature": comp.targets.temperature}
-    for entry in todo:
-        try:
-            dev = comp.load_device(entry)
-            if entry.optimize is not None:
-                res = optimized_design(dev, entry, comp.targets, settings, progress=progress)
-            else:
-                res = design(dev, comp.targets, settings, name=entry.name, progress=progress)
-        except KeyboardInterrupt:
-            partial = ComparisonResult(comp.reference, tj, results, comparison_rows(results, comp.reference),
-                                       time.perf_counter() - t0, interrupted=True, settings=settings)
-            raise Interrupted(partial, f"{len(results)} of {len(todo)} designs finished "
-                                       f"({', '.join(r.name for r in results) or 'none'})") from None
-        except (ConfigError, SpinlossInputError):
-            raise
-        except Exception as exc:  # a design that breaks must not stop the others
-            res = DesignResult(name=entry.name, meets_targets=False,
-                               reason=f"evaluation failed: {type(exc).__name__}: {exc}")
+    from ..sweep.jobs import WorkerDied, run_jobs
+
+    order = sorted(range(len(todo)), key=lambda i: todo[i].optimize is None)   # stable: file order within
+    done: dict = {}
+
+    def finished(k, res):
+        entry = todo[order[k]]
+        if isinstance(res, WorkerDied):
+            res = DesignResult(name=entry.name, meets_targets=False, reason=f"evaluation failed: {res}")
+        done[order[k]] = res
         msg = (f"E = {res.energy_per_bit:.4g} J at {res.pulse_width * 1e9:.3g} ns" if res.meets_targets
                else f"cannot meet the targets: {res.reason}")
         note(progress, "compare", f"{entry.name}: {msg} ({res.seconds:.1f} s)")
-        results.append(res)
+
+    try:
+        run_jobs(design_entry, [(comp, todo[i], settings) for i in order], workers=workers, progress=progress,
+                 labels=[todo[i].name for i in order], on_result=finished)
+    except KeyboardInterrupt:
+        results = [done[i] for i in sorted(done)]
+        partial = ComparisonResult(comp.reference, tj, results, comparison_rows(results, comp.reference),
+                                   time.perf_counter() - t0, interrupted=True, settings=settings)
+        raise Interrupted(partial, f"{len(results)} of {len(todo)} designs finished "
+                                   f"({', '.join(r.name for r in results) or 'none'})") from None
+    results = [done[i] for i in range(len(todo))]
     rows = comparison_rows(results, comp.reference)
     return ComparisonResult(comp.reference, tj, results, rows, time.perf_counter() - t0, settings=settings)
+
+
+def design_entry(comp: Comparison, entry: DesignEntry, settings: SearchSettings = STANDARD, *,
+                 progress=None) -> DesignResult:
+    """The design of one entry of a comparison (its thickness search included). An input error
+    is raised; any other failure of the evaluation becomes a design that cannot meet the targets,
+    with the error as its reason (one design that breaks must not stop the others)."""
+    try:
+        dev = comp.load_device(entry)
+        if entry.optimize is not None:
+            return optimized_design(dev, entry, comp.targets, settings, progress=progress)
+        return design(dev, comp.targets, settings, name=entry.name, progress=progress)
+    except (ConfigError, SpinlossInputError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001
+        return DesignResult(name=entry.name, meets_targets=False,
+                            reason=f"evaluation failed: {type(exc).__name__}: {exc}")
 
 
 def optimized_design(device, entry: DesignEntry, targets: Targets, settings: SearchSettings = STANDARD, *,
@@ -574,28 +597,52 @@ def scaled_devices(comp: Comparison, name: str, sizes):
 
 
 def scaling(comp: Comparison, names, sizes=DEFAULT_SIZES, settings: SearchSettings = STANDARD, *,
-            targets: Targets | None = None, progress=None) -> dict:
+            targets: Targets | None = None, progress=None, workers: int | None = None) -> dict:
     """Energy, current, latency and Delta versus lateral size (m) for the named designs (module
     docstring). Returns ``{"sizes", "targets", "designs": {name: [row per size]}}``; rows of sizes
-    where a target cannot be met carry ``meets_targets`` False and the reason."""
+    where a target cannot be met carry ``meets_targets`` False and the reason. ``workers``: as in
+    :func:`compare` (each design at each size is one job)."""
+    from ..sweep.jobs import WorkerDied, run_jobs
+
     targets = targets or comp.targets
     out = {"sizes": list(sizes), "targets": {"write_error_rate": targets.write_error_rate,
                                               "thermal_stability": targets.delta,
                                               "temperature": targets.temperature}, "designs": {}}
+    jobs, labels = [], []
     for name in names:
-        rows = []
         for s, dev in scaled_devices(comp, name, sizes):
-            r = design(dev, targets, settings, name=f"{name} @ {s * 1e9:.0f} nm", progress=progress)
-            rows.append({"size": s, "meets_targets": r.meets_targets, "reason": r.reason,
-                         "energy_per_bit": r.energy_per_bit, "write_current": r.write_current,
-                         "pulse_width": r.pulse_width, "write_latency": r.write_latency,
-                         "thermal_stability": r.thermal_stability, "write_error_rate": r.write_error_rate,
-                         "sizing": r.sizing.get("method") if r.sizing else None,
-                         "cell_area": r.cell_area, "seconds": r.seconds})
-            note(progress, "scaling", f"{name} @ {s * 1e9:.0f} nm: "
-                 + (f"E = {r.energy_per_bit:.3g} J" if r.meets_targets else f"not met: {r.reason}"))
-        out["designs"][name] = rows
+            jobs.append((dev, targets, settings, f"{name} @ {s * 1e9:.0f} nm", s))
+            labels.append(f"{name} @ {s * 1e9:.0f} nm")
+
+    def finished(i, row):
+        if isinstance(row, WorkerDied):
+            row = {"size": jobs[i][4], "meets_targets": False, "reason": f"evaluation failed: {row}"}
+        rows[i] = row
+        note(progress, "scaling", f"{labels[i]}: " + (f"E = {row['energy_per_bit']:.3g} J" if row["meets_targets"]
+                                                       else f"not met: {row['reason']}"))
+
+    rows: list = [None] * len(jobs)
+    run_jobs(scaled_design, jobs, workers=workers, progress=progress, labels=labels, on_result=finished)
+    k = 0
+    for name in names:
+        out["designs"][name] = rows[k:k + len(sizes)]
+        k += len(sizes)
     return out
+
+
+def scaled_design(device, targets: Targets, settings: SearchSettings, name: str, size: float, *,
+                  progress=None) -> dict:
+    """One row of the scaling study: the design of ``device`` (already scaled to ``size``, m)."""
+    return scaling_row(size, design(device, targets, settings, name=name, progress=progress))
+
+
+def scaling_row(size: float, r: DesignResult) -> dict:
+    """A row of :func:`scaling` (lateral size ``size``, m) from a design result."""
+    return {"size": size, "meets_targets": r.meets_targets, "reason": r.reason,
+            "energy_per_bit": r.energy_per_bit, "write_current": r.write_current, "pulse_width": r.pulse_width,
+            "write_latency": r.write_latency, "thermal_stability": r.thermal_stability,
+            "write_error_rate": r.write_error_rate, "sizing": r.sizing.get("method") if r.sizing else None,
+            "cell_area": r.cell_area, "seconds": r.seconds}
 
 
 # ----------------------------------------------------------------------------- retention and verdict

@@ -185,9 +185,12 @@ def _print_design(res: dict):
 @click.option("--plot", "plot_path", default=None, metavar="FILE.png", help="Bar chart of energy per bit.")
 @click.option("--map-plot", "map_plot", default=None, metavar="FILE.png", help="Figure of the --map.")
 @click.option("--scaling-plot", "scaling_plot", default=None, metavar="FILE.png", help="Figure of --scaling.")
+@click.option("--workers", "-n", default=None, type=click.IntRange(1, 4096), metavar="N",
+              help="Designs searched at once, one process each (default: the usable cores; 1: one after the "
+                   "other in this process). The result does not depend on it.")
 @json_option
 def compare(compare_file, map_items, map_design, scaling, sizes, only, target_wer, quiet, fast, full, widths,
-            seed, plot_path, map_plot, scaling_plot, as_json):
+            seed, plot_path, map_plot, scaling_plot, workers, as_json):
     """Energy per bit of every design in DESIGNS.toml at the same Delta and WER.
 
     Each design goes through the same design search as ``spinloss design``; the table gives
@@ -237,7 +240,7 @@ def compare(compare_file, map_items, map_design, scaling, sizes, only, target_we
         sz = tuple(sz)
     progress = progress_for(as_json, quiet)
     try:
-        result = cmp.compare(comp, settings, progress=progress, only=only or None)
+        result = cmp.compare(comp, settings, progress=progress, only=only or None, workers=workers)
     except Interrupted as exc:
         if exc.partial is None:
             raise
@@ -267,7 +270,7 @@ def compare(compare_file, map_items, map_design, scaling, sizes, only, target_we
                     cell_plots.plot_map(m, map_plot, kinds=layer_kinds(result.result(name)))
     if scaling:
         names = [r.name for r in result.results if r.torque and abs(r.torque.get("damping_like_efficiency", 0)) > 0]
-        sc = cmp.scaling(comp, names, sz, settings, progress=progress)
+        sc = cmp.scaling(comp, names, sz, settings, progress=progress, workers=workers)
         out["scaling"] = sc
         if scaling_plot:
             with plot_errors(scaling_plot, "--scaling-plot"):

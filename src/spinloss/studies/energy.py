@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from ..cells.compare import (CONTRACT_KEYS, DEFAULT_SIZES, TargetNotMetErrorForMap, compare, energy_map,
-                             load_comparison, scaling, verdict)
+                             load_comparison, scaling, scaling_row, verdict)
 from ..cells.design import FAST, STANDARD, clear_cache
 from ..errors import SpinlossInputError
 from ..io import to_jsonable, write_text_atomic
@@ -62,15 +62,6 @@ def long_axis(comp, name: str) -> float:
     return max(g.length, g.width)
 
 
-def scaling_row(size: float, r) -> dict:
-    """A row of :func:`spinloss.cells.compare.scaling` from a design result."""
-    return {"size": size, "meets_targets": r.meets_targets, "reason": r.reason,
-            "energy_per_bit": r.energy_per_bit, "write_current": r.write_current, "pulse_width": r.pulse_width,
-            "write_latency": r.write_latency, "thermal_stability": r.thermal_stability,
-            "write_error_rate": r.write_error_rate, "sizing": r.sizing.get("method") if r.sizing else None,
-            "cell_area": r.cell_area, "seconds": r.seconds, "from_comparison": True}
-
-
 def scaling_study(comp, result, settings, *, fast: bool = True, progress=None) -> dict:
     """Energy, current, pulse width and Delta versus lateral size for every design of the
     comparison that meets the targets at its file's size (a design that cannot is listed in
@@ -94,15 +85,15 @@ def scaling_study(comp, result, settings, *, fast: bool = True, progress=None) -
                                    "thermal_stability": comp.targets.delta, "temperature": comp.targets.temperature},
           "designs": {}, "not_scaled": {r.name: r.reason for r in result.results if not r.meets_targets},
           "fast": fast}
-    for name in names:
-        if fast:
+    if fast:
+        for name in names:
             own = long_axis(pinned, name)
             sizes = [s for s in FAST_SCALING_SIZES if abs(s - own) > 1e-3 * own]
             rows = scaling(pinned, [name], sizes, settings, progress=progress)["designs"][name]
-            rows = sorted(rows + [scaling_row(own, result.result(name))], key=lambda r: -r["size"])
-        else:
-            rows = scaling(pinned, [name], DEFAULT_SIZES, settings, progress=progress)["designs"][name]
-        sc["designs"][name] = rows
+            sc["designs"][name] = sorted(rows + [{**scaling_row(own, result.result(name)), "from_comparison": True}],
+                                         key=lambda r: -r["size"])
+    elif names:
+        sc["designs"] = scaling(pinned, names, DEFAULT_SIZES, settings, progress=progress)["designs"]
     sc["sizes"] = sorted({r["size"] for rows in sc["designs"].values() for r in rows}, reverse=True)
     return sc
 

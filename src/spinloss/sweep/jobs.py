@@ -1,0 +1,176 @@
+"""Independent long jobs (one design search each, one size of a scaling study) on the cores of
+this machine, their progress forwarded to the caller.
+
+A sweep point is small and its result a few numbers (:mod:`.pool`); a design search runs for
+minutes and returns a whole result object. :func:`run_jobs` runs ``function(*args,
+progress=...)`` for each job: in this process when one worker suffices (or is asked for), else on
+worker processes (``spawn``; 1 numba/BLAS thread each; SIGINT ignored, Ctrl-C is this process's
+business, as in :class:`.pool.LocalPool`). Jobs are handed out in the order given (put the
+longest first), at most one per worker at a time. Each worker's progress events come back over
+its pipe while it runs, labelled with the job's label, and reach ``progress`` in this process.
+
+The result of a job does not depend on where it ran: jobs share nothing, and every seed is in
+the job's arguments.
+
+Ctrl-C: the workers are stopped, the jobs not finished are dropped, and KeyboardInterrupt is
+raised after the finished ones were handed to ``on_result`` (the caller reports them as a
+partial result). A worker that dies (killed, a crash in compiled code) fails its job with a
+:class:`WorkerDied` result; other exceptions of a job are raised here again, once the running
+jobs of the other workers were stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import pickle
+import signal
+from collections import deque
+
+from ..progress import ProgressEvent
+from .pool import POLL, child_start_conditions, describe_exit, usable_cores
+
+
+class WorkerDied(RuntimeError):
+    """The worker process running a job died before it returned (``how``: exit code or signal)."""
+
+
+class _PipeProgress:
+    """A worker's progress callback: events go to the coordinator over the worker's pipe."""
+
+    def __init__(self, conn, label: str):
+        self.conn = conn
+        self.label = label
+
+    def __call__(self, event: ProgressEvent) -> None:
+        self.conn.send(("event", self.label, event))
+
+
+def labelled(event: ProgressEvent, label: str) -> ProgressEvent:
+    """The event with ``label`` in front of its task and message (two jobs' counters stay apart)."""
+    if not label:
+        return event
+    msg = None if event.message is None else f"{label}: {event.message}"
+    return dataclasses.replace(event, task=f"{label}: {event.task}", message=msg)
+
+
+def _job_worker(conn, function) -> None:
+    """A worker process: run the jobs that arrive on ``conn`` until None or EOF."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        index, label, args = msg
+        try:
+            result = function(*args, progress=_PipeProgress(conn, label))
+        except Exception as exc:  # noqa: BLE001 - handed to the coordinator, raised there
+            try:
+                conn.send(("error", index, exc))
+            except Exception:  # noqa: BLE001 - an exception that does not pickle
+                conn.send(("error", index, RuntimeError(f"{type(exc).__name__}: {exc}")))
+            continue
+        conn.send(("done", index, result))
+
+
+def _start(ctx, function):
+    parent, child = ctx.Pipe(duplex=True)
+    proc = ctx.Process(target=_job_worker, args=(child, function), daemon=True, name="spinloss-job-worker")
+    with child_start_conditions():
+        proc.start()
+    child.close()
+    return proc, parent
+
+
+def run_jobs(function, jobs, *, workers: int | None = None, progress=None, labels=None, on_result=None) -> list:
+    """Run ``function(*args, progress=callback)`` for each ``args`` in ``jobs``; returns the
+    results in the order of ``jobs``. ``workers``: processes (default: the usable cores, at most
+    one per job; 1 runs in this process). ``labels``: one string per job, put in front of its
+    progress events from a worker. ``on_result(index, result)`` is called in this process as each
+    job finishes (a :class:`WorkerDied` instance for a job whose worker died).
+
+    ``function`` must be a top-level function (sent to the workers by pickling)."""
+    jobs = [tuple(a) for a in jobs]
+    labels = list(labels) if labels is not None else [""] * len(jobs)
+    n = usable_cores() if workers is None else max(1, int(workers))
+    n = min(n, len(jobs))
+    results: list = [None] * len(jobs)
+
+    def finish(i, r):
+        results[i] = r
+        if on_result is not None:
+            on_result(i, r)
+
+    if n <= 1:
+        for i, args in enumerate(jobs):
+            finish(i, function(*args, progress=progress))
+        return results
+    try:
+        pickle.dumps(function)
+    except Exception as exc:  # noqa: BLE001
+        raise TypeError(f"run_jobs needs a top-level function ({exc})") from None
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
+
+    ctx = mp.get_context("spawn")
+    todo = deque(range(len(jobs)))
+    pool: list = []   # [process, conn, running index or None]
+    hard = True
+    try:
+        for _ in range(n):
+            pool.append([*_start(ctx, function), None])
+        while True:
+            for w in pool:
+                if w[2] is None and todo:
+                    i = todo.popleft()
+                    w[1].send((i, labels[i], jobs[i]))
+                    w[2] = i
+            if all(w[2] is None for w in pool):
+                hard = False
+                return results
+            ready = wait([w[1] for w in pool] + [w[0].sentinel for w in pool], timeout=POLL)
+            for w in pool:
+                if w[2] is None:
+                    continue
+                dead = w[0].sentinel in ready
+                if w[1] in ready or dead:
+                    try:
+                        while w[1].poll():
+                            kind, *rest = w[1].recv()
+                            if kind == "event":
+                                if progress is not None:
+                                    progress(labelled(rest[1], rest[0]))
+                                continue
+                            i, value = rest
+                            w[2] = None
+                            if kind == "error":
+                                raise value
+                            finish(i, value)
+                    except (EOFError, OSError):
+                        dead = True
+                if dead and w[2] is not None:
+                    w[0].join(5)
+                    i = w[2]
+                    finish(i, WorkerDied(f"the worker process running it died ({describe_exit(w[0].exitcode)})"))
+                    w[2] = None
+                    w[0], w[1] = _start(ctx, function)
+    finally:
+        for proc, conn, _ in pool:
+            if hard:
+                with contextlib.suppress(Exception):
+                    proc.terminate()
+            else:
+                with contextlib.suppress(OSError):
+                    conn.send(None)
+        for proc, conn, _ in pool:
+            proc.join(2 if hard else 10)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(2)
+            with contextlib.suppress(OSError):
+                conn.close()
