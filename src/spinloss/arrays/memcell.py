@@ -13,7 +13,7 @@ A cell is given in SI units (m, m^2, Ohm, V, A, s, J, W). It comes from
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from ..errors import ConfigError
 from ..units import to_si
@@ -141,9 +141,12 @@ def positive_number(table: dict, key: str, dim, *, source: str, prefix: str, def
 def cell_from_table(table: dict, tech: Technology, *, source: str = "<api>", prefix: str = "cell") -> MemoryCell:
     """A cell from explicit values (SI numbers or strings with units). Areas and widths may be given in
     feature sizes of the array's node (``area_f2``, ``access_width_f``). ``kind`` sram takes the 6T
-    defaults; stt and sot need ``area`` (or ``area_f2``), ``access_width`` (or ``_f``), ``resistance_on``
-    and ``resistance_off`` (or ``tmr``), ``read_voltage``, ``write_current``, ``write_time`` and
-    ``write_energy``; sot also ``write_access_width``."""
+    defaults and optionally ``read_voltage``, the precharge of the global bit lines that NVSim takes
+    from an SRAM cell file (used only under the nvsim conventions' ``bus_charging`` and
+    ``bus_wire_delay``; this package's own model precharges to V_dd); stt and sot need ``area`` (or
+    ``area_f2``), ``access_width`` (or ``_f``), ``resistance_on`` and ``resistance_off`` (or ``tmr``),
+    ``read_voltage``, ``write_current``, ``write_time`` and ``write_energy``; sot also
+    ``write_access_width``."""
     from ..config import check_keys
 
     check_keys(table, set(CELL_TABLE_KEYS), source=source, prefix=prefix)
@@ -152,11 +155,15 @@ def cell_from_table(table: dict, tech: Technology, *, source: str = "<api>", pre
         raise ConfigError(source, f"{prefix}.kind", f"must be one of {', '.join(KINDS)}")
     name = str(table.get("name", kind.upper()))
     if kind == "sram":
-        extra = set(table) - {"name", "kind"}
+        extra = set(table) - {"name", "kind", "read_voltage"}
         if extra:
             raise ConfigError(source, f"{prefix}.{sorted(extra)[0]}", "an SRAM cell takes the published 6T "
-                                                                       "values (only name and kind)")
-        return sram_6t(tech, name)
+                                                                       "values (only name, kind, read_voltage)")
+        cell = sram_6t(tech, name)
+        if "read_voltage" in table:
+            v = positive_number(table, "read_voltage", "voltage", source=source, prefix=prefix)
+            cell = replace(cell, read_voltage=v, source=f"{cell.source}; read voltage from {source} [{prefix}]")
+        return cell
     F = tech.feature_size
 
     def get(key, required=True):

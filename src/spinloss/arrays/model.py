@@ -12,6 +12,10 @@ mats and subarrays; address and data reach them over an H-tree (``routing="htree
 amplifiers in the subarrays) or over a bus with global bit lines and sense amplifiers at the bank's
 edge (``routing="bus"``, external sensing).
 
+Conventions. By default the model is this package's own; ``ArrayOptions(conventions="nvsim")`` runs it
+under the modelling assumptions of NVSim, the tool behind the NVMExplorer reference, one named switch
+each (:class:`Conventions`), so that the validation compares like with like (docs/memory.md section 6).
+
 Every quantity is SI: s, J (per access of one word), W, m, m^2.
 """
 
@@ -65,6 +69,92 @@ TARGETS = ("read_latency", "write_latency", "read_energy", "write_energy", "read
 
 
 @dataclass(frozen=True)
+class Conventions:
+    """Modelling conventions of the array model: each switch a named assumption of the reference tool,
+    NVSim (X. Dong et al., IEEE TCAD 31, 994 (2012); the NVMExplorer fork github.com/lpentecost/nvsim-merged),
+    that spinloss does not make by default. All off (:data:`SPINLOSS`) is this package's own model;
+    all on (:data:`NVSIM`) runs the model under NVSim's conventions, so that a comparison with an
+    NVSim result compares like with like (docs/memory.md section 6). The switches:
+
+    ``sram_symmetric_timing`` (SubArray.cpp, "assume symmetric read/write for SRAM bitline delay"): an
+    SRAM subarray's write takes as long as its read; with the bus the bank's write is its read
+    without the edge sense amplifier (BankWithoutHtree.cpp adds the same global bit-line delay to
+    both).
+
+    ``sram_column_energy`` (SubArray.cpp): an SRAM read charges every column of each open subarray
+    C (V_dd/2)^2 (bit lines precharged to half the supply: "SRAM read voltage is always half of
+    vdd"), a write only the written columns, C (V_dd/2)^2 each, and no precharge; no half-selected
+    columns, no dependence on how long the row stays open.
+
+    ``bus_charging`` (BankWithoutHtree.cpp): the bank without H-tree charges, for each active row of
+    mats i = 0, 1, ..., a wire of the bank's height less i mat heights: for the address bits routed to
+    the mats (at V_dd; none along the mat row), and, for SRAM, one global bit line for a read and the
+    data bits of one mat for a write, at the global bit lines' precharge voltage (the cell's
+    ``read_voltage``, NVMExplorer's SRAM cell file giving 1.1 V; V_dd if the cell has none). The edge
+    write drivers are not charged.
+
+    ``bus_wire_delay`` (BankWithoutHtree.cpp, Mux.cpp; SRAM): the global bit line's delay has only
+    wire and multiplexer resistances in it, t = [R_l C_g/2 + (R_l + R_g)(C_g/2 + C_mux)] ln(V_pre/(V_pre
+    - dV)) + R_l C_g/2 + 2.3 R_mux C_mux with R_l = R_BL + 3 R_mux (the local line and three pass gates),
+    the global multiplexer having one input per group of active mats (all mats / active mats); it
+    follows the subarray's read instead of overlapping its bit line; the address bus is not timed.
+
+    ``htree_lengths`` (BankWithHtree.cpp): the H-tree's horizontal segments are W/2, W/4, ..., one mat
+    width and its vertical ones H/4, ..., half a mat height (W, H the bank's), routed horizontally
+    first, then along the direction with more levels left, then alternating; the first horizontal
+    segment carries every bit, each later one the address bits still needed and the data bits behind
+    it (:func:`htree_levels_nvsim`).
+
+    ``wire_delay`` (Wire.cpp): an unrepeated global wire (H-tree, address bus) takes 2.3 r c L^2 / 2
+    instead of the 50 % point of a distributed line, 0.377 r c L^2 (Sakurai 1983).
+
+    ``sram_cell_leakage`` (SubArray.cpp, "two inverters per SRAM cell"): a 6T cell leaks as two
+    inverters, each through the wider of its devices, and one pass gate, (2 max(W_n, W_p) + W_access)
+    I_off V_dd, instead of one off NMOS, one off PMOS and one pass gate.
+
+    ``search_first_found`` (main.cpp, Result.cpp): the search keeps the first organisation, in NVSim's
+    enumeration order (:func:`nvsim_order`), that is strictly better in the target alone, so exact ties
+    go to the first found instead of to read latency, read energy and area. (NVSim applies optional
+    -Apply...Constraint limits relative to each metric's best before choosing; NVMExplorer's
+    configuration sets none, so there are none here either.)"""
+
+    sram_symmetric_timing: bool = False
+    sram_column_energy: bool = False
+    bus_charging: bool = False
+    bus_wire_delay: bool = False
+    htree_lengths: bool = False
+    wire_delay: bool = False
+    sram_cell_leakage: bool = False
+    search_first_found: bool = False
+
+    @property
+    def name(self) -> str:
+        """``spinloss`` (all off), ``nvsim`` (all on) or ``custom``."""
+        for k, v in CONVENTIONS.items():
+            if v == self:
+                return k
+        return "custom"
+
+    def switches(self) -> dict:
+        """The switches by name (bool)."""
+        return asdict(self)
+
+
+#: The conventions by name: this package's model (all switches off) and NVSim's (all on).
+CONVENTIONS = {"spinloss": Conventions(), "nvsim": Conventions(**{k: True for k in Conventions.__dataclass_fields__})}
+SPINLOSS, NVSIM = CONVENTIONS["spinloss"], CONVENTIONS["nvsim"]
+
+
+def conventions_named(name, source: str = "<api>", key: str = "conventions") -> Conventions:
+    """A :class:`Conventions` from its name (spinloss | nvsim) or itself."""
+    if isinstance(name, Conventions):
+        return name
+    if isinstance(name, str) and name.strip().lower() in CONVENTIONS:
+        return CONVENTIONS[name.strip().lower()]
+    raise ConfigError(source, key, f"must be one of {', '.join(CONVENTIONS)}")
+
+
+@dataclass(frozen=True)
 class ArrayOptions:
     """What the array must be and how it is built.
 
@@ -73,7 +163,8 @@ class ArrayOptions:
     word-line driver only as wide as its current requires, as in the reference), latency (drivers
     sized by logical effort) or best (the search tries both); ``column_buffer``: a latch and XOR per column (the reference's
     differential-write buffer; columns then come in multiples of 64); ``target`` the figure the search
-    minimises (:data:`TARGETS`)."""
+    minimises (:data:`TARGETS`); ``conventions`` the modelling conventions (:class:`Conventions`, or
+    its name: spinloss, the default, or nvsim)."""
 
     capacity_bits: int = 2 * 8 * 2 ** 20
     word_bits: int = 64
@@ -81,8 +172,15 @@ class ArrayOptions:
     buffer_design: str = "balanced"
     column_buffer: bool = True
     target: str = "read_latency"
+    conventions: Conventions = SPINLOSS
+
+    def __post_init__(self):
+        # a name is resolved here; a bad one is left for validated() to report with its source
+        if isinstance(self.conventions, str) and self.conventions.strip().lower() in CONVENTIONS:
+            object.__setattr__(self, "conventions", CONVENTIONS[self.conventions.strip().lower()])
 
     def validated(self, source: str = "<api>") -> "ArrayOptions":
+        conventions_named(self.conventions, source)
         for key, v in (("capacity_bits", self.capacity_bits), ("word_bits", self.word_bits)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1 or v & (v - 1):
                 raise ConfigError(source, key, "must be a power of two (bits)")
@@ -256,6 +354,7 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
     """Figures of one subarray (None if the organisation cannot be built). See the module docstring;
     each term is commented where it is computed. ``cache`` (a dict) keeps the decoders of a search."""
     buffer_design, column_buffer = opts.buffer_design, opts.column_buffer
+    conv = opts.conventions
     R, C, mux, omux = key.rows, key.columns, key.mux, key.output_mux
     F = tech.feature_size
     V = tech.vdd
@@ -395,7 +494,10 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         # the row stays open from the word line's rise until the amplifier latches (with external
         # sensing global_bus extends this by the global bit line's time)
         t_open_read = t_bl + t_mux + t_sa
-        e_bl_read = C * c_col * v_pre * sram_column_swing(v_pre, tau_col, t_open_read, dv)
+        if conv.sram_column_energy:      # NVSim: every column of the open row, C (V_dd/2)^2
+            e_bl_read = C * c_col * (V / 2) ** 2
+        else:
+            e_bl_read = C * c_col * v_pre * sram_column_swing(v_pre, tau_col, t_open_read, dv)
     # (the multiplexer's nodes swing with the bit lines: counted in e_bl_read)
     read_energy = (e_row + sel_mux["energy"] + sel_omux["energy"] + e_pre + e_bl_read
                    + n_sa * e_sa + e_cells_read)
@@ -419,11 +521,18 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         t_flip, _, _ = gate_stage(tech, inv_cell, inv_cell.input_cap(tech), ramp_w)
         t_flip_sram = t_flip
         write_latency = t_decode + t_wbl + t_flip
-        e_bits = bits * (c_bl_total + c_node / max(mux, 1)) * V ** 2
-        # the half-selected columns of the open row are read while the row is open (until the flip)
+        if conv.sram_symmetric_timing:   # NVSim: an SRAM write takes as long as a read
+            write_latency = read_latency
         t_open_write = t_wbl + t_flip
-        e_half = (C - bits) * c_bl_total * V * sram_column_swing(V, tau_col, t_open_write, cell.sense_voltage)
-        write_energy = e_row + sel_mux["energy"] + sel_omux["energy"] + e_pre + e_bits + e_half
+        if conv.sram_column_energy:      # NVSim: the written columns only, C (V_dd/2)^2 each
+            e_bits = bits * (c_bl_total + c_node / max(mux, 1)) * (V / 2) ** 2
+            e_half = 0.0
+        else:
+            e_bits = bits * (c_bl_total + c_node / max(mux, 1)) * V ** 2
+            # the half-selected columns of the open row are read while the row is open (until the flip)
+            e_half = (C - bits) * c_bl_total * V * sram_column_swing(V, tau_col, t_open_write, cell.sense_voltage)
+        e_pre_write = 0.0 if conv.sram_column_energy else e_pre     # NVSim counts the precharge in reads only
+        write_energy = e_row + sel_mux["energy"] + sel_omux["energy"] + e_pre_write + e_bits + e_half
     # --- write drivers (internal sensing: one per column group behind the mux; with external sensing
     # they sit at the bank's edge, global_bus): an inverter whose NMOS carries the write current
     if internal:
@@ -440,6 +549,9 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         # low node sees the precharged bit line: (W_n + W_p + W_access) I_off V_dd per cell
         per_cell = (tech.off_current(cell.nmos_width, "n") + tech.off_current(cell.pmos_width, "p")
                     + tech.off_current(cell.access_width, "n")) * V
+        if conv.sram_cell_leakage:       # NVSim: two inverters, each its wider device, and one pass gate
+            per_cell = (2 * max(tech.off_current(cell.nmos_width, "n"), tech.off_current(cell.pmos_width, "p"))
+                        + tech.off_current(cell.access_width, "n")) * V
         leak_cells = R * C * per_cell
     leak_buffer = C * COLUMN_BUFFER[tech.node][0] if column_buffer else 0.0
     leakage = (leak_row + sel_mux["leakage"] + sel_omux["leakage"] + leak_pre + n_sa * leak_sa * (1 if internal else 0)
@@ -476,7 +588,7 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
             "write_energies": {"row_decoder_energy": e_row_w,
                                "column_decoder_energy": sel_mux["energy"] + sel_omux["energy"],
                                "cell_and_line_energy": e_bits, "half_selected_energy": 0.0 if mram else e_half,
-                               "precharge_energy": 0.0 if mram else e_pre},
+                               "precharge_energy": 0.0 if mram else e_pre_write},
             "leakages": {"row_decoder_leakage": leak_row,
                          "column_decoder_leakage": sel_mux["leakage"] + sel_omux["leakage"],
                          "precharge_leakage": leak_pre, "sense_amp_leakage": n_sa * leak_sa if internal else 0.0,
@@ -552,15 +664,35 @@ def _mat(tech, sub, sub_rows, sub_cols, active_subs, key, dcache):
             "subarray": sub}
 
 
-def htree(org: Organisation, mat: dict, tech: Technology, address_bits: int, data_bits: int) -> dict:
+#: NVSim's delay of an unrepeated wire, 2.3 r c L^2 / 2, as a multiple of r c L^2 (Wire.cpp).
+NVSIM_WIRE_DELAY = 2.3 / 2
+
+
+def global_wire_delay(wire, length: float, conventions: Conventions = SPINLOSS) -> float:
+    """Delay (s) of an unrepeated global wire of ``length`` (m): the 50 % point of a distributed line
+    (:meth:`~spinloss.arrays.technology.Wire.delay`), or NVSim's 2.3 r c L^2 / 2 under the
+    ``wire_delay`` convention."""
+    if conventions.wire_delay:
+        return NVSIM_WIRE_DELAY * wire.resistance * wire.capacitance * length * length
+    return wire.delay(length)
+
+
+def htree(org: Organisation, mat: dict, tech: Technology, address_bits: int, data_bits: int,
+          conventions: Conventions = SPINLOSS) -> dict:
     """H-tree from the bank centre to the active mats (unrepeated global wires on an upper layer: no
     silicon area). The tree splits the block of mats in two along its longer side (columns first on a
     tie); a segment spans the two halves' centres (half the block's extent) and carries the address
     bits still needed and the data bits of the active mats behind it. Where both halves hold active
     mats the data bits split and both branches switch; otherwise one address bit is used up and one
     branch switches. Read latency counts each level twice (address in, data out), write once.
+    Under the ``htree_lengths`` convention the levels are NVSim's (:func:`htree_levels_nvsim`).
     Returns ``delay`` (one way, s), ``energy`` (J per access), ``levels``."""
     wire = tech.global_
+    if conventions.htree_lengths:
+        levels = htree_levels_nvsim(org, mat, address_bits, data_bits)
+        energy = sum(lv["branches"] * lv["wires"] * wire.capacitance * lv["length"] for lv in levels) * tech.vdd ** 2
+        delay = sum(global_wire_delay(wire, lv["length"], conventions) for lv in levels)
+        return {"delay": delay, "energy": energy, "levels": levels}
     block = [org.mat_rows, org.mat_cols, org.active_mat_rows, org.active_mat_cols]
     h, w = mat["height"] * org.mat_rows, mat["width"] * org.mat_cols
     branches, addr, data = 1, address_bits, data_bits
@@ -584,7 +716,7 @@ def htree(org: Organisation, mat: dict, tech: Technology, address_bits: int, dat
                 block[2] //= 2
         n_wires = addr + data
         energy += branches * n_wires * wire.capacitance * seg * tech.vdd ** 2
-        delay += wire.delay(seg)
+        delay += global_wire_delay(wire, seg, conventions)
         levels.append({"length": seg, "branches": branches, "wires": n_wires})
         if active:
             branches *= 2
@@ -592,6 +724,50 @@ def htree(org: Organisation, mat: dict, tech: Technology, address_bits: int, dat
         else:
             addr = max(addr - 1, 0)
     return {"delay": delay, "energy": energy, "levels": levels}
+
+
+def htree_levels_nvsim(org: Organisation, mat: dict, address_bits: int, data_bits: int) -> list:
+    """The levels of an H-tree with NVSim's geometry (BankWithHtree.cpp; the ``htree_lengths``
+    convention). With 2^h columns and 2^v rows of mats, horizontal level i is W/2^(i+1) long (W/2,
+    W/4, ..., one mat width) and vertical level j is H/2^(j+2) (H/4, ..., half a mat height). The
+    first horizontal level is the trunk and carries every address and data bit; then the direction
+    with more levels left is routed until both have as many, then they alternate (horizontal first).
+    Each level after the trunk follows one split of the active mats: where the active mats lie on
+    both sides the data bits halve and the active branches double, otherwise one address bit is used
+    up. A bank of one column of mats starts with its first vertical level (already split). Returns
+    the levels (``direction``, ``length`` of one branch, active ``branches``, ``wires`` per branch)."""
+    n_h, n_v = _log2(org.mat_cols), _log2(org.mat_rows)
+    width, height = mat["width"] * org.mat_cols, mat["height"] * org.mat_rows
+    state = {"addr": address_bits, "data": data_bits, "cols": org.active_mat_cols, "rows": org.active_mat_rows,
+             "branches": 1}
+    levels: list = []
+    done = {"h": 0, "v": 0}
+
+    def level(direction: str, split: bool = True) -> None:
+        if split:
+            key = "cols" if direction == "h" else "rows"
+            if state[key] > 1:
+                state[key] //= 2
+                state["data"] //= 2
+                state["branches"] *= 2
+            else:
+                state["addr"] = max(state["addr"] - 1, 0)
+        i = done[direction]
+        length = width / 2 ** (i + 1) if direction == "h" else height / 2 ** (i + 2)
+        done[direction] += 1
+        levels.append({"direction": direction, "length": length, "branches": state["branches"],
+                       "wires": state["addr"] + state["data"]})
+
+    if n_h > 0:
+        level("h", split=False)
+    while n_h - done["h"] > n_v - done["v"]:
+        level("h")
+    while n_v - done["v"] > n_h - done["h"]:
+        level("v")
+    while n_h - done["h"] > 0:
+        level("h")
+        level("v")
+    return levels
 
 
 @dataclass
@@ -621,7 +797,7 @@ class ArrayResult(JsonResult):
 
     def as_dict(self) -> dict:
         return {
-            "cell": self.cell.to_json(), "options": asdict(self.options), "organisation": asdict(self.organisation),
+            "cell": self.cell.to_json(), "options": self.options_json(), "organisation": asdict(self.organisation),
             "node": self.node, "temperature": self.temperature,
             "capacity_bits": self.options.capacity_bits, "word_bits": self.options.word_bits,
             "area": self.area, "height": self.height, "width": self.width,
@@ -634,6 +810,12 @@ class ArrayResult(JsonResult):
             "units": {**self.cell.to_json()["units"], **breakdown_units(self.breakdown), **ARRAY_UNITS},
         }
 
+    def options_json(self) -> dict:
+        """The options, the conventions as their ``name`` and switches."""
+        out = asdict(self.options)
+        out["conventions"] = {"name": self.options.conventions.name, **self.options.conventions.switches()}
+        return out
+
 
 ARRAY_UNITS = {"area": "m^2", "height": "m", "width": "m", "read_latency": "s", "write_latency": "s",
                "read_energy": "J", "write_energy": "J", "read_energy_per_bit": "J", "write_energy_per_bit": "J",
@@ -642,6 +824,7 @@ ARRAY_UNITS = {"area": "m^2", "height": "m", "width": "m", "read_latency": "s", 
                "bits": "bit", "sense_amps": "1", "branches": "1", "wires": "1", "local_bits": "bit",
                "bitline_capacitance": "F", "wordline_capacitance": "F", "global_bitline_capacitance": "F",
                "searched": "1", "column_buffer": "1", "strap_every": "1",
+               **{k: "1" for k in Conventions.__dataclass_fields__},
                **{k: "1" for k in ("mat_rows", "mat_cols", "active_mat_rows", "active_mat_cols", "sub_rows",
                                    "sub_cols", "active_sub_rows", "active_sub_cols", "rows", "columns", "mux",
                                    "output_mux")}}
@@ -681,7 +864,7 @@ def bank_figures(cell: MemoryCell, tech: Technology, org: Organisation, opts: Ar
     active_mats = org.active_mat_rows * org.active_mat_cols
     address_bits = _log2(opts.capacity_bits // opts.word_bits)
     if opts.routing == "htree":
-        tree = htree(org, mat, tech, address_bits, opts.word_bits)
+        tree = htree(org, mat, tech, address_bits, opts.word_bits, opts.conventions)
         out = {"read_latency": mat["read_latency"] + 2 * tree["delay"],
                "write_latency": mat["write_latency"] + tree["delay"],
                "read_energy": active_mats * mat["read_energy"] + tree["energy"],
@@ -730,7 +913,11 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     edge, sized by logical effort, pulls the global and local lines down through both multiplexers;
     the half-selected columns of the open row discharge until the cell has flipped. (NVSim takes an
     SRAM write to last as long as a read, SubArray.cpp; here the write path is timed, docs/memory.md
-    section 6.)"""
+    section 6.) The conventions ``bus_wire_delay``, ``bus_charging``, ``sram_symmetric_timing`` and
+    ``sram_column_energy`` (:class:`Conventions`) replace these rules with NVSim's."""
+    conv = opts.conventions
+    sram = cell.kind == "sram"
+    nv_delay = conv.bus_wire_delay and sram           # NVSim's SRAM global bit line (BankWithoutHtree.cpp)
     wire = tech.global_
     F = tech.feature_size
     V = tech.vdd
@@ -740,6 +927,8 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     c_g = wire.capacitance * bank_h
     r_g = wire.resistance * bank_h
     n_in = max(1, org.mat_cols // org.active_mat_cols)                 # global mux inputs per bit
+    if nv_delay:                         # NVSim: one input per group of active mats, rows included
+        n_in = org.mat_rows * org.mat_cols // (org.active_mat_rows * org.active_mat_cols)
     w_gm = MUX_WIDTH_F * F
     r_gm = tech.on_resistance(w_gm) if n_in > 1 else 0.0
     c_gm = n_in * tech.drain_cap(w_gm) if n_in > 1 else 0.0
@@ -748,16 +937,30 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     mat_in_bits = max(0, address_bits - gated)
     # the address: a shared wire per bit, the bank height up and the bank width along the mat row
     len_addr = bank_h + bank_w
-    t_addr = wire.delay(bank_h) + wire.delay(bank_w)
+    if nv_delay:                         # NVSim does not time the address of a bank without H-tree
+        t_addr = 0.0
+    else:
+        t_addr = global_wire_delay(wire, bank_h, conv) + global_wire_delay(wire, bank_w, conv)
     e_addr = (mat_in_bits + gated) * wire.capacitance * len_addr * V ** 2
     s = sub["breakdown"]["read_delays"]
     r_cell = sub["cell_path_resistance"]
     c_local = sub["bitline_capacitance"] + sub["node_capacitance"]
-    if cell.kind == "sram":
+    dv = cell.sense_voltage
+    # precharge of the global bit lines: the supply, or (NVSim) the cell's read voltage where it has one
+    v_pre = cell.read_voltage if sram and (conv.bus_charging or nv_delay) and cell.read_voltage else V
+    if nv_delay:
+        # NVSim: the global line's delay has the wire and multiplexer resistances only (the local
+        # line's resistance and three pass gates), and it follows the local bit line's delay
+        r_loc = sub["bitline_resistance"] + 3 * r_gm
+        c_gm_delay = c_gm + (tech.drain_cap(w_gm) if n_in > 1 else 0.0) + c_sa
+        tau = r_loc * c_g / 2 + (r_loc + r_g) * (c_g / 2 + c_gm_delay)
+        t_gmux = 2.3 * r_gm * (c_gm + c_sa)          # NVSim's multiplexer delay (Mux.cpp)
+        t_gbl = tau * math.log(v_pre / (v_pre - dv)) + r_loc * c_g / 2 + t_gmux
+        v_swing = dv
+    elif sram:
         # the cell (access and pull-down devices) drives its local line and, through the local and
         # global multiplexers, the global line
         r_cell += tech.on_resistance(cell.nmos_width) + sub["mux_resistance"]
-        dv = cell.sense_voltage
         tau = (r_cell + r_gm) * (c_local + c_g + c_gm + c_sa) + (sub["bitline_resistance"] + r_g) * (c_g / 2 + c_gm + c_sa)
         t_gbl, _ = horowitz(tau * math.log(V / (V - dv / 2)), 0.0, math.inf)
         v_swing = dv
@@ -768,10 +971,13 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     gm = tech.transconductance(LATCH["n"] * F, "n") + tech.transconductance(LATCH["p"] * F, "p")
     sense = cell.sense_voltage
     t_sa = c_sa / gm * math.log(V / sense)
-    read_latency = t_addr + mat["read_latency"] - s["bitline_delay"] + max(s["bitline_delay"], t_gbl) + t_sa
+    if nv_delay:
+        read_latency = t_addr + mat["read_latency"] + t_gbl + t_sa
+    else:
+        read_latency = t_addr + mat["read_latency"] - s["bitline_delay"] + max(s["bitline_delay"], t_gbl) + t_sa
     n_active = org.active_subarrays
     e_open_read = e_open_write = 0.0
-    if cell.kind == "sram":
+    if cell.kind == "sram" and not conv.sram_column_energy:
         # the open rows stay on until the edge amplifier latches: their columns keep discharging
         # (sram_column_swing) beyond what the subarray alone would take; the difference is counted here
         t_open = max(s["bitline_delay"], t_gbl) + s["mux_delay"] + t_sa
@@ -784,25 +990,40 @@ def global_bus(cell: MemoryCell, tech: Technology, org: Organisation, mat: dict,
     chain = size_chain(tech, None, c_w, r_g + r_gm + sub["mux_resistance"], mode="latency", invert=False)
     drv = chain.evaluate(tech, math.inf)
     t_wdata = drv["delay"]
-    if cell.kind == "sram":
+    if cell.kind == "sram" and conv.sram_symmetric_timing:
+        # NVSim: the write takes the read's path (the subarray's read time, the global bit line),
+        # without the edge amplifier
+        write_latency = read_latency - t_sa
+    elif cell.kind == "sram":
         # the data is on the bus with the address: the word line opens while the edge driver pulls the
         # lines; the cell flips once both are done
         t_pre = mat["predecoder"]["delay"]
         t_wl = t_addr + t_pre + sub["decode_latency"]
         write_latency = max(t_wl, t_wdata) + sub["flip_latency"]
-        # the open row stays on from the word line's rise until the cell has flipped: the half-selected
-        # columns discharge for that long (this replaces the subarray's estimate with its own write
-        # driver, which the bus does not use)
-        t_open_w = write_latency - t_wl
-        half = (sub["columns"] - sub["bits"]) * sub["bitline_capacitance"] * V
-        e_open_write = n_active * half * (sram_column_swing(V, sub["column_time_constant"], t_open_w, dv)
-                                          - sram_column_swing(V, sub["column_time_constant"],
-                                                              sub["open_write_time"], dv))
+        if not conv.sram_column_energy:
+            # the open row stays on from the word line's rise until the cell has flipped: the
+            # half-selected columns discharge for that long (this replaces the subarray's estimate with
+            # its own write driver, which the bus does not use)
+            t_open_w = write_latency - t_wl
+            half = (sub["columns"] - sub["bits"]) * sub["bitline_capacitance"] * V
+            e_open_write = n_active * half * (sram_column_swing(V, sub["column_time_constant"], t_open_w, dv)
+                                              - sram_column_swing(V, sub["column_time_constant"],
+                                                                  sub["open_write_time"], dv))
     else:
         write_latency = t_addr + mat["write_latency"]
     n_bits = opts.word_bits
     e_gbl_read = n_bits * (c_g + c_gm + c_sa) * V * v_swing
     e_gbl_write = n_bits * drv["energy"]
+    if conv.bus_charging:
+        # NVSim: per active row of mats i, a wire of the bank height less i mat heights, charged for the
+        # address bits routed to the mats (at V_dd), one global bit line for a read and the data bits
+        # of one mat for a write (SRAM, at the global precharge voltage)
+        lengths = [bank_h - i * mat["height"] for i in range(org.active_mat_rows)]
+        c_rows = wire.capacitance * sum(lengths)
+        e_addr = c_rows * mat_in_bits * V ** 2
+        if sram:
+            e_gbl_read = c_rows * v_pre ** 2
+            e_gbl_write = c_rows * v_pre ** 2 * (n_bits // (org.active_mat_rows * org.active_mat_cols))
     e_sa = n_bits * c_sa * V ** 2
     leak_sa = n_bits * (tech.off_current(LATCH["enable"] * F, "n") * V + drv["leakage"])
     h_sa = n_bits * (sense_amp_area(tech) + drv["area"]) / bank_w
@@ -853,6 +1074,14 @@ def organisations(opts: ArrayOptions, *, max_mats: int = 512, max_mux: int = 256
                                                                mux, omux)
 
 
+def nvsim_order(org: Organisation) -> tuple:
+    """Sort key of NVSim's enumeration order (the nesting of its search loops, main.cpp/macros.h): mat
+    rows, mat columns, active mats per row, active mats per column, subarrays per mat row and
+    column, active subarrays per row and per column, bit-line multiplexer, output multiplexer."""
+    return (org.mat_rows, org.mat_cols, org.active_mat_cols, org.active_mat_rows, org.sub_rows, org.sub_cols,
+            org.active_sub_cols, org.active_sub_rows, org.mux, org.output_mux)
+
+
 def objective(r, target: str) -> float:
     """The figure ``target`` of a result (an :class:`ArrayResult` or the dict of :func:`bank_figures`)."""
     g = r.get if isinstance(r, dict) else lambda k: getattr(r, k)
@@ -873,8 +1102,9 @@ def tie_break(target: str) -> tuple:
 def design_array(cell: MemoryCell, tech: Technology, opts: ArrayOptions | None = None, *,
                  organisation: Organisation | None = None, progress=None) -> ArrayResult:
     """The array of ``cell`` that minimises ``opts.target`` over every organisation (or the given
-    ``organisation``); exact ties (1e-9 relative) are broken by :func:`tie_break`. Raises
-    ConfigError when no organisation can be built."""
+    ``organisation``); exact ties (1e-9 relative) are broken by :func:`tie_break`, or, under the
+    ``search_first_found`` convention, the first organisation in NVSim's order (:func:`nvsim_order`)
+    strictly better in the target wins. Raises ConfigError when no organisation can be built."""
     opts = (opts or ArrayOptions()).validated()
     if organisation is not None:
         r = evaluate(cell, tech, organisation, opts)
@@ -887,12 +1117,17 @@ def design_array(cell: MemoryCell, tech: Technology, opts: ArrayOptions | None =
         keys = (opts.target,) + tie_break(opts.target)
         pick = min(trials, key=lambda r: tuple(objective(r, t) for t in keys))
         return replace(pick, searched=sum(r.searched for r in trials))
-    keys = (opts.target,) + tie_break(opts.target)
+    first_found = opts.conventions.search_first_found
+    keys = (opts.target,) if first_found else (opts.target,) + tie_break(opts.target)
     best, best_key, n = None, None, 0
     cache: dict = {}
     candidates = list(organisations(opts))
+    if first_found:
+        candidates.sort(key=nvsim_order)
 
     def better(k, ref):
+        if first_found:                  # NVSim (Result.cpp): strictly less in the target
+            return k[0] < ref[0]
         for a, b in zip(k, ref):
             if a < b * (1 - 1e-9):
                 return True
