@@ -65,6 +65,23 @@ def test_array_sram_json_matches_the_api():
     assert d["area"] == pytest.approx(api.area, rel=1e-12, abs=0)
 
 
+def test_array_conventions_option_matches_the_api():
+    """--conventions nvsim runs the model under NVSim's conventions (docs/memory.md section 6): the same
+    figures as the API with conventions="nvsim", and the JSON names them."""
+    proc = run("array", "sram", "--capacity", "64KB", "--conventions", "nvsim", "--json")
+    assert proc.returncode == 0, proc.stderr
+    d = one_object(proc.stdout)
+    assert d["options"]["conventions"]["name"] == "nvsim"
+    assert all(v for k, v in d["options"]["conventions"].items() if k != "name")
+    tech = technology("22nm", 350.0)
+    api = design_array(sram_6t(tech), tech, ArrayOptions(capacity_bits=64 * 1024 * 8, routing="bus",
+                                                         conventions="nvsim"))
+    assert d["write_latency"] == pytest.approx(api.write_latency, rel=1e-12, abs=0)
+    assert d["read_energy"] == pytest.approx(api.read_energy, rel=1e-12, abs=0)
+    own = run("array", "sram", "--capacity", "64KB", "--json")
+    assert one_object(own.stdout)["options"]["conventions"]["name"] == "spinloss"
+
+
 def test_array_from_a_design_json_is_an_htree_mram():
     proc = run("array", STT_DESIGN, "--capacity", "64KB", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -100,6 +117,7 @@ def test_array_memory_cell_file(tmp_path):
     (("array", "sram", "--target", "speed"), ("--target",)),
     (("array", "missing.json"), ("missing.json", "file not found")),
     (("array", "sram", "--routing", "ring"), ("--routing",)),
+    (("array", "sram", "--conventions", "cacti"), ("--conventions", "spinloss, nvsim")),
     (("workload", "missing.toml"), ("missing.toml", "file not found")),
     (("array", EXAMPLES / "stt_mtj_cell.toml", "--target-wer", "2"), ("--target-wer", "between 0 and 0.5")),
     (("array", EXAMPLES / "stt_mtj_cell.toml", "--retention", "1 ps"), ("--retention",)),

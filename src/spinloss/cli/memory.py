@@ -19,8 +19,9 @@ from .common import CLI_SOURCE, echo_table, emit_json, fmt, info, json_option, p
 SRAM_KEYWORD = "sram"
 
 
-def _array_options(capacity, node, word, temperature, routing, target, buffer_design, no_column_buffer, cell_kind):
-    from ..arrays.model import TARGETS, ArrayOptions
+def _array_options(capacity, node, word, temperature, routing, target, buffer_design, no_column_buffer, cell_kind,
+                   conventions="spinloss"):
+    from ..arrays.model import CONVENTIONS, TARGETS, ArrayOptions
     from ..arrays.workloads import parse_capacity, parse_node
 
     bits = parse_capacity(capacity, source=CLI_SOURCE, key="--capacity")
@@ -32,9 +33,12 @@ def _array_options(capacity, node, word, temperature, routing, target, buffer_de
         raise ConfigError(CLI_SOURCE, "--temperature", "must be within 300-400 K (the node tables)")
     if target not in TARGETS:
         raise ConfigError(CLI_SOURCE, "--target", f"must be one of {', '.join(TARGETS)}")
+    if conventions not in CONVENTIONS:
+        raise ConfigError(CLI_SOURCE, "--conventions", f"must be one of {', '.join(CONVENTIONS)}")
     routing = routing or ("bus" if cell_kind == "sram" else "htree")
     opts = ArrayOptions(capacity_bits=bits, word_bits=word, routing=routing, buffer_design=buffer_design,
-                        column_buffer=not no_column_buffer, target=target).validated(CLI_SOURCE)
+                        column_buffer=not no_column_buffer, target=target,
+                        conventions=conventions).validated(CLI_SOURCE)
     return opts, node, float(T)
 
 
@@ -101,6 +105,9 @@ def load_cell(spec: str, tech, *, target_wer, retention, design_temperature, fas
               show_default=True, help="Word-line drivers: balanced (as small as the current allows; the validated "
                                       "setting), latency (logical effort) or best (both tried).")
 @click.option("--no-column-buffer", is_flag=True, help="Leave out the per-column latch and XOR of the reference.")
+@click.option("--conventions", default="spinloss", show_default=True,
+              help="Modelling conventions: spinloss (this package's model) or nvsim (NVSim's assumptions, as in "
+                   "the NVMExplorer validation; docs/memory.md section 6).")
 @click.option("--target-wer", default="1e-9", show_default=True, help="Design search: write error rate target.")
 @click.option("--retention", default="10 years", show_default=True, help="Design search: retention target.")
 @click.option("--design-temperature", default="358 K", show_default=True, help="Design search: temperature.")
@@ -110,7 +117,7 @@ def load_cell(spec: str, tech, *, target_wer, retention, design_temperature, fas
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @json_option
 def array(cell_spec, capacity, node, word, temperature, routing, target, buffer_design, no_column_buffer,
-          target_wer, retention, design_temperature, fast, full, seed, quiet, as_json):
+          conventions, target_wer, retention, design_temperature, fast, full, seed, quiet, as_json):
     """Area, latency, energy per access and leakage of a memory array of CELL_OR_DESIGN.
 
     CELL_OR_DESIGN is 'sram' (the published 6T cell), a design result (`spinloss design --json`
@@ -121,6 +128,7 @@ def array(cell_spec, capacity, node, word, temperature, routing, target, buffer_
     \b
     Examples:
       spinloss array sram --capacity 2MB --json
+      spinloss array sram --conventions nvsim
       spinloss array examples/designs/stt_mtj_fast.json
       spinloss array examples/pt_cofeb_cell.toml --fast --target-wer 1e-4
     """
@@ -136,12 +144,12 @@ def array(cell_spec, capacity, node, word, temperature, routing, target, buffer_
     progress = progress_for(as_json, quiet)
     # the options that do not need the cell are checked before any (slow) design search
     _array_options(capacity, node, word, temperature, routing or "htree", target, buffer_design, no_column_buffer,
-                   None)
+                   None, conventions)
     cell, inputs, origin = load_cell(cell_spec, tech, target_wer=target_wer, retention=retention,
                                      design_temperature=design_temperature, fast=fast, full=full, seed=seed,
                                      progress=progress)
     opts, _, _ = _array_options(capacity, node, word, temperature, routing, target, buffer_design,
-                                no_column_buffer, cell.kind)
+                                no_column_buffer, cell.kind, conventions)
     result = design_array(cell, tech, opts, progress=progress)
     out = result.to_json()
     out["origin"] = origin
@@ -156,7 +164,7 @@ def _print_array(r: dict) -> None:
     c = r["cell"]
     click.echo(f"{c['name']} ({c['kind']}): {r['capacity_bits'] // 8 // 1024} KB in {r['word_bits']}-bit words, "
                f"{r['node']} at {r['temperature']:.0f} K, {r['options']['routing']} routing; "
-               f"optimised for {r['options']['target']}")
+               f"optimised for {r['options']['target']}; {r['options']['conventions']['name']} conventions")
     rows = [["area", fmt(r["area"], ".4g", 1e6), "mm^2"],
             ["area efficiency (cells / total)", fmt(r["area_efficiency"], ".3g", 100), "%"],
             ["read latency", fmt(r["read_latency"], ".4g", 1e9), "ns"],
