@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -242,3 +243,30 @@ set = {{"magnet.damping" = 0.02}}
         assert [getattr(a, k) for k in keys] == [getattr(b, k) for k in keys]
     assert two.results[1].write_current > two.results[0].write_current   # more damping, more current
     assert any(e.message and e.message.startswith("STT, damping 0.02: ") for e in events)
+
+
+def test_the_re_check_stops_raising_the_current_when_the_wer_rises(monkeypatch):
+    # a cell past its WER minimum (as a heated one: more current, more heat, more errors): the
+    # search finds the target, the re-checks rise with every raise; the design stops at the first
+    # significant rise and says that the target is out of reach, instead of four futile raises
+    import importlib
+
+    from spinloss.experiments.rare_events import WerResult
+
+    D = importlib.import_module("spinloss.cells.design")   # the module (the package exports the function)
+    calls = []
+
+    def evaluate(self, params, h, width, *, method, settings, check=False, seed=0):
+        if not check:   # the search: a steep, monotone fall through the target
+            p = min(1.0, 1e-4 * math.exp(-(h - self.h_guess) / (0.05 * self.h_guess)))
+        else:           # the re-checks: a minimum of 3e-4 below the aim, rising with h
+            calls.append(h)
+            p = 3e-4 * (h / self.h_guess) ** 6
+        return WerResult(write_error_rate=p, uncertainty=0.01 * p, method="fokker_planck")
+
+    monkeypatch.setattr(D._Magnet, "evaluate", evaluate)
+    settings = replace(STANDARD, widths=(10e-9,), fokker_planck_widths=None)
+    r = design(Device.from_toml(EX / "stt_mtj_cell.toml"), Targets(write_error_rate=1e-4), settings)
+    assert not r.meets_targets
+    assert "rises with the current" in r.reason and "out of reach at 10 ns" in r.reason
+    assert len(calls) == 2 and calls[1] == pytest.approx(1.08 * calls[0], rel=1e-12, abs=0)

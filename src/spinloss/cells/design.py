@@ -24,7 +24,10 @@ Steps (each stated in the result):
    plus peripheral); the least-energy width wins.
 4. **Re-check.** The WER at the chosen (current, width) is computed again by the engine with the
    design's full torques (independent seed, ``check`` settings). If it misses the target the
-   current is raised (up to four times, 8 % each); the reported WER is this re-check. When the
+   current is raised (up to four times, 8 % each; a raise whose WER is higher than the last
+   one's by more than twice their combined uncertainty stops it: past the WER's minimum, as under Joule heating, the target is out of reach);
+   a sphere Fokker-Planck re-check takes three time levels (:data:`RECHECK_TIME_LEVELS`); the
+   reported WER is this re-check. When the
    search left the field-like torque out and the first re-check lands outside the band its aim
    allows (:func:`field_like_matters`: the torque matters for this cell, in either direction),
    the widths are searched again with the full torques (:func:`_full_torque_curve`) and the
@@ -308,10 +311,14 @@ class _Magnet:
         dt = time_grid(duration, heun_time_step(params, h, schedule))
         n_p = settings.check_particles if check else settings.n_particles
         n_r = settings.check_repetitions if check else settings.n_repetitions
+        # the re-check's sphere solve takes a third time level (n, 2n, 4n steps): the WER from the
+        # (2n, 4n) extrapolation, its time error the difference from the (n, 2n) one, which
+        # states the WER to < 10 % where two levels state 15-40 % (heated cells; docs/energy.md)
+        sphere = {"time_levels": RECHECK_TIME_LEVELS} if check and method == "fokker_planck_sphere" else None
         return write_error_rate(params, wave, duration, dt, m0=tuple(self.well.start),
                                 target_axis=tuple(self.well.target), method=method,
                                 trials=settings.n_mc, n_particles=n_p, n_repetitions=max(n_r, 1),
-                                seed=seed, schedule=schedule)
+                                seed=seed, schedule=schedule, sphere_options=sphere)
 
     def axial(self, params) -> bool:
         from ..experiments.rare_events import is_axially_symmetric
@@ -336,6 +343,10 @@ class _Magnet:
 def _log(msg, progress):
     note(progress, "design", msg)
 
+
+#: Time levels of a re-check by the sphere Fokker-Planck solver (``time_levels`` of
+#: :func:`~spinloss.experiments.fokker_planck_sphere.sphere_fokker_planck_wer`).
+RECHECK_TIME_LEVELS = 3
 
 #: Ratio between neighbouring damping nodes of :class:`DriveCurves` (module docstring of
 #: compare.py): log-log interpolation of H_DL(alpha) over a factor 1.25 errs by at most
@@ -661,6 +672,8 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
     h_curie = magnet.curie_drive(w)
     field_like_searched = False
     attempt = -1
+    previous = None        # (H_DL, re-check) of the last raise
+    rising = None
     while attempt < 4:
         attempt += 1
         if h >= h_curie:
@@ -692,9 +705,21 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
             w, h = _aim(best)
             h_curie = magnet.curie_drive(w)
             attempt = -1  # the new aim gets its own re-check and four 8 % steps
+            previous = None
             continue
         if not unresolved(check) and check.write_error_rate <= targets.write_error_rate:
             break
+        if previous is not None and not unresolved(check) and not unresolved(previous[1]) \
+                and check.write_error_rate - previous[1].write_error_rate \
+                > 2.0 * math.hypot(check.uncertainty, previous[1].uncertainty):
+            # more current, more errors: past the WER's minimum (Joule heating); raising further
+            # cannot reach the target
+            rising = (f"the re-checks' WER rises with the current, from {previous[1].write_error_rate:.3g} at "
+                      f"H_DL = {previous[0]:.4g} A/m to {check.write_error_rate:.3g} at {h:.4g} A/m"
+                      + (" (Joule heating: docs/heating.md)" if magnet.heated else "")
+                      + f": WER {targets.write_error_rate:g} is out of reach at {w * 1e9:.3g} ns")
+            break
+        previous = (h, check)
         h *= 1.08
     j = magnet.current_sign * h / magnet.a_dl   # signed, in the torque reference layer
     settle = magnet.settle
@@ -707,6 +732,8 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
     if unresolved(check):
         return fail(f"the re-check at the chosen pulse is unresolved: {check.method} supports only "
                     f"WER <= {check.write_error_rate:.3g} (no event reached), not a value", **common)
+    if rising is not None:
+        return fail(rising, **common)
     if check.write_error_rate > targets.write_error_rate:
         return fail(f"the re-check at the chosen pulse gave WER {check.write_error_rate:.3g} > "
                     f"{targets.write_error_rate:g} after four 8 % current increases", **common)

@@ -61,10 +61,14 @@ def _prefixed(progress, prefix):
     return cb
 
 
-def run_demo(output_dir=_DEFAULT_OUTPUT, sections=None, examples_dir=None, *, progress=None) -> dict:
+def run_demo(output_dir=_DEFAULT_OUTPUT, sections=None, examples_dir=None, *, progress=None,
+             full: bool = False) -> dict:
     """Run the headline study: every section in ``sections`` (default :data:`DEFAULT_SECTIONS`)
     writes its files; ``demo_summary.json`` lists them all; ``report.html`` shows them (module
     docstring for the folder swap). ``progress``: a :data:`spinloss.progress.ProgressCallback`.
+    ``full``: the sections of :data:`FULL_SECTIONS` at their full settings (the energy section at
+    the comparison file's WER 1e-9 with the STANDARD search: the verdict; an hour or more on 2
+    cores) instead of the demo's fast ones; the other sections are the same either way.
     Returns ``{"output_dir", "sections": {name: section result}, "files": [paths], "summary",
     "seconds"}``. Ctrl-C raises :class:`~spinloss.errors.Interrupted` naming the finished sections.
     """
@@ -88,7 +92,8 @@ def run_demo(output_dir=_DEFAULT_OUTPUT, sections=None, examples_dir=None, *, pr
     try:
         for k, name in enumerate(names, 1):
             note(progress, "demo", f"[demo {k}/{len(names)}] section '{name}' ...")
-            results[name] = SECTIONS[name](staging, examples, progress=_prefixed(progress, f"[demo {k}/{len(names)}]"))
+            run = FULL_SECTIONS.get(name, SECTIONS[name]) if full else SECTIONS[name]
+            results[name] = run(staging, examples, progress=_prefixed(progress, f"[demo {k}/{len(names)}]"))
             note(progress, "demo", f"[demo {k}/{len(names)}] section '{name}' done in "
                                    f"{results[name].get('seconds', 0.0):.1f} s")
         from ..report import write_demo_report
@@ -119,7 +124,7 @@ def run_demo(output_dir=_DEFAULT_OUTPUT, sections=None, examples_dir=None, *, pr
     }
     from ..io import provenance
 
-    summary["provenance"] = provenance([], extra={"sections": list(names)})
+    summary["provenance"] = provenance([], extra={"sections": list(names), "full": bool(full)})
     write_text_atomic(staging / "demo_summary.json", json.dumps(to_jsonable(summary), indent=2, allow_nan=False) + "\n")
     files += [str(final / "demo_summary.json"), final_path(report)]
     # swap the fresh folder in (the old one goes only after the new one is complete)
@@ -184,6 +189,12 @@ def _energy_section(output_dir, examples_dir, *, progress=None) -> dict:
     return energy_section(output_dir, examples_dir, fast=True, progress=progress)
 
 
+def _energy_full_section(output_dir, examples_dir, *, progress=None) -> dict:
+    from .energy import energy_section
+
+    return energy_section(output_dir, examples_dir, fast=False, progress=progress)
+
+
 def _probabilistic_section(output_dir, examples_dir, *, progress=None) -> dict:
     from .probabilistic import FAST, probabilistic_section
 
@@ -192,5 +203,7 @@ def _probabilistic_section(output_dir, examples_dir, *, progress=None) -> dict:
 
 SECTIONS: dict[str, Callable[..., dict]] = {"torque": _torque_section, "switching": _switching_section,
                                             "energy": _energy_section, "probabilistic": _probabilistic_section}
+#: Sections with full settings (``spinloss demo --full``), replacing the fast ones of :data:`SECTIONS`.
+FULL_SECTIONS: dict[str, Callable[..., dict]] = {"energy": _energy_full_section}
 #: Sections run by ``spinloss demo`` when none are named.
 DEFAULT_SECTIONS: tuple = ("torque", "switching", "energy", "probabilistic")
