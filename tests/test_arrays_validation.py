@@ -30,9 +30,10 @@ from pathlib import Path
 import pytest
 
 from spinloss.arrays import ArrayOptions, Organisation, cell_from_table, design_array, evaluate, sram_6t, technology
-from spinloss.arrays.model import (NVSIM, SPINLOSS, Conventions, SubarrayKey, bank_figures, global_bus,
-                                   global_wire_delay, htree, htree_levels_nvsim, mat_figures, nvsim_order,
-                                   organisations, subarray)
+from spinloss.arrays.circuits import inverter, nand
+from spinloss.arrays.model import (NVSIM, SPINLOSS, Conventions, SubarrayKey, bank_figures, decoder_block,
+                                   global_bus, global_wire_delay, htree, htree_levels_nvsim, mat_figures, nvsim_order,
+                                   organisations, subarray, write_driver_width)
 from spinloss.errors import ConfigError
 
 DATA = Path(__file__).parent / "data" / "nvmexplorer_2mb_22nm.toml"
@@ -60,22 +61,18 @@ KNOWN_MISSES: dict = {
                              "NVSim's wire-only global bit-line delay (convention bus_wire_delay) makes many "
                              "one-bit subarrays fastest, and its reads charge every column of them "
                              "(sram_column_energy): under the nvsim conventions the search picks 64 active "
-                             "256 x 256 subarrays with mux 256 and reads 38 pJ",
+                             "256 x 256 subarrays with mux 256 and reads 37 pJ",
     ("sram", "leakage"): "the cells leak 37.2 mW; the rest is mostly the per-column buffers of 64-row subarrays, "
                          "where the reference's figure corresponds to 256-row subarrays, 3.7 % slower here "
                          "(50.3 mW)",
 }
 
 #: (cell, quantity) -> why the model under NVSim's conventions does not reach the reference within
-#: 25 % (docs/memory.md section 6, the first table).
-KNOWN_MISSES_NVSIM: dict = {
-    ("stt_worst", "leakage"): "leakage counts the columns (the per-column buffer); the organisation the reference "
-                              "reports, 32 x 32 mats of two 128 x 64 subarrays, gives its read latency and leakage "
-                              "here within 0.2 % (0.886 ns, 23.3 mW), but is 2.7 % slower than the 64-row optimum "
-                              "(43.9 mW): our 128-row subarray's bit line (+27 ps) and row predecoders (+27 ps) "
-                              "cost more than its shorter H-tree saves (-30 ps), a difference of the two models' "
-                              "circuits, not of a convention",
-}
+#: 25 % (docs/memory.md section 6, the first table). None: all 18 figures are within 25 % (the worst
+#: STT cell's leakage since the subarray and mat conventions mram_bitline_delay ... no_write_drivers;
+#: its 128-row optimum is 0.34 % faster than the best 64-row organisation, see
+#: test_the_nvsim_optimum_has_128_row_subarrays_by_a_narrow_margin).
+KNOWN_MISSES_NVSIM: dict = {}
 
 
 @pytest.fixture(scope="module")
@@ -174,20 +171,44 @@ def test_the_leakage_misses_sit_on_a_flat_latency_landscape(arrays, reference):
         assert b["leakage"] == pytest.approx(reference["figures"][name]["leakage"], rel=TOLERANCE, abs=0)
 
 
-def test_the_nvsim_leakage_miss_is_the_reference_organisation_slower_here(arrays_nvsim, reference):
-    """The claim of docs/memory.md section 6 on the one miss under NVSim's conventions: the fastest
-    128-row organisation of the worst STT cell is 32 x 32 mats of two 128 x 64 subarrays, one active; it
-    reproduces the reference's read latency and leakage within 1 % (measured 0.12 % and 0.03 %), and is
-    within 3 % (measured 2.7 %) of the optimum's read latency, which has 64-row subarrays."""
+def test_the_nvsim_optimum_has_128_row_subarrays_by_a_narrow_margin(arrays_nvsim, reference):
+    """The claim of docs/memory.md section 6 on the worst STT cell under NVSim's conventions: the
+    search picks 16 x 64 mats of two 128 x 64 subarrays (stacked), one active, no multiplexer, whose
+    leakage is within 1 % of the reference's (measured 0.999); the fastest 64-row organisation is
+    slower by less than 1 % (measured 0.34 %); and the 128-row organisation inferred before (32 x 32
+    mats of two side-by-side 128 x 64 subarrays) is within 2 % of the optimum's read latency
+    (measured 1.3 %) and within 3 % of the reference's leakage (measured 0.98)."""
     opt = arrays_nvsim["stt_worst"]
-    assert opt.organisation.rows == 64
-    org, b = fastest_with_rows(opt.cell, TECH, opt.options, 128)
-    assert (org.mat_rows, org.mat_cols, org.sub_rows, org.sub_cols, org.columns, org.active_subarrays) == \
-        (32, 32, 1, 2, 64, 1)
+    o = opt.organisation
+    assert (o.mat_rows, o.mat_cols, o.sub_rows, o.sub_cols, o.rows, o.columns, o.mux, o.active_subarrays) == \
+        (16, 64, 2, 1, 128, 64, 1, 1)
     ref = reference["figures"]["stt_worst"]
-    assert b["read_latency"] == pytest.approx(ref["read_latency"], rel=0.01, abs=0)
-    assert b["leakage"] == pytest.approx(ref["leakage"], rel=0.01, abs=0)
-    assert opt.read_latency < b["read_latency"] <= opt.read_latency * 1.03
+    assert opt.leakage == pytest.approx(ref["leakage"], rel=0.01, abs=0)
+    _, b64 = fastest_with_rows(opt.cell, TECH, opt.options, 64)
+    assert opt.read_latency < b64["read_latency"] <= opt.read_latency * 1.01
+    assert b64["leakage"] > 1.8 * ref["leakage"]
+    side = Organisation(mat_rows=32, mat_cols=32, active_mat_rows=1, active_mat_cols=1, sub_rows=1, sub_cols=2,
+                        active_sub_rows=1, active_sub_cols=1, rows=128, columns=64, mux=1, output_mux=1)
+    b = bank_figures(opt.cell, TECH, side, opt.options)
+    assert opt.read_latency < b["read_latency"] <= opt.read_latency * 1.02
+    assert b["leakage"] == pytest.approx(ref["leakage"], rel=0.03, abs=0)
+
+
+@pytest.mark.parametrize("switch", ["mram_bitline_delay", "predecoder_area", "mram_precharger"])
+def test_the_nvsim_128_row_optimum_needs_each_of_three_conventions(reference, switch):
+    """docs/memory.md section 6: with any one of mram_bitline_delay, predecoder_area or mram_precharger
+    switched off (the rest of NVSim's conventions on) the worst STT cell's fastest 64-row organisation
+    is faster than its fastest 128-row one again (the leakage miss returns): the choice rests on
+    sub-per-cent differences."""
+    cell = reference_cell(reference, "stt_worst")
+    opts = reference_options(reference, cell, replace(NVSIM, **{switch: False}))
+    cache, best = {}, {}
+    for org in organisations(opts):
+        if org.rows in (64, 128):
+            b = bank_figures(cell, TECH, org, opts, cache)
+            if b is not None and b["read_latency"] < best.get(org.rows, math.inf):
+                best[org.rows] = b["read_latency"]
+    assert best[64] < best[128]
 
 
 def test_the_sram_energy_miss_has_the_signature_of_many_one_bit_subarrays(reference):
@@ -404,3 +425,135 @@ def test_search_first_found_keeps_the_first_strictly_fastest_in_nvsims_order():
     own = design_array(cell, TECH, replace(opts, conventions=SPINLOSS))
     assert own.read_latency == pytest.approx(r.read_latency, rel=1e-9, abs=0)
     assert own.read_energy <= r.read_energy
+
+
+def stt_cell():
+    return cell_from_table({"kind": "stt", "area_f2": 75, "aspect_ratio": 1.46, "access_width_f": 6,
+                            "resistance_on": 3000.0, "resistance_off": 6000.0, "read_voltage": 1.25,
+                            "read_power": 21.6e-6, "write_current": 80e-6, "write_time": 200e-9,
+                            "write_energy": 4.5e-12}, TECH)
+
+
+def test_mram_bitline_delay_is_nvsims_distributed_line():
+    """mram_bitline_delay: a current-sensed bit line takes ln 2 R_BL C_BL/2 (R_AP + R_acc + R_BL/3)/(R_AP +
+    R_acc + R_BL), C_BL the wire and the cells' drains (not the multiplexer or the amplifier), so it does
+    not depend on the multiplexer; the own model's settling through the multiplexer does."""
+    cell = stt_cell()
+    conv = only(mram_bitline_delay=True)
+    nv = {m: subarray(cell, TECH, SubarrayKey(128, 64, m, 1, True), ArrayOptions(conventions=conv)) for m in (1, 4)}
+    own = {m: subarray(cell, TECH, SubarrayKey(128, 64, m, 1, True), ArrayOptions()) for m in (1, 4)}
+    s = nv[1]
+    r_bl, c_bl = s["bitline_resistance"], s["bitline_capacitance"]          # mux 1: no multiplexer drain
+    r_off = cell.resistance_off + s["cell_path_resistance"]
+    tau = r_bl * c_bl / 2 * (r_off + r_bl / 3) / (r_off + r_bl)
+    t = lambda x: x["breakdown"]["read_delays"]["bitline_delay"]  # noqa: E731
+    assert t(s) == pytest.approx(math.log(2) * tau, rel=1e-12, abs=0)
+    assert t(nv[4]) == pytest.approx(t(nv[1]), rel=1e-12, abs=0)
+    assert t(own[4]) > 1.5 * t(own[1]) and t(own[1]) > 3 * t(nv[1])
+
+
+def test_mux_delay_is_nvsims_2_3_rc():
+    """mux_delay: the bit-line and output multiplexers take 2.3 R C instead of ln 2 R C."""
+    cell = stt_cell()
+    key = SubarrayKey(64, 256, 4, 2, True)
+    nv = subarray(cell, TECH, key, ArrayOptions(conventions=only(mux_delay=True)))["breakdown"]["read_delays"]
+    own = subarray(cell, TECH, key, ArrayOptions())["breakdown"]["read_delays"]
+    for k in ("mux_delay", "output_mux_delay"):
+        assert own[k] > 0
+        assert nv[k] == pytest.approx(own[k] * 2.3 / math.log(2), rel=1e-12, abs=0)
+
+
+def stt_mat(conventions, org=None):
+    org = org or Organisation(mat_rows=16, mat_cols=16, active_mat_rows=1, active_mat_cols=1, sub_rows=2, sub_cols=2,
+                              active_sub_rows=1, active_sub_cols=1, rows=128, columns=64, mux=4, output_mux=1)
+    opts = ArrayOptions(capacity_bits=org.subarrays * org.rows * org.columns, word_bits=16, conventions=conventions)
+    return org, opts, mat_figures(stt_cell(), TECH, org, opts)
+
+
+def test_predecoder_load_is_the_wire_from_the_mat_centre():
+    """predecoder_load: a row predecoder drives the wire from the mat centre to the subarrays (its
+    capacitance only), not the row decoders' NAND inputs; the column predecoders of a 2 x 2 mat drive
+    nothing. The own model's predecoders, loaded with the gates and the wire's resistance, are slower."""
+    org, opts, mat = stt_mat(only(predecoder_load=True))
+    sub = mat["subarray"]
+    line = sub["height"] * 2 / 2 + sub["width"] * 2 / 2
+    c = TECH.local.capacitance
+    rows = [decoder_block(TECH, nb, line * c, 0.0, "latency") for nb in (4, 3)]       # 7 row bits
+    cols = [decoder_block(TECH, 2, 0.0, 0.0, "latency")]                              # mux 4, no wire
+    assert mat["predecoder"]["delay"] == pytest.approx(max(b["delay"] for b in rows + cols), rel=1e-12, abs=0)
+    assert mat["predecoder"]["energy"] == pytest.approx(sum(b["energy"] for b in rows + cols), rel=1e-12, abs=0)
+    _, _, own = stt_mat(SPINLOSS)
+    assert own["predecoder"]["delay"] > mat["predecoder"]["delay"] * 1.05
+
+
+def test_decoder_ramp_hands_each_stage_its_drivers_ramp():
+    """decoder_ramp: a two-level decoder's combining gate sees its groups' output ramp (slower than a
+    step), a one-level decoder is unchanged; the mat's subarray is timed with its decoders driven by the
+    slowest row predecoder's ramp, which makes its row decoder slower."""
+    c = 50e-15
+    assert decoder_block(TECH, 4, c, 0.0, "latency", pass_ramp=True)["delay"] > \
+        decoder_block(TECH, 4, c, 0.0, "latency")["delay"] * 1.02
+    assert decoder_block(TECH, 3, c, 0.0, "latency", pass_ramp=True)["delay"] == \
+        decoder_block(TECH, 3, c, 0.0, "latency")["delay"]
+    conv = only(decoder_ramp=True)
+    org, opts, mat = stt_mat(conv)
+    sub = mat["subarray"]
+    line = sub["height"] * 2 / 2 + sub["width"] * 2 / 2
+    loc = TECH.local
+    pre = [decoder_block(TECH, nb, line * loc.capacitance + 2 * 2 * 128 // 2 ** nb * nand(TECH, 2).input_cap(TECH),
+                         line * loc.resistance, "latency", pass_ramp=True) for nb in (4, 3)]
+    key = SubarrayKey(128, 64, 4, 1, True)
+    timed = subarray(stt_cell(), TECH, key, opts, ramp_in=min(b["ramp"] for b in pre))
+    step = subarray(stt_cell(), TECH, key, opts)
+    d = lambda x: x["breakdown"]["read_delays"]["row_decoder_delay"]  # noqa: E731
+    assert d(sub) == pytest.approx(d(timed), rel=1e-12, abs=0)
+    assert d(sub) > d(step)
+    assert mat["read_latency"] > stt_mat(SPINLOSS)[2]["read_latency"]
+
+
+def test_predecoder_area_is_a_square_on_the_longer_side():
+    """predecoder_area: the mat is its subarrays plus sqrt(A_pre) on its longer side (here the height of a
+    2 x 1 mat of tall subarrays); the own model lays a strip of the same area along the longer side
+    (A_pre / height added to the width)."""
+    org = Organisation(mat_rows=16, mat_cols=16, active_mat_rows=1, active_mat_cols=1, sub_rows=2, sub_cols=1,
+                       active_sub_rows=1, active_sub_cols=1, rows=128, columns=64, mux=1, output_mux=1)
+    _, _, mat = stt_mat(only(predecoder_area=True), org)
+    sub, a = mat["subarray"], mat["predecoder"]["area"]
+    assert 2 * sub["height"] > sub["width"]
+    assert mat["width"] == pytest.approx(sub["width"], rel=1e-12, abs=0)
+    assert mat["height"] == pytest.approx(2 * sub["height"] + math.sqrt(a), rel=1e-12, abs=0)
+    _, _, own = stt_mat(SPINLOSS, org)
+    assert own["height"] == pytest.approx(2 * sub["height"], rel=1e-12, abs=0)
+    assert own["width"] == pytest.approx(sub["width"] + a / (2 * sub["height"]), rel=1e-12, abs=0)
+    assert mat["area"] > own["area"]
+
+
+def test_mram_precharger_gives_an_mram_subarray_nvsims_precharger():
+    """mram_precharger: a current-sensed subarray gets the precharger (leakage, height, read energy) that
+    NVSim builds into every subarray, with its bit line and read delays unchanged; without it, none."""
+    cell = stt_cell()
+    key = SubarrayKey(128, 64, 1, 1, True)
+    nv = subarray(cell, TECH, key, ArrayOptions(conventions=only(mram_precharger=True)))
+    own = subarray(cell, TECH, key, ArrayOptions())
+    p, o = nv["breakdown"], own["breakdown"]
+    assert o["leakages"]["precharge_leakage"] == 0 and o["areas"]["precharge_area"] == 0
+    assert p["leakages"]["precharge_leakage"] > 64 * TECH.off_current(6 * TECH.feature_size, "p") * TECH.vdd
+    assert nv["height"] > own["height"] and p["read_energies"]["precharge_energy"] > 0
+    assert nv["bitline_capacitance"] == own["bitline_capacitance"]
+    assert nv["read_latency"] == own["read_latency"]
+
+
+def test_no_write_drivers_leaves_nvsims_subarray_without_them():
+    """no_write_drivers: no write-driver leakage, area or input energy, and the written line is charged
+    through the multiplexer alone (not slower; here the word line sets the write's start either way)."""
+    cell = stt_cell()
+    key = SubarrayKey(128, 64, 4, 1, True)
+    nv = subarray(cell, TECH, key, ArrayOptions(conventions=only(no_write_drivers=True)))
+    own = subarray(cell, TECH, key, ArrayOptions())
+    nv_parts, own_parts = nv["breakdown"], own["breakdown"]
+    assert nv_parts["leakages"]["write_driver_leakage"] == 0 < own_parts["leakages"]["write_driver_leakage"]
+    assert nv_parts["areas"]["write_driver_area"] == 0 < own_parts["areas"]["write_driver_area"]
+    wd_in = inverter(TECH, write_driver_width(cell, TECH)).input_cap(TECH)
+    assert own["write_energy"] - nv["write_energy"] == pytest.approx(16 * wd_in * TECH.vdd ** 2, rel=1e-9, abs=0)
+    assert nv["write_latency"] <= own["write_latency"]
+    assert nv["height"] < own["height"] and nv["read_latency"] == own["read_latency"]

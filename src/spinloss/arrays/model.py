@@ -116,7 +116,38 @@ class Conventions:
     enumeration order (:func:`nvsim_order`), that is strictly better in the target alone, so exact ties
     go to the first found instead of to read latency, read energy and area. (NVSim applies optional
     -Apply...Constraint limits relative to each metric's best before choosing; NVMExplorer's
-    configuration sets none, so there are none here either.)"""
+    configuration sets none, so there are none here either.)
+
+    ``mram_bitline_delay`` (SubArray.cpp, "ICCAD 2009 model"): a current-sensed bit line takes
+    Horowitz(tau, 0, word-line ramp) = tau ln 2 with tau = R_BL C_BL/2 (R_AP + R_acc + R_BL/3)/(R_AP + R_acc +
+    R_BL), C_BL the line's wire and cell drains, instead of settling to half the P/AP difference
+    through the clamp and the multiplexer, (R_mux + R_BL/2)(C_BL + C_node) ln(1/eps).
+
+    ``mux_delay`` (Mux.cpp): a bit-line or output multiplexer takes 2.3 R_pass C (the 90 % point)
+    instead of ln 2 R_pass C.
+
+    ``predecoder_load`` (Mat.cpp): a row predecoder drives only the wire from the mat centre to the
+    subarrays (its capacitance; no wire resistance, not the inputs of the row decoders' NAND gates),
+    a column predecoder only the wire beyond the two subarrays nearest the centre on each side
+    (nothing for a mat of 1-2 x 1-2 subarrays).
+
+    ``decoder_ramp`` (Mat.cpp, PredecodeBlock.cpp, RowDecoder.cpp): every decoder stage is driven by
+    the output ramp of the stage before it (Horowitz's input-slope term): the combining NAND of a
+    two-level decoder by its predecoding gates' ramp, the subarray's row and column decoders by the
+    slowest row predecoder output's ramp; without it the first gate of each decoder level sees an
+    ideal step.
+
+    ``predecoder_area`` (Mat.cpp, "we don't want to have too much white space here"): the mat's
+    predecoders form a square block added to its longer side (sqrt(A) to the width if the mat is
+    wider than tall, else to the height) instead of a strip of the same area along the longer side.
+
+    ``mram_precharger`` (SubArray.cpp, Precharger.cpp): every subarray has a bit-line precharger (two
+    6 F PMOS and an equaliser per column and their enable driver: height, leakage, read energy), also
+    a current-sensed MRAM one, whose lines are not precharged; its drains are not on the bit line.
+
+    ``no_write_drivers`` (SubArray.cpp): a subarray has no write drivers (no area, leakage or input
+    energy of them; the written line is charged through the multiplexer alone) instead of an inverter
+    per column group whose NMOS carries the write current."""
 
     sram_symmetric_timing: bool = False
     sram_column_energy: bool = False
@@ -126,6 +157,13 @@ class Conventions:
     wire_delay: bool = False
     sram_cell_leakage: bool = False
     search_first_found: bool = False
+    mram_bitline_delay: bool = False
+    predecoder_load: bool = False
+    decoder_ramp: bool = False
+    mux_delay: bool = False
+    predecoder_area: bool = False
+    mram_precharger: bool = False
+    no_write_drivers: bool = False
 
     @property
     def name(self) -> str:
@@ -236,18 +274,23 @@ def _log2(n: int) -> int:
 # ----------------------------------------------------------------------------- decoders
 
 def decoder_block(tech: Technology, n_bits: int, line_cap: float, line_res: float, mode: str,
-                  min_final_width: float = 0.0, cache: dict | None = None) -> dict:
+                  min_final_width: float = 0.0, cache: dict | None = None, ramp_in: float = math.inf,
+                  pass_ramp: bool = False) -> dict:
     """A 1-of-2^n decoder whose every output line drives ``line_cap`` (F) through ``line_res``: for n <= 3
     one level of NAND_n (an inverter for n = 1) and a driver chain; for n > 3 two levels, the bits
     split into groups of at most 3 decoded first, their outputs combined by a NAND of the groups.
-    Returns ``delay`` (s), ``ramp`` (1/s), ``energy`` (J: one output line switches), ``leakage`` (W,
-    all gates), ``area`` (m^2). n = 0: nothing."""
+    The first gate is driven by a signal of slope ``ramp_in`` (1/s; an ideal step by default); with
+    ``pass_ramp`` the combining gate of a two-level decoder sees its slowest group's output ramp (the
+    ``decoder_ramp`` convention), otherwise an ideal step. Returns ``delay`` (s), ``ramp`` (1/s),
+    ``energy`` (J: one output line switches), ``leakage`` (W, all gates), ``area`` (m^2). n = 0:
+    nothing (the input ramp passes through)."""
     if n_bits <= 0:
-        return {"delay": 0.0, "ramp": math.inf, "energy": 0.0, "leakage": 0.0, "area": 0.0}
+        return {"delay": 0.0, "ramp": ramp_in, "energy": 0.0, "leakage": 0.0, "area": 0.0}
     if cache is not None:
-        k = (n_bits, line_cap, line_res, mode, min_final_width)
+        k = (n_bits, line_cap, line_res, mode, min_final_width, ramp_in, pass_ramp)
         if k not in cache:
-            cache[k] = decoder_block(tech, n_bits, line_cap, line_res, mode, min_final_width)
+            cache[k] = decoder_block(tech, n_bits, line_cap, line_res, mode, min_final_width, ramp_in=ramp_in,
+                                     pass_ramp=pass_ramp)
         return cache[k]
     groups = []
     left = n_bits
@@ -260,7 +303,7 @@ def decoder_block(tech: Technology, n_bits: int, line_cap: float, line_res: floa
         k = groups[0]
         first = inverter(tech, tech.min_width) if k == 1 else nand(tech, k)
         chain = size_chain(tech, first, line_cap, line_res, mode=mode, min_final_width=min_final_width)
-        t0, r0, e0 = gate_stage(tech, first, chain.input_cap(tech), math.inf)
+        t0, r0, e0 = gate_stage(tech, first, chain.input_cap(tech), ramp_in)
         ev = chain.evaluate(tech, r0)
         return {"delay": t0 + ev["delay"], "ramp": ev["ramp"], "energy": e0 + ev["energy"],
                 "leakage": n_out * (first.leakage(tech) + ev["leakage"]),
@@ -270,13 +313,16 @@ def decoder_block(tech: Technology, n_bits: int, line_cap: float, line_res: floa
     chain = size_chain(tech, combine, line_cap, line_res, mode=mode, min_final_width=min_final_width)
     fan = [n_out // 2 ** k for k in groups]               # combining gates on each predecoded line
     delay_first, energy, leak, area = 0.0, 0.0, 0.0, 0.0
+    ramp_first = math.inf
     for k, f in zip(groups, fan):
-        sub = decoder_block(tech, k, f * combine.input_cap(tech), 0.0, "latency")
-        delay_first = max(delay_first, sub["delay"])
+        sub = decoder_block(tech, k, f * combine.input_cap(tech), 0.0, "latency", ramp_in=ramp_in, pass_ramp=pass_ramp)
+        if sub["delay"] >= delay_first:
+            delay_first, ramp_first = sub["delay"], sub["ramp"]
         energy += sub["energy"]
         leak += sub["leakage"]
         area += sub["area"]
-    t1, r1, e1 = gate_stage(tech, combine, chain.input_cap(tech), math.inf)
+    # the combining gate is driven by the slowest group's output (its ramp with pass_ramp, else a step)
+    t1, r1, e1 = gate_stage(tech, combine, chain.input_cap(tech), ramp_first if pass_ramp else math.inf)
     ev = chain.evaluate(tech, r1)
     return {"delay": delay_first + t1 + ev["delay"], "ramp": ev["ramp"], "energy": energy + e1 + ev["energy"],
             "leakage": leak + n_out * (combine.leakage(tech) + ev["leakage"]),
@@ -350,9 +396,11 @@ def sram_column_swing(v_pre: float, tau_column: float, t_open: float, sensed: fl
 
 
 def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOptions,
-             cache: dict | None = None) -> dict | None:
+             cache: dict | None = None, ramp_in: float = math.inf) -> dict | None:
     """Figures of one subarray (None if the organisation cannot be built). See the module docstring;
-    each term is commented where it is computed. ``cache`` (a dict) keeps the decoders of a search."""
+    each term is commented where it is computed. ``cache`` (a dict) keeps the decoders of a search;
+    ``ramp_in`` (1/s) is the slope of the predecoded lines driving the row and column decoders (an
+    ideal step by default; the mat hands on its predecoders' ramp under ``decoder_ramp``)."""
     buffer_design, column_buffer = opts.buffer_design, opts.column_buffer
     conv = opts.conventions
     R, C, mux, omux = key.rows, key.columns, key.mux, key.output_mux
@@ -396,7 +444,7 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
     first = nand(tech, 2) if R > 8 else inverter(tech, tech.min_width)
     wl_current = 0.0                     # CMOS access: the word line drives gates only
     chain = size_chain(tech, first, c_wl, r_wl, mode=buffer_design, min_final_width=wl_current)
-    t_nand, ramp_nand, e_nand = gate_stage(tech, first, chain.input_cap(tech), math.inf)
+    t_nand, ramp_nand, e_nand = gate_stage(tech, first, chain.input_cap(tech), ramp_in)
     drv = chain.evaluate(tech, ramp_nand)
     t_row = t_nand + drv["delay"]
     e_row = e_nand + drv["energy"]
@@ -411,7 +459,7 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         row_dec_width = R * row_cell_area / len_bl       # folded into the available height
     if cell.kind == "sot":                               # the write word line has its own drivers
         wchain = size_chain(tech, first, c_wwl, r_wl, mode=buffer_design)
-        t_nw, r_nw, e_nw = gate_stage(tech, first, wchain.input_cap(tech), math.inf)
+        t_nw, r_nw, e_nw = gate_stage(tech, first, wchain.input_cap(tech), ramp_in)
         wdrv = wchain.evaluate(tech, r_nw)
         t_row_w, e_row_w = t_nw + wdrv["delay"], e_nw + wdrv["energy"]
         leak_row += R * (first.leakage(tech) + wdrv["leakage"])
@@ -421,14 +469,15 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         t_row_w, e_row_w = t_row, e_row
     # --- column decoders: the select lines of the bit-line and output multiplexers
     sel_mux = decoder_block(tech, _log2(mux), (C // mux) * tech.gate_cap(w_mux) + len_wl * loc.capacitance,
-                            len_wl * loc.resistance, "latency", cache=cache)
+                            len_wl * loc.resistance, "latency", cache=cache, ramp_in=ramp_in)
     w_omux = MUX_WIDTH_F * F
     sel_omux = decoder_block(tech, _log2(omux), (n_sa // omux) * tech.gate_cap(w_omux) + len_wl * loc.capacitance,
-                             len_wl * loc.resistance, "latency", cache=cache)
+                             len_wl * loc.resistance, "latency", cache=cache, ramp_in=ramp_in)
     t_col = max(sel_mux["delay"], sel_omux["delay"])
-    # --- precharge (voltage sensing): two PMOS and an equaliser per column, one enable line
+    # --- precharge (voltage sensing): two PMOS and an equaliser per column, one enable line (under the
+    # mram_precharger convention also for current sensing, as in NVSim, but off the bit line)
     voltage_sense = cell.read_mode == "voltage"
-    if voltage_sense:
+    if voltage_sense or conv.mram_precharger:
         w_pre, w_eq = PRECHARGE_WIDTH_F * F, EQUALIZER_WIDTH_F * F
         inv_pre = inverter(tech, tech.min_width)
         c_enable = C * inv_pre.input_cap(tech) + len_wl * loc.capacitance
@@ -440,7 +489,8 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         fp_pre = footprint(tech, "inv", 1, 0.0, w_pre)
         fp_inv = inv_pre.footprint(tech)
         h_pre = max(fp_pre.height, fp_inv.height) + fp_inv.height
-        c_bl_total += tech.drain_cap(w_pre) + tech.drain_cap(w_eq)      # each line: its PMOS, one side of the equaliser
+        if voltage_sense:                # each line: its PMOS, one side of the equaliser
+            c_bl_total += tech.drain_cap(w_pre) + tech.drain_cap(w_eq)
     else:
         e_pre = leak_pre = h_pre = 0.0
     # --- read: bit line, multiplexer, sense amplifier
@@ -468,9 +518,14 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         eps = 0.5 * (1 - (cell.resistance_on + r_access) / (cell.resistance_off + r_access))
         tau = (r_mux + r_bl / 2) * (c_bl_total + c_node)
         t_bl = tau * math.log(1 / eps)
+        if conv.mram_bitline_delay:      # NVSim: the distributed line behind the AP cell (ICCAD 2009 model)
+            r_off = cell.resistance_off + r_access
+            tau = r_bl * c_bl / 2 * (r_off + r_bl / 3) / (r_off + r_bl)
+            t_bl, _ = horowitz(tau, 0.0, ramp_wl)
         # the sensed bit lines are charged to V_read from the supply (the clamp drops the rest)
         e_bl_read = n_sa * (c_bl_total + c_node / max(mux, 1)) * cell.read_voltage * V
-    t_mux = math.log(2) * r_mux * c_node if mux > 1 else 0.0
+    k_mux = 2.3 if conv.mux_delay else math.log(2)      # pass gate into its load: 50 % point, or NVSim's 2.3 R C
+    t_mux = k_mux * r_mux * c_node if mux > 1 else 0.0
     if internal:
         if voltage_sense:
             gm = tech.transconductance(LATCH["n"] * F, "n") + tech.transconductance(LATCH["p"] * F, "p")
@@ -484,7 +539,7 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         t_sa = e_sa = leak_sa = h_sa = 0.0
     r_omux = tech.on_resistance(w_omux) if omux > 1 else 0.0
     c_out = omux * tech.drain_cap(w_omux) if omux > 1 else 0.0
-    t_omux = math.log(2) * r_omux * c_out if omux > 1 else 0.0
+    t_omux = k_mux * r_omux * c_out if omux > 1 else 0.0
     # cell read energy: the sensed cells and their reference cells conduct from the bit line's
     # settling until the amplifier latches
     e_cells_read = 2 * cell.read_power * (t_bl + t_sa) * n_sa if mram and internal else 0.0
@@ -505,7 +560,7 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
     if mram:
         # a write driver sized for the write current (W = I_w / I_on) charges the write line through the
         # multiplexer, then the cell takes its pulse
-        r_wd = tech.on_resistance(write_driver_width(cell, tech))
+        r_wd = 0.0 if conv.no_write_drivers else tech.on_resistance(write_driver_width(cell, tech))
         tau_c = (r_wd + r_mux) * (c_wbl + c_node) + r_bl * c_wbl / 2
         t_charge, _ = horowitz(tau_c, 0.0, math.inf)
         write_latency = max(t_row_w, t_col + t_charge) + cell.write_time
@@ -535,7 +590,7 @@ def subarray(cell: MemoryCell, tech: Technology, key: SubarrayKey, opts: ArrayOp
         write_energy = e_row + sel_mux["energy"] + sel_omux["energy"] + e_pre_write + e_bits + e_half
     # --- write drivers (internal sensing: one per column group behind the mux; with external sensing
     # they sit at the bank's edge, global_bus): an inverter whose NMOS carries the write current
-    if internal:
+    if internal and not conv.no_write_drivers:       # (NVSim's subarray has none: no_write_drivers)
         wd = inverter(tech, write_driver_width(cell, tech))
         leak_wd = n_sa * wd.leakage(tech)
         h_wd = n_sa * wd.footprint(tech).area / len_wl
@@ -619,11 +674,18 @@ def mat_figures(cell: MemoryCell, tech: Technology, org: Organisation, opts: Arr
     mkey = (org.sub_rows, org.sub_cols, org.active_sub_rows * org.active_sub_cols, key)
     mats = cache.setdefault("mat", {})
     if mkey not in mats:
-        mats[mkey] = _mat(tech, sub, org.sub_rows, org.sub_cols, mkey[2], key, cache.setdefault("decoder", {}))
+        def timed(ramp):                 # the subarray with its decoders driven by the predecoders' ramp
+            k = (key, ramp)
+            if k not in subs:
+                subs[k] = subarray(cell, tech, key, opts, cache.setdefault("decoder", {}), ramp_in=ramp)
+            return subs[k]
+
+        mats[mkey] = _mat(tech, sub, org.sub_rows, org.sub_cols, mkey[2], key, cache.setdefault("decoder", {}),
+                          opts.conventions, timed)
     return mats[mkey]
 
 
-def _mat(tech, sub, sub_rows, sub_cols, active_subs, key, dcache):
+def _mat(tech, sub, sub_rows, sub_cols, active_subs, key, dcache, conv=SPINLOSS, timed=None):
     loc = tech.local
     w = sub["width"] * sub_cols
     h = sub["height"] * sub_rows
@@ -632,26 +694,43 @@ def _mat(tech, sub, sub_rows, sub_cols, active_subs, key, dcache):
     line_len = sub["height"] * sub_rows / 2 + sub["width"] * sub_cols / 2
     row_bits = _log2(key.rows)
     pre_rows = []
+    if conv.predecoder_load:
+        # NVSim (Mat.cpp): a row predecoder drives the wire from the mat centre only (its capacitance; no
+        # wire resistance, not the decoder gates it feeds); a column predecoder the wire beyond the two
+        # subarrays nearest the centre on each side (none for 1-2 x 1-2 subarrays)
+        row_load = lambda fan, gate: (line_len * loc.capacitance, 0.0)  # noqa: E731
+        col_cap = (max(0.0, sub["height"] * loc.capacitance * (sub_rows - 2) / 2)
+                   + max(0.0, sub["width"] * loc.capacitance * (sub_cols - 2) / 2))
+        col_load = (col_cap, 0.0)
+    else:
+        row_load = lambda fan, gate: (line_len * loc.capacitance + fan * gate.input_cap(tech),  # noqa: E731
+                                      line_len * loc.resistance)
+        col_load = (line_len * loc.capacitance, line_len * loc.resistance)
     if key.rows > 8:                    # two predecoders feed the NAND2 of every row
         half = row_bits // 2
         for nb in (row_bits - half, half):
             fan = n_sub * key.rows // 2 ** nb
-            pre_rows.append(decoder_block(tech, nb, line_len * loc.capacitance + fan * nand(tech, 2).input_cap(tech),
-                                          line_len * loc.resistance, "latency", cache=dcache))
+            pre_rows.append(decoder_block(tech, nb, *row_load(fan, nand(tech, 2)), "latency", cache=dcache,
+                                          pass_ramp=conv.decoder_ramp))
     else:
-        fan = n_sub
-        pre_rows.append(decoder_block(tech, row_bits, line_len * loc.capacitance
-                                      + fan * inverter(tech, tech.min_width).input_cap(tech),
-                                      line_len * loc.resistance, "latency", cache=dcache))
-    pre_col = [decoder_block(tech, _log2(m), line_len * loc.capacitance, line_len * loc.resistance, "latency",
-                             cache=dcache)
+        pre_rows.append(decoder_block(tech, row_bits, *row_load(n_sub, inverter(tech, tech.min_width)), "latency",
+                                      cache=dcache, pass_ramp=conv.decoder_ramp))
+    pre_col = [decoder_block(tech, _log2(m), *col_load, "latency", cache=dcache, pass_ramp=conv.decoder_ramp)
                for m in (key.mux, key.output_mux) if m > 1]
+    if conv.decoder_ramp and timed is not None:
+        # NVSim (Mat.cpp): the subarray's decoders are driven by the slowest row predecoder output's ramp
+        sub = timed(min(b["ramp"] for b in pre_rows))
     blocks = pre_rows + pre_col
     t_pre = max((b["delay"] for b in blocks), default=0.0)
     e_pre = sum(b["energy"] for b in blocks)
     leak_pre = sum(b["leakage"] for b in blocks)
     a_pre = sum(b["area"] for b in blocks)
-    if w >= h:                          # the predecoders sit in a strip along the longer side
+    if conv.predecoder_area:            # NVSim (Mat.cpp): a square block added to the longer side
+        if w > h:
+            w += math.sqrt(a_pre)
+        else:
+            h += math.sqrt(a_pre)
+    elif w >= h:                        # the predecoders sit in a strip along the longer side
         h += a_pre / w
     else:
         w += a_pre / h
