@@ -266,7 +266,30 @@ def test_the_re_check_stops_raising_the_current_when_the_wer_rises(monkeypatch):
 
     monkeypatch.setattr(D._Magnet, "evaluate", evaluate)
     settings = replace(STANDARD, widths=(10e-9,), fokker_planck_widths=None)
-    r = design(Device.from_toml(EX / "stt_mtj_cell.toml"), Targets(write_error_rate=1e-4), settings)
+    D.clear_cache()     # the search's curves are cached by magnet: none of these may serve another test
+    try:
+        r = design(Device.from_toml(EX / "stt_mtj_cell.toml"), Targets(write_error_rate=1e-4), settings)
+    finally:
+        D.clear_cache()
     assert not r.meets_targets
     assert "rises with the current" in r.reason and "out of reach at 10 ns" in r.reason
     assert len(calls) == 2 and calls[1] == pytest.approx(1.08 * calls[0], rel=1e-12, abs=0)
+
+
+def test_a_cell_that_no_width_can_write_says_why_per_width(monkeypatch):
+    import importlib
+
+    from spinloss.experiments.rare_events import WerResult
+
+    D = importlib.import_module("spinloss.cells.design")
+    monkeypatch.setattr(D._Magnet, "evaluate", lambda self, params, h, width, **kw:
+                        WerResult(write_error_rate=0.5, uncertainty=0.0, method="fokker_planck"))
+    D.clear_cache()     # the search's curves are cached by magnet: none of these may serve another test
+    settings = replace(STANDARD, widths=(3e-9, 10e-9), fokker_planck_widths=None)
+    try:
+        r = design(Device.from_toml(EX / "stt_mtj_cell.toml"), Targets(write_error_rate=1e-4), settings)
+    finally:
+        D.clear_cache()
+    assert not r.meets_targets
+    assert r.reason.startswith("WER 0.0001 not met at any pulse width: at 3 ns, 10 ns: ")
+    assert r.reason.count("WER stays above") == 1    # one reason, both widths named

@@ -662,8 +662,12 @@ def design(device, targets: Targets | None = None, settings: SearchSettings = ST
         curve.append(entry)
     usable = [c for c in curve if c["ok"] and c.get("energy_per_bit") is not None]
     if not usable:
-        reasons = "; ".join(sorted({c["reason"] or "the current needed cannot be driven (access "
-                                    "transistor within V_dd, or the MTJ barrier voltage limit)" for c in curve}))
+        by_reason: dict = {}
+        for c in curve:
+            why = c["reason"] or ("the current needed cannot be driven (access transistor within V_dd, or the "
+                                  "MTJ barrier voltage limit)")
+            by_reason.setdefault(why, []).append(f"{c['pulse_width'] * 1e9:.3g} ns")
+        reasons = "; ".join(f"at {', '.join(ws)}: {why}" for why, ws in by_reason.items())
         return fail(f"WER {targets.write_error_rate:g} not met at any pulse width: {reasons}",
                     sizing=sizing, curve=_clean_curve(curve), torque=torque)
     best = min(usable, key=lambda c: c["energy_per_bit"])
