@@ -24,11 +24,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import pickle
-import signal
 from collections import deque
 
 from ..progress import ProgressEvent
-from .pool import POLL, child_start_conditions, describe_exit, usable_cores
+from .pool import POLL, Worker, child_start_conditions, describe_exit, stop_workers, usable_cores, worker_messages
 
 
 class WorkerDied(RuntimeError):
@@ -56,17 +55,7 @@ def labelled(event: ProgressEvent, label: str) -> ProgressEvent:
 
 def _job_worker(conn, function) -> None:
     """A worker process: run the jobs that arrive on ``conn`` until None or EOF."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg is None:
-            return
-        index, label, args = msg
+    for index, label, args in worker_messages(conn):
         try:
             result = function(*args, progress=_PipeProgress(conn, label))
         except Exception as exc:  # noqa: BLE001 - handed to the coordinator, raised there
@@ -78,13 +67,13 @@ def _job_worker(conn, function) -> None:
         conn.send(("done", index, result))
 
 
-def _start(ctx, function):
+def _start(ctx, function) -> Worker:
     parent, child = ctx.Pipe(duplex=True)
     proc = ctx.Process(target=_job_worker, args=(child, function), daemon=True, name="spinloss-job-worker")
     with child_start_conditions():
         proc.start()
     child.close()
-    return proc, parent
+    return Worker(proc, parent)
 
 
 def run_jobs(function, jobs, *, workers: int | None = None, progress=None, labels=None, on_result=None) -> list:
@@ -119,58 +108,46 @@ def run_jobs(function, jobs, *, workers: int | None = None, progress=None, label
 
     ctx = mp.get_context("spawn")
     todo = deque(range(len(jobs)))
-    pool: list = []   # [process, conn, running index or None]
+    pool: list = []   # Workers; ``inflight`` holds the index of the job a worker runs (at most one)
     hard = True
     try:
         for _ in range(n):
-            pool.append([*_start(ctx, function), None])
+            pool.append(_start(ctx, function))
         while True:
             for w in pool:
-                if w[2] is None and todo:
+                if not w.inflight and todo:
                     i = todo.popleft()
-                    w[1].send((i, labels[i], jobs[i]))
-                    w[2] = i
-            if all(w[2] is None for w in pool):
+                    w.conn.send((i, labels[i], jobs[i]))
+                    w.inflight.append(i)
+            if not any(w.inflight for w in pool):
                 hard = False
                 return results
-            ready = wait([w[1] for w in pool] + [w[0].sentinel for w in pool], timeout=POLL)
-            for w in pool:
-                if w[2] is None:
+            ready = wait([w.conn for w in pool] + [w.process.sentinel for w in pool], timeout=POLL)
+            for k, w in enumerate(pool):
+                if not w.inflight:
                     continue
-                dead = w[0].sentinel in ready
-                if w[1] in ready or dead:
+                dead = w.process.sentinel in ready
+                if w.conn in ready or dead:
                     try:
-                        while w[1].poll():
-                            kind, *rest = w[1].recv()
+                        while w.conn.poll():
+                            kind, *rest = w.conn.recv()
                             if kind == "event":
                                 if progress is not None:
                                     progress(labelled(rest[1], rest[0]))
                                 continue
                             i, value = rest
-                            w[2] = None
+                            w.inflight.clear()
                             if kind == "error":
                                 raise value
                             finish(i, value)
                     except (EOFError, OSError):
                         dead = True
-                if dead and w[2] is not None:
-                    w[0].join(5)
-                    i = w[2]
-                    finish(i, WorkerDied(f"the worker process running it died ({describe_exit(w[0].exitcode)})"))
-                    w[2] = None
-                    w[0], w[1] = _start(ctx, function)
+                if dead and w.inflight:
+                    w.process.join(5)
+                    with contextlib.suppress(OSError):
+                        w.conn.close()
+                    finish(w.inflight.popleft(),
+                           WorkerDied(f"the worker process running it died ({describe_exit(w.process.exitcode)})"))
+                    pool[k] = _start(ctx, function)
     finally:
-        for proc, conn, _ in pool:
-            if hard:
-                with contextlib.suppress(Exception):
-                    proc.terminate()
-            else:
-                with contextlib.suppress(OSError):
-                    conn.send(None)
-        for proc, conn, _ in pool:
-            proc.join(2 if hard else 10)
-            if proc.is_alive():
-                proc.kill()
-                proc.join(2)
-            with contextlib.suppress(OSError):
-                conn.close()
+        stop_workers(pool, hard=hard)

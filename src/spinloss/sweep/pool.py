@@ -185,8 +185,9 @@ class InProcess(Backend):
             deliver(self.stamp(records))
 
 
-def worker_main(conn, evaluate, evaluate_block) -> None:
-    """A local worker process: evaluate the tasks that arrive on ``conn`` until None or EOF."""
+def worker_messages(conn):
+    """In a worker process: ignore SIGINT (Ctrl-C is the coordinator's business) and yield the
+    messages that arrive on ``conn`` until None or EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(AttributeError, OSError, ValueError):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
@@ -197,8 +198,32 @@ def worker_main(conn, evaluate, evaluate_block) -> None:
             return
         if msg is None:
             return
-        indices, points = msg
+        yield msg
+
+
+def worker_main(conn, evaluate, evaluate_block) -> None:
+    """A local worker process: evaluate the tasks that arrive on ``conn`` until None or EOF."""
+    for indices, points in worker_messages(conn):
         conn.send(run_task(evaluate, evaluate_block, indices, points))
+
+
+def stop_workers(pool, hard: bool) -> None:
+    """Stop the :class:`Worker` s of ``pool``: ``hard`` terminates them (an interrupt, an error),
+    else each is sent None and given 10 s to exit; a worker still alive is killed."""
+    for w in pool:
+        if hard:
+            with contextlib.suppress(Exception):
+                w.process.terminate()
+        else:
+            with contextlib.suppress(OSError):
+                w.conn.send(None)
+    for w in pool:
+        w.process.join(2 if hard else 10)
+        if w.process.is_alive():
+            w.process.kill()
+            w.process.join(2)
+        with contextlib.suppress(OSError):
+            w.conn.close()
 
 
 #: Thread counts of a worker process (one process per core: no oversubscription).
@@ -325,7 +350,7 @@ class LocalPool(Backend):
                 w.inflight.clear()
             raise
         finally:
-            self._stop(pool, hard=interrupted)
+            stop_workers(pool, hard=interrupted)
 
     def _bury(self, w: Worker, tasks: TaskQueue, deliver) -> None:
         """A worker died: charge its running task, requeue the rest, record points out of tries."""
@@ -352,24 +377,6 @@ class LocalPool(Backend):
                   + ("recorded as failed" if failed and len(failed) == len(charged.indices) else "trying again"))
         if failed:
             deliver(failed[::-1])
-
-    @staticmethod
-    def _stop(pool, hard: bool) -> None:
-        for w in pool:
-            if hard:
-                with contextlib.suppress(Exception):
-                    w.process.terminate()
-            else:
-                with contextlib.suppress(OSError):
-                    w.conn.send(None)
-        for w in pool:
-            w.process.join(2 if hard else 10)
-            if w.process.is_alive():
-                w.process.kill()
-                w.process.join(2)
-            with contextlib.suppress(OSError):
-                w.conn.close()
-
 
 class DaskCluster(Backend):
     """Tasks on a ``dask.distributed`` cluster: ``scheduler`` an address (``tcp://host:8786``) or
