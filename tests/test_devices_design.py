@@ -245,15 +245,28 @@ set = {{"magnet.damping" = 0.02}}
     assert any(e.message and e.message.startswith("STT, damping 0.02: ") for e in events)
 
 
+def _design_with_engine(monkeypatch, evaluate, widths):
+    """The STT cell designed at WER 1e-4 with ``evaluate`` in place of the WER engine
+    (``_Magnet.evaluate``); the search's curves are cached by magnet, so the cache is emptied
+    before and after: none of these curves may serve another test."""
+    import importlib
+
+    D = importlib.import_module("spinloss.cells.design")   # the module (the package exports the function)
+    monkeypatch.setattr(D._Magnet, "evaluate", evaluate)
+    settings = replace(STANDARD, widths=tuple(widths), fokker_planck_widths=None)
+    D.clear_cache()
+    try:
+        return design(Device.from_toml(EX / "stt_mtj_cell.toml"), Targets(write_error_rate=1e-4), settings)
+    finally:
+        D.clear_cache()
+
+
 def test_the_re_check_stops_raising_the_current_when_the_wer_rises(monkeypatch):
     # a cell past its WER minimum (as a heated one: more current, more heat, more errors): the
     # search finds the target, the re-checks rise with every raise; the design stops at the first
     # significant rise and says that the target is out of reach, instead of four futile raises
-    import importlib
-
     from spinloss.experiments.rare_events import WerResult
 
-    D = importlib.import_module("spinloss.cells.design")   # the module (the package exports the function)
     calls = []
 
     def evaluate(self, params, h, width, *, method, settings, check=False, seed=0):
@@ -264,32 +277,17 @@ def test_the_re_check_stops_raising_the_current_when_the_wer_rises(monkeypatch):
             p = 3e-4 * (h / self.h_guess) ** 6
         return WerResult(write_error_rate=p, uncertainty=0.01 * p, method="fokker_planck")
 
-    monkeypatch.setattr(D._Magnet, "evaluate", evaluate)
-    settings = replace(STANDARD, widths=(10e-9,), fokker_planck_widths=None)
-    D.clear_cache()     # the search's curves are cached by magnet: none of these may serve another test
-    try:
-        r = design(Device.from_toml(EX / "stt_mtj_cell.toml"), Targets(write_error_rate=1e-4), settings)
-    finally:
-        D.clear_cache()
+    r = _design_with_engine(monkeypatch, evaluate, (10e-9,))
     assert not r.meets_targets
     assert "rises with the current" in r.reason and "out of reach at 10 ns" in r.reason
     assert len(calls) == 2 and calls[1] == pytest.approx(1.08 * calls[0], rel=1e-12, abs=0)
 
 
 def test_a_cell_that_no_width_can_write_says_why_per_width(monkeypatch):
-    import importlib
-
     from spinloss.experiments.rare_events import WerResult
 
-    D = importlib.import_module("spinloss.cells.design")
-    monkeypatch.setattr(D._Magnet, "evaluate", lambda self, params, h, width, **kw:
-                        WerResult(write_error_rate=0.5, uncertainty=0.0, method="fokker_planck"))
-    D.clear_cache()     # the search's curves are cached by magnet: none of these may serve another test
-    settings = replace(STANDARD, widths=(3e-9, 10e-9), fokker_planck_widths=None)
-    try:
-        r = design(Device.from_toml(EX / "stt_mtj_cell.toml"), Targets(write_error_rate=1e-4), settings)
-    finally:
-        D.clear_cache()
+    r = _design_with_engine(monkeypatch, lambda self, params, h, width, **kw:
+                            WerResult(write_error_rate=0.5, uncertainty=0.0, method="fokker_planck"), (3e-9, 10e-9))
     assert not r.meets_targets
     assert r.reason.startswith("WER 0.0001 not met at any pulse width: at 3 ns, 10 ns: ")
     assert r.reason.count("WER stays above") == 1    # one reason, both widths named
