@@ -611,18 +611,21 @@ def scaling(comp: Comparison, names, sizes=DEFAULT_SIZES, settings: SearchSettin
     jobs, labels = [], []
     for name in names:
         for s, dev in scaled_devices(comp, name, sizes):
-            jobs.append((dev, targets, settings, f"{name} @ {s * 1e9:.0f} nm", s))
             labels.append(f"{name} @ {s * 1e9:.0f} nm")
+            jobs.append((dev, targets, settings, labels[-1], s))
+
+    def as_row(i, row):
+        if isinstance(row, WorkerDied):
+            return {"size": jobs[i][4], "meets_targets": False, "reason": f"evaluation failed: {row}"}
+        return row
 
     def finished(i, row):
-        if isinstance(row, WorkerDied):
-            row = {"size": jobs[i][4], "meets_targets": False, "reason": f"evaluation failed: {row}"}
-        rows[i] = row
+        row = as_row(i, row)
         note(progress, "scaling", f"{labels[i]}: " + (f"E = {row['energy_per_bit']:.3g} J" if row["meets_targets"]
                                                        else f"not met: {row['reason']}"))
 
-    rows: list = [None] * len(jobs)
-    run_jobs(scaled_design, jobs, workers=workers, progress=progress, labels=labels, on_result=finished)
+    rows = [as_row(i, r) for i, r in enumerate(run_jobs(scaled_design, jobs, workers=workers, progress=progress,
+                                                           labels=labels, on_result=finished))]
     k = 0
     for name in names:
         out["designs"][name] = rows[k:k + len(sizes)]

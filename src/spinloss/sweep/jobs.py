@@ -83,7 +83,10 @@ def run_jobs(function, jobs, *, workers: int | None = None, progress=None, label
     progress events from a worker. ``on_result(index, result)`` is called in this process as each
     job finishes (a :class:`WorkerDied` instance for a job whose worker died).
 
-    ``function`` must be a top-level function (sent to the workers by pickling)."""
+    ``function`` must be a top-level function (sent to the workers by pickling). Workers are
+    started with ``spawn``, which imports the caller's main module again: a script that calls this
+    (or ``compare``, ``scaling``) with more than one worker needs ``if __name__ == "__main__":``
+    around its work, else every worker dies at start and each job reports :class:`WorkerDied`."""
     jobs = [tuple(a) for a in jobs]
     labels = list(labels) if labels is not None else [""] * len(jobs)
     n = usable_cores() if workers is None else max(1, int(workers))
