@@ -49,3 +49,29 @@ def test_labelled_events_keep_two_jobs_apart():
     assert (e.task, e.done, e.total, e.message) == ("Pt/Py: trials", 3, 10, None)
     assert labelled(ProgressEvent("x", message="done"), "A").message == "A: done"
     assert labelled(e, "") is e
+
+
+def test_a_script_without_the_main_guard_gets_the_advice_not_dead_jobs(tmp_path):
+    """spawn imports the caller's main module in each worker: an unguarded script's workers die
+    while starting. The caller is told why (one error), instead of every job failing."""
+    import subprocess
+    import sys
+
+    tests = os.path.dirname(os.path.abspath(__file__))
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {tests!r})\n"
+        "import sweep_helpers as h\n"
+        "from spinloss.sweep.jobs import WorkerStartFailed, run_jobs\n"
+        "try:\n"
+        "    run_jobs(h.job_square, [(1.0,), (2.0,)], workers=2)\n"
+        "except WorkerStartFailed as exc:\n"
+        "    print('START FAILED:', exc)\n"
+        "else:\n"
+        "    print('RAN')\n")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = [ln for ln in run.stdout.splitlines() if ln.startswith(("START FAILED", "RAN"))]
+    assert lines and lines[-1].startswith("START FAILED"), run.stdout
+    assert "if __name__ == \"__main__\":" in lines[-1] and "workers=1" in lines[-1]

@@ -34,6 +34,17 @@ class WorkerDied(RuntimeError):
     """The worker process running a job died before it returned (``how``: exit code or signal)."""
 
 
+class WorkerStartFailed(RuntimeError):
+    """A worker process died before it reached its job loop: it failed while starting (in
+    practice, while importing the caller's main module again under ``spawn``)."""
+
+
+START_FAILURE = ("a worker process died while starting ({how}), before it could run a job: workers "
+                 "start with 'spawn', which imports the main module again, so a script that runs "
+                 "this on several workers needs its work inside 'if __name__ == \"__main__\":' "
+                 "(or ask for workers=1)")
+
+
 class _PipeProgress:
     """A worker's progress callback: events go to the coordinator over the worker's pipe."""
 
@@ -54,7 +65,9 @@ def labelled(event: ProgressEvent, label: str) -> ProgressEvent:
 
 
 def _job_worker(conn, function) -> None:
-    """A worker process: run the jobs that arrive on ``conn`` until None or EOF."""
+    """A worker process: say it is ready, then run the jobs that arrive on ``conn`` until None
+    or EOF."""
+    conn.send(("ready",))
     for index, label, args in worker_messages(conn):
         try:
             result = function(*args, progress=_PipeProgress(conn, label))
@@ -86,7 +99,8 @@ def run_jobs(function, jobs, *, workers: int | None = None, progress=None, label
     ``function`` must be a top-level function (sent to the workers by pickling). Workers are
     started with ``spawn``, which imports the caller's main module again: a script that calls this
     (or ``compare``, ``scaling``) with more than one worker needs ``if __name__ == "__main__":``
-    around its work, else every worker dies at start and each job reports :class:`WorkerDied`."""
+    around its work: without it the workers die while starting and :class:`WorkerStartFailed` is
+    raised with that advice (no job is reported as run)."""
     jobs = [tuple(a) for a in jobs]
     labels = list(labels) if labels is not None else [""] * len(jobs)
     n = usable_cores() if workers is None else max(1, int(workers))
@@ -134,6 +148,9 @@ def run_jobs(function, jobs, *, workers: int | None = None, progress=None, label
                     try:
                         while w.conn.poll():
                             kind, *rest = w.conn.recv()
+                            if kind == "ready":
+                                w.ready = True
+                                continue
                             if kind == "event":
                                 if progress is not None:
                                     progress(labelled(rest[1], rest[0]))
@@ -147,6 +164,8 @@ def run_jobs(function, jobs, *, workers: int | None = None, progress=None, label
                         dead = True
                 if dead and w.inflight:
                     w.process.join(5)
+                    if not w.ready:
+                        raise WorkerStartFailed(START_FAILURE.format(how=describe_exit(w.process.exitcode)))
                     with contextlib.suppress(OSError):
                         w.conn.close()
                     finish(w.inflight.popleft(),

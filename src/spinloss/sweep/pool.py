@@ -259,6 +259,7 @@ class Worker:
     process: object
     conn: object
     inflight: deque = field(default_factory=deque)
+    ready: bool = False    # the job runner's workers say so once their job loop runs
 
 
 def describe_exit(code) -> str:
