@@ -222,7 +222,12 @@ UNITS = {"seconds": "s", "supply_energy": "J", "channel": "J", "transistor": "J"
          "supply": "J", "energy_per_bit": "J", "write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
          "write_latency": "s", "cell_area": "m^2", "damping_like_field": "A/m", "retention_time": "s",
          "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J", "read_current": "A",
-         "temperature": "K", "peak_temperature": "K", "curie_drive_field": "A/m"}
+         "temperature": "K", "peak_temperature": "K", "curie_drive_field": "A/m",
+         "write_error_rate": "1", "wer_uncertainty": "1", "wer_relative_uncertainty": "1", "uncertainty": "1",
+         "thermal_stability": "1", "read_disturb_probability": "1", "drive_field": "A/m",
+         "anisotropy_field": "A/m", "length": "m", "width": "m", "thickness": "m",
+         "damping_like_efficiency": "1", "field_like_efficiency": "1", "polarization": "1",
+         "sink_conductance": "Ohm^-1 m^-2"}
 
 #: Required-drive curves already computed: key (reduced magnet, pulse shape, target, settings) ->
 #: per-width dicts. Designs sharing a magnet reuse them (module docstring, step 2).

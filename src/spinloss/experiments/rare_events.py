@@ -119,7 +119,10 @@ class WerResult(JsonResult):
             "units": {"seconds": "s", "write_error_rate": "1", "uncertainty": "1", "interval": "1",
                       "relative_uncertainty": "1",
                       "current_density": "A/m^2", "pulse_width": "s", "temperature": "K",
-                      "settle_time": "s", "time_step": "s", "peak_temperature": "K"},
+                      "settle_time": "s", "time_step": "s", "peak_temperature": "K",
+                      "trajectories": "1", "steps": "1", "estimates": "1", "thermal_stability": "1",
+                      "time_error": "1", "grid_error": "1", "write_error_rate_end_of_pulse": "1",
+                      "cells": "1", "factorizations": "1", "failures": "1", "clopper_pearson": "1"},
         }
 
 

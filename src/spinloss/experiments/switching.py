@@ -303,7 +303,7 @@ class ThresholdResult(JsonResult):
                 "units": {"critical_current_density": "A/m^2", "uncertainty": "A/m^2", "pulse_width": "s",
                           "temperature": "K", "grid": "A/m^2", "bracket": "A/m^2", "width": "A/m^2",
                           "t0_threshold": "A/m^2", "probability": "1", "peak_temperature": "K",
-                          "curie_current_density": "A/m^2"}}
+                          "curie_current_density": "A/m^2", "trials": "1"}}
 
 
 def deterministic_switches(device, current_density, pulse_width=None, *, initial_tilt_deg: float = 1.0,
@@ -468,7 +468,7 @@ def critical_current(device, *, pulse_width=None, temperature=None, trials: int 
     return ThresholdResult(sign * j50, err, w, T, "logistic_fit",
                            details=_heating_details(device, {"grid": list(sign * grid), "probability": list(k / trials),
                                                              "width": width, "t0_threshold": sign * jc0,
-                                                             "trials_per_point": trials, **heating},
+                                                             "trials": trials, **heating},
                                                     sign * j50, w, T))
 
 
