@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 
 import spinloss
-from spinloss.io import JsonResult, flatten_numeric, to_jsonable
+from spinloss.io import JsonResult, flatten_numeric, to_jsonable, unit_of
 
 EX = Path(__file__).resolve().parents[1] / "examples"
 
@@ -205,3 +205,19 @@ def test_complex_values_are_encoded_the_same_way_everywhere():
 def test_trials_key_is_the_same_in_switch_and_wer(results):
     assert results["SwitchingResult"].to_json()["trials"] == 4
     assert "trajectories" in results["WerResult"].to_json()
+
+
+def test_the_torque_result_encodes_its_complex_pumping_conductance_as_every_result_does():
+    """Not a real part and a separate '_imaginary' key: {"real", "imag"}, through io."""
+    from spinloss import Stack
+    from spinloss.transport import torques
+
+    res = torques(Stack.from_toml(EX / "py_nio.toml"))
+    g = complex(np.asarray(res.magnet("free").pumping_conductance))
+    enc = res.to_json()["magnets"][0]
+    assert enc["pumping_conductance"] == {"real": g.real, "imag": g.imag}
+    assert not any(k.endswith("_imaginary") for k in enc)
+    ds = res.to_xarray()
+    assert float(ds["pumping_conductance_real_free"]) == g.real
+    assert float(ds["pumping_conductance_imag_free"]) == g.imag
+    assert unit_of("magnets.free.pumping_conductance.imag", res.to_json()["units"]) == "Ohm^-1 m^-2"

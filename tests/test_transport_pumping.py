@@ -113,7 +113,8 @@ def test_pumping_keys_in_json_and_xarray():
     res = torques(s)
     d = res.as_dict()["magnets"][0]
     m = res.magnet("free")
-    assert d["pumping_conductance"] == pytest.approx(float(m.pumping_conductance.real), rel=1e-15, abs=0)
+    assert d["pumping_conductance"]["real"] == pytest.approx(float(m.pumping_conductance.real), rel=1e-15, abs=0)
+    assert d["pumping_conductance"]["imag"] == float(np.asarray(m.pumping_conductance).imag)
     assert d["spin_pumping_damping"] == pytest.approx(float(m.spin_pumping_damping), rel=1e-15, abs=0)
     assert res.as_dict()["units"]["pumping_conductance"] == "Ohm^-1 m^-2"
     ds = res.to_xarray()

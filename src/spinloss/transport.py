@@ -46,7 +46,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import PhysicsError
-from .io import JsonResult
+from .io import JsonResult, to_jsonable
 from .stack import Stack
 from .units import HBAR, E_CHARGE, MU0
 
@@ -323,7 +323,7 @@ class TorqueResult(JsonResult):
              "b_dl": "T", "b_fl": "T", "current_density": "A/m^2", "electric_field": "V/m",
              "sheet_resistance": "Ohm", "joule_power": "W/m^2", "temperature": "K", "thickness": "m",
              "resistivity": "Ohm m", "current_fraction": "1", "spin_balance_residual": "1",
-             "pumping_conductance": "Ohm^-1 m^-2", "pumping_conductance_imaginary": "Ohm^-1 m^-2",
+             "pumping_conductance": "Ohm^-1 m^-2",
              "spin_pumping_damping": "1"}
 
     def select(self, index) -> "TorqueResult":
@@ -368,8 +368,7 @@ class TorqueResult(JsonResult):
                 {"layer": m.layer, "reference_layer": m.reference_layer, "xi_dl": _j(m.xi_dl),
                  "xi_fl": _j(m.xi_fl), "sigma_dl": _j(m.sigma_dl), "sigma_fl": _j(m.sigma_fl),
                  "b_dl": _j(m.b_dl), "b_fl": _j(m.b_fl),
-                 "pumping_conductance": _j(np.real(m.pumping_conductance)),
-                 "pumping_conductance_imaginary": _j(np.imag(m.pumping_conductance)),
+                 "pumping_conductance": _j(m.pumping_conductance),
                  "spin_pumping_damping": _j(m.spin_pumping_damping)} for m in self.magnets],
             "layers": [
                 {"name": l.name, "material": l.material, "kind": l.kind, "thickness": _j(l.thickness),
@@ -402,8 +401,11 @@ class TorqueResult(JsonResult):
             put(f"sigma_fl_{m.layer}", m.sigma_fl, "Ohm^-1 m^-1", "field-like spin-torque conductivity")
             put(f"b_dl_{m.layer}", m.b_dl, "T", "mu0 H_DL at the stack current density")
             put(f"b_fl_{m.layer}", m.b_fl, "T", "mu0 H_FL at the stack current density")
-            put(f"pumping_conductance_{m.layer}", np.real(m.pumping_conductance), "Ohm^-1 m^-2",
+            g_p = np.asarray(m.pumping_conductance)
+            put(f"pumping_conductance_real_{m.layer}", g_p.real, "Ohm^-1 m^-2",
                 "real part of the spin-pumping conductance of the magnet's environment")
+            put(f"pumping_conductance_imag_{m.layer}", g_p.imag, "Ohm^-1 m^-2",
+                "imaginary part of the spin-pumping conductance of the magnet's environment")
             put(f"spin_pumping_damping_{m.layer}", m.spin_pumping_damping, "1",
                 "Delta alpha = g mu_B hbar Re(G_p) / (2 e^2 Ms d)")
         for l in self.layers:
@@ -415,13 +417,10 @@ class TorqueResult(JsonResult):
 
 
 def _j(x):
+    """A field of the result as JSON (io.to_jsonable: floats, nested lists, non-finite as None,
+    complex values as {"real", "imag"}, as in every result)."""
     a = np.asarray(x)
-    if np.iscomplexobj(a):
-        a = a.real
-    if a.ndim == 0:
-        v = float(a)
-        return v if np.isfinite(v) else None
-    return [_j(v) for v in a]
+    return to_jsonable(a if a.dtype.kind == "c" else a.astype(float))
 
 
 # ----------------------------------------------------------------------------- core solver
