@@ -76,6 +76,10 @@ class WerResult(JsonResult):
     not a value but an upper bound (splitting that went extinct or saw no event in every run:
     the WER reported is the bound it supports, never 0), ``status`` then 'unresolved' (else
     'resolved'). ``relative_uncertainty`` = uncertainty / WER (the stated accuracy).
+    ``current_density`` (A/m^2), ``pulse_width`` (s), ``temperature`` (K): the write pulse and the
+    starting temperature, when the result is of a device (:func:`..wer.device_write_error_rate`),
+    at the top level as in every command's result; ``trials``: the Monte Carlo trials (None for
+    the other methods, whose cost is in ``trajectories`` and ``steps``).
     """
 
     write_error_rate: float
@@ -90,6 +94,13 @@ class WerResult(JsonResult):
     peak_temperature: float | None = None
     warnings: tuple = ()
     upper_bound: bool = False
+    current_density: float | None = None
+    pulse_width: float | None = None
+    temperature: float | None = None
+
+    @property
+    def trials(self) -> int | None:
+        return int(self.trajectories) if self.method == "monte_carlo" else None
 
     @property
     def status(self) -> str:
@@ -102,9 +113,13 @@ class WerResult(JsonResult):
     def as_dict(self) -> dict:
         wer = float(self.write_error_rate)
         return {
+            "current_density": self.current_density,
+            "pulse_width": self.pulse_width,
+            "temperature": self.temperature,
             "peak_temperature": self.peak_temperature,
             "warnings": list(self.warnings),
             "method": self.method,
+            "trials": self.trials,
             "write_error_rate": wer,
             "uncertainty": float(self.uncertainty),
             "relative_uncertainty": float(self.uncertainty) / wer if wer > 0 else None,

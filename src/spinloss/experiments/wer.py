@@ -62,8 +62,8 @@ def device_write_error_rate(device, *, current_density=None, pulse_width=None, t
     res = write_error_rate(params, wave, duration, dt, m0=tuple(well.start), target_axis=tuple(well.target),
                            method=method, trials=trials, seed=seed, progress=progress, schedule=schedule,
                            **options)
-    res.details.update({"current_density": j, "pulse_width": w, "temperature": T, "settle_time": settle,
-                        "time_step": dt})
+    res.details.update({"settle_time": settle, "time_step": dt})
+    res = replace(res, current_density=float(j), pulse_width=float(w), temperature=float(T))
     peak, warnings = pulse_heating_report(device, j, w, T)
     if peak is not None:
         res = replace(res, peak_temperature=float(peak[0]), warnings=tuple(warnings))
