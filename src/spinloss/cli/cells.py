@@ -13,7 +13,7 @@ import sys
 import click
 
 from ..errors import ConfigError, Interrupted
-from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, interrupted_exit,
+from .common import (CLI_SOURCE, SEED, check_plot_path, device_errors, echo_table, emit_json, fmt, info, interrupted_exit,
                      json_option, load_device, merge_overrides, plot_errors, progress_for, sweepable, warn)
 
 
@@ -45,12 +45,17 @@ def _targets(target_wer, retention, temperature, thermal_stability):
     def p(x):
         return None if x is None else parse_scalar_text(str(x))
 
-    return Targets.parse(write_error_rate=p(target_wer), retention=p(retention) if thermal_stability is None else None,
+    if retention is not None and thermal_stability is not None:
+        raise ConfigError(CLI_SOURCE, "--retention/--thermal-stability",
+                          "give at most one of them (each sets the Delta target)")
+    if retention is None and thermal_stability is None:
+        retention = "10 years"
+    return Targets.parse(write_error_rate=p(target_wer), retention=p(retention),
                          temperature=p(temperature), thermal_stability=p(thermal_stability), source=CLI_SOURCE)
 
 
 def _search_options(f):
-    f = click.option("--seed", default=0, show_default=True, help="Random seed of the WER engine.")(f)
+    f = click.option("--seed", default=0, show_default=True, type=SEED, help="Random seed of the WER engine.")(f)
     f = click.option("--pulse-widths", "widths", default=None, metavar="T1,T2,...",
                      help='Pulse widths to try, e.g. "1 ns,3 ns,10 ns" (default: 1, 3, 10 ns).')(f)
     f = click.option("--full", is_flag=True, help="Publication settings: 6 widths, large AMS ensembles (slow).")(f)
@@ -64,7 +69,7 @@ def _target_options(f):
                      help="Delta target directly (instead of --retention).")(f)
     f = click.option("--temperature", "-T", default="358 K", show_default=True, metavar="T",
                      help="Operating temperature (the retention and WER hold there).")(f)
-    f = click.option("--retention", default="10 years", show_default=True, metavar="TIME",
+    f = click.option("--retention", default=None, show_default="10 years", metavar="TIME",
                      help="Retention target: Delta = ln(t / 1 ns), the same for every design.")(f)
     f = click.option("--target-wer", default="1e-9", show_default=True, metavar="WER",
                      help="Write error rate target.")(f)
@@ -78,7 +83,7 @@ def check_design(params: dict, keys=(), overrides=None) -> None:
     if "temperature" in keys:
         raise ConfigError(CLI_SOURCE, "temperature", "design works at its --temperature option (the operating "
                                                      "temperature), not the file's: it cannot be swept")
-    _targets(params.get("target_wer", "1e-9"), params.get("retention", "10 years"),
+    _targets(params.get("target_wer", "1e-9"), params.get("retention"),
              params.get("temperature", "358 K"), params.get("thermal_stability"))
     _settings(params.get("fast", False), params.get("full", False), params.get("widths"), params.get("seed", 0))
     load_device(params["device_file"], merge_overrides(params.get("set_items"), overrides), warnings=False)
@@ -89,7 +94,7 @@ def run_design(params: dict, overrides: dict | None = None, progress=None) -> di
     ``meets_targets`` false and the reason when they cannot be met)."""
     from ..cells.design import design as run
 
-    targets = _targets(params.get("target_wer", "1e-9"), params.get("retention", "10 years"),
+    targets = _targets(params.get("target_wer", "1e-9"), params.get("retention"),
                        params.get("temperature", "358 K"), params.get("thermal_stability"))
     settings = _settings(params.get("fast", False), params.get("full", False), params.get("widths"),
                          params.get("seed", 0))

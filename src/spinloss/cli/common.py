@@ -154,6 +154,21 @@ def progress_for(as_json: bool = False, quiet: bool = False):
 # ============================================================================ options
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A ``click.FloatRange`` that also refuses NaN (which passes every range comparison)."""
+
+    def convert(self, value, param, ctx):
+        rv = super().convert(value, param, ctx)
+        if not math.isfinite(rv):
+            self.fail(f"{rv!r} is not a finite number.", param, ctx)
+        return rv
+
+
+#: The type of every ``--seed``: the noise is keyed by a 64-bit word, so a negative seed or one
+#: of 2**64 or more would be an error deep in the engine or an alias of a smaller seed.
+SEED = click.IntRange(0, 2**64 - 1)
+
+
 def json_option(f):
     return click.option("--json", "as_json", is_flag=True,
                         help="Print one JSON object on stdout (and nothing else there).")(f)
@@ -252,10 +267,20 @@ def value_grid(text, dimension: str, option: str, *, max_points: int = 1000, pos
         if num > 1 and a == b:
             raise ConfigError(CLI_SOURCE, option, "START and STOP are equal")
         return np.linspace(a, b, num)
-    vals = [value(v.strip(), dimension, option) for v in text.split(",") if v.strip()]
-    if not vals:
+    if not text.strip():
         raise ConfigError(CLI_SOURCE, option, f"no {what}")
+    vals = [value(v.strip(), dimension, option) for v in list_items(text, option, what)]
     return np.asarray(vals, dtype=float)
+
+
+def list_items(text: str, option: str, what: str = "values") -> list[str]:
+    """The items of a comma-separated option value; an empty item (``"1,,2"``, a trailing comma)
+    is an error naming its position, never silently dropped."""
+    items = str(text).split(",")
+    for i, v in enumerate(items):
+        if not v.strip():
+            raise ConfigError(CLI_SOURCE, option, f"item {i + 1} is empty (expected comma-separated {what})")
+    return items
 
 
 def temperature_value(text):

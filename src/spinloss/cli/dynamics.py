@@ -14,7 +14,7 @@ import click
 import numpy as np
 
 from ..errors import ConfigError, Interrupted
-from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info,
+from .common import (CLI_SOURCE, SEED, FiniteFloatRange, check_plot_path, device_errors, echo_table, emit_json, fmt, info,
                      interrupted_exit, json_option, load_device, merge_overrides, output_suffix,
                      plot_errors, plot_option, positive_quantity, progress_for, quantity,
                      refuse_option_with_keys, set_option, sweepable, temperature_option, temperature_value,
@@ -121,7 +121,7 @@ def run_switch(params: dict, overrides: dict | None = None, progress=None) -> di
 @click.option("--pulse-width", "-w", default=None, metavar="t", help='Pulse width, e.g. "2 ns".')
 @temperature_option
 @click.option("--trials", default=200, show_default=True, type=click.IntRange(1, 10_000_000))
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @set_option
 @vary_option
 @json_option
@@ -261,8 +261,8 @@ def run_threshold(params: dict, overrides: dict | None = None, progress=None) ->
 @temperature_option
 @click.option("--trials", default=200, show_default=True, type=click.IntRange(10, 1_000_000),
               help="Trials per current at T > 0.")
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--initial-tilt", default=1.0, show_default=True, type=click.FloatRange(1e-3, 45.0),
+@click.option("--seed", default=0, show_default=True, type=SEED)
+@click.option("--initial-tilt", default=1.0, show_default=True, type=FiniteFloatRange(1e-3, 45.0),
               help="T = 0 only: tilt (degrees) applied to an initial direction lying on the easy axis, "
                    "where a collinear damping-like torque vanishes.")
 @set_option
@@ -324,7 +324,7 @@ def run_wer(params: dict, overrides: dict | None = None, progress=None) -> dict:
                    "(in-plane cells without field, axial energies); auto picks the first that applies.")
 @click.option("--trials", default=20_000, show_default=True, type=click.IntRange(100, 100_000_000),
               help="Monte Carlo trials (when Monte Carlo is used).")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @set_option
 @json_option
 def wer(device_file, current_density, pulse_width, temperature, method, trials, seed, set_items, as_json):
@@ -379,7 +379,7 @@ def run_retention(params: dict, overrides: dict | None = None, progress=None) ->
               help="Simulated devices (method simulate).")
 @click.option("--max-time", default="200 ns", show_default=True, metavar="t",
               help="Simulated time per device (method simulate).")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @set_option
 @json_option
 def retention(device_file, temperature, method, trials, max_time, seed, set_items, as_json):
@@ -419,7 +419,7 @@ def run_resonance(params: dict, overrides: dict | None = None, progress=None) ->
 @sweepable(run_resonance, input_param="device_file", check=check_device_command)
 @click.command()
 @click.argument("device_file", metavar="DEVICE.toml")
-@click.option("--tilt", default=2.0, show_default=True, type=click.FloatRange(0.01, 20.0),
+@click.option("--tilt", default=2.0, show_default=True, type=FiniteFloatRange(0.01, 20.0),
               help="Initial tilt from equilibrium (degrees).")
 @set_option
 @json_option
@@ -466,7 +466,7 @@ def parse_sequence(text: str) -> list[float]:
                    'and units allowed), e.g. "5e11,-5e11,5e11 A/m^2"; 5 ns apart.')
 @temperature_option
 @click.option("--devices", default=1, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @click.option("--output", "output", default=None, metavar="FILE.csv|FILE.nc",
               help="Save the trace (CSV or NetCDF).")
 @set_option

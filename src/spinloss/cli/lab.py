@@ -8,7 +8,7 @@ import click
 import numpy as np
 
 from ..errors import ConfigError
-from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
+from .common import (CLI_SOURCE, SEED, FiniteFloatRange, list_items, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
                      load_device, output_suffix, plot_errors, plot_option, positive_quantity, progress_for, quantity,
                      set_option, parse_set_items, temperature_option, temperature_value, value_grid, warn)
 
@@ -22,12 +22,17 @@ def _angles(text: str | None) -> np.ndarray:
     if text is None:
         return np.arange(0.0, 360.0, 10.0)
     parts = text.split(":")
+    items = None if len(parts) == 3 else list_items(text, "--angles", "angles in degrees")
     try:
-        if len(parts) == 3:
-            return np.linspace(float(parts[0]), float(parts[1]), int(parts[2]))
-        return np.asarray([float(v) for v in text.split(",") if v.strip()])
+        if items is None:
+            out = np.linspace(float(parts[0]), float(parts[1]), int(parts[2]))
+        else:
+            out = np.asarray([float(v) for v in items])
     except ValueError:
         raise ConfigError(CLI_SOURCE, "--angles", f"expected START:STOP:NUM or a list of degrees, got {text!r}") from None
+    if out.size == 0 or not np.all(np.isfinite(out)):
+        raise ConfigError(CLI_SOURCE, "--angles", f"expected finite angles in degrees, got {text!r}")
+    return out
 
 
 def _frequency_values(text: str, option: str = "--frequency") -> np.ndarray:
@@ -132,7 +137,7 @@ def fit():
               help="Names of other columns for scan, field, angle, v1w, v2w, branch.")
 @click.option("--bootstrap", default=20, show_default=True, type=click.IntRange(0, 1000),
               help="Residual bootstrap resamples of the full-model fit.")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @json_option
 @plot_option
 def fit_harmonic_hall_cmd(data_files, current_text, magnet, device_file, analysis, phe_text, ahe_text, hk_text,
@@ -200,7 +205,7 @@ def fit_harmonic_hall_cmd(data_files, current_text, magnet, device_file, analysi
 @click.option("--field", "field_text", default="auto", show_default=True, metavar="RANGE",
               help='Field magnitudes along --field-angle: "START:STOP:NUM", a list, or auto (each resonance '
                    '+- 15 line widths, 201 points).')
-@click.option("--field-angle", "angle", default=45.0, show_default=True, type=float,
+@click.option("--field-angle", "angle", default=45.0, show_default=True, type=FiniteFloatRange(),
               help="In-plane angle of the field from the current (deg).")
 @click.option("--inhomogeneous-broadening", "broadening_text", default="0", show_default=True, metavar="H",
               help="Lorentzian half width of the local field distribution (A/m or mT).")
@@ -270,7 +275,7 @@ def st_fmr_cmd(device_file, frequency_text, current_text, field_text, angle, bro
 
 @fit.command("st-fmr")
 @click.argument("data_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--field-angle", "angle", default=45.0, show_default=True, type=float,
+@click.option("--field-angle", "angle", default=45.0, show_default=True, type=FiniteFloatRange(),
               help="In-plane angle of the field from the current in the measurement (deg).")
 @click.option("--device", "device_file", default=None, type=click.Path(dir_okay=False),
               help="Device file: M_s, thickness and Oersted field (xi_FMR, G_eff); AMR/SMR for the absolute torques.")
@@ -368,9 +373,9 @@ def _st_fmr_columns(text):
 
 def _current_density_values(text: str, option: str) -> np.ndarray:
     """A comma-separated list of current densities (units allowed; a plain number is A/m^2)."""
-    vals = [quantity(v.strip(), "current_density", option) for v in text.split(",") if v.strip()]
-    if not vals:
+    if not text.strip():
         raise ConfigError(CLI_SOURCE, option, "no current densities")
+    vals = [quantity(v.strip(), "current_density", option) for v in list_items(text, option, "current densities")]
     out = np.asarray(vals, dtype=float)
     if not np.all(np.isfinite(out)):
         raise ConfigError(CLI_SOURCE, option, "must be finite")
@@ -399,7 +404,7 @@ def _current_density_values(text: str, option: str) -> np.ndarray:
 @temperature_option
 @click.option("--trials", default=50, show_default=True, type=click.IntRange(1, 100000),
               help="Devices carried through the protocol at T > 0 (one at T = 0).")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @click.option("--output", "output_path", default=None, metavar="DATA.csv", help="Write the rows as CSV.")
 @set_option
 @json_option
@@ -458,7 +463,7 @@ def usmr_cmd(device_file, mode, field_text, read_text, pulse_text, steps, pulses
         return
     s, r = res.summary, res.rows
     click.echo(f"USMR readout, {mode}: J_AC = {fmt(s['read_current_density'])} A/m^2 (I0 = "
-               f"{fmt(s['read_current_amplitude'])} A); USMR ratio at zero field {fmt(s.get('usmr_ratio_zero_field'))} m^2/A"
+               f"{fmt(s['read_current_amplitude'])} A); USMR per current density at zero field {fmt(s.get('usmr_per_current_density_zero_field'))} m^2/A"
                if mode == "field" else
                f"USMR write/read, {mode}: J_AC = {fmt(s['read_current_density'])} A/m^2; read levels R_2w = "
                f"{fmt(s['r2w_positive'])} Ohm (m along +easy axis), {fmt(s['r2w_negative'])} Ohm (-easy axis); "

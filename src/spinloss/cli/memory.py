@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from ..errors import ConfigError
-from .common import CLI_SOURCE, echo_table, emit_json, fmt, info, json_option, progress_for, quantity
+from .common import CLI_SOURCE, SEED, echo_table, emit_json, fmt, info, json_option, progress_for, quantity
 
 #: The keyword that names the published 6T SRAM cell instead of a file.
 SRAM_KEYWORD = "sram"
@@ -113,7 +113,7 @@ def load_cell(spec: str, tech, *, target_wer, retention, design_temperature, fas
 @click.option("--design-temperature", default="358 K", show_default=True, help="Design search: temperature.")
 @click.option("--fast", is_flag=True, help="Design search: coarse settings.")
 @click.option("--full", is_flag=True, help="Design search: publication settings (slow).")
-@click.option("--seed", default=0, show_default=True, help="Design search: random seed.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Design search: random seed.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @json_option
 def array(cell_spec, capacity, node, word, temperature, routing, target, buffer_design, no_column_buffer,

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..cells.cell import mtj_read_numbers
 from ..errors import ConfigError
-from .common import (CLI_SOURCE, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
+from .common import (CLI_SOURCE, SEED, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
                      load_device, merge_overrides, plot_errors, plot_option, positive_quantity, progress_for,
                      set_option, temperature_option, temperature_value, value_grid, warn)
 
@@ -104,7 +104,7 @@ def device_timing(path, *, temperature=None, seed: int = 0, progress=None):
 @click.option("--devices", default=16, show_default=True, type=click.IntRange(2, 4096),
               help="Independent devices per input.")
 @temperature_option
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @set_option
 @json_option
 @plot_option
@@ -194,7 +194,7 @@ def shipped_graph(name: str) -> str:
 @update_option()
 @click.option("--replicas", default=4, show_default=True, type=click.IntRange(1, 10_000),
               help="Independent p-computers annealed at once (the best cut is reported).")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @click.option("--device", "device_file", default=None, metavar="DEVICE.toml|CAL.json",
               help="Device numbers for the time and energy to solution: a device file (calibrated here with a "
                    "current input) or the JSON of 'spinloss pbit calibrate'.")
@@ -288,7 +288,7 @@ def parse_bits(text):
 @click.option("--bits", "bits_text", default=None, metavar="A,B",
               help="factor: the widths of the two factors (default: ceil(b/2) and b - ceil(b/2) + 1 for a b-bit N).")
 @update_option()
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @click.option("--device", "device_file", default=None, metavar="DEVICE.toml|CAL.json",
               help="Device numbers for the time and energy to solution (factor).")
 @json_option
@@ -377,7 +377,7 @@ def logic(task, number, direction, beta, sweeps, burn_in, replicas, bits_text, u
 @click.option("--learning-rate", default=0.02, show_default=True, type=float)
 @click.option("--cd-steps", default=1, show_default=True, type=click.IntRange(1, 1000),
               help="k of CD-k: the alternating colour updates of the negative phase.")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @click.option("--device", "device_file", default=None, metavar="DEVICE.toml|CAL.json",
               help="Device numbers for the sampling time and energy.")
 @json_option

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import integrate, optimize
 
+from ..device import mtj_resistances
 from ..errors import PhysicsError, SpinlossInputError
 from ..io import JsonResult
 from ..progress import note
@@ -70,6 +71,9 @@ MAX_DEFAULT_DURATION = 1e-6
 BURN_IN_FRACTION = 0.1
 #: Most records kept per device (memory: records x 3 x devices x 8 bytes).
 MAX_RECORDS = 20_000
+#: Fewest records per device by default: a magnet whose estimated correlation time is far longer
+#: than the run (a stable magnet, not a p-bit) is still sampled, and the run's warnings say so.
+MIN_RECORDS = 200
 
 
 # ----------------------------------------------------------------------------- exact references
@@ -395,7 +399,7 @@ def calibrate(device, *, input: str = "current", values, duration: float | None 
             schedule = device.heating_schedule(per, width=duration, temperature=T, rise_time=0.0, fall_time=0.0)
     dt = dyn.heun_time_step(params, max_current, schedule)
     if record_interval is None:
-        record_interval = tau_est / RECORDS_PER_TAU
+        record_interval = min(tau_est / RECORDS_PER_TAU, duration / MIN_RECORDS)
     record_interval = max(record_interval, dt, duration / MAX_RECORDS)
     if burn_in is None:
         burn_in = max(BURN_IN_FRACTION * duration, min(5 * tau_est, 0.5 * duration))
@@ -409,7 +413,14 @@ def calibrate(device, *, input: str = "current", values, duration: float | None 
                        progress=progress, schedule=schedule)
     t = res.times
     proj = np.einsum("tnk,k->tn", res.trajectory, u)       # (n_rec, n)
+    if tau_est > max(duration, MAX_DEFAULT_DURATION):
+        warnings.append(f"Delta = {est['thermal_stability']:.3g}: the estimated correlation time {tau_est:.3g} s is "
+                        f"longer than the {duration:.3g} s run: the magnet hardly flips and is not a p-bit (a p-bit "
+                        "needs a barrier of a few kT)")
     keep = t >= burn_in
+    if keep.sum() < 2:
+        raise SpinlossInputError("<api>", "record_interval", f"{record_interval:.3g} s leaves fewer than 2 "
+                                 f"records after the burn-in of a {duration:.3g} s run")
     t_used = float(t[keep][-1] - t[keep][0]) if keep.sum() > 1 else 0.0
     dt_r = float(t[1] - t[0]) if t.size > 1 else duration
     mean = np.empty(P)
@@ -485,7 +496,7 @@ def energy_per_random_bit(device, input: str, sigmoid: dict | None, correlation_
         out.update({"drive_current_density": j, "drive_current": i, "channel_resistance": ch["resistance"],
                     "drive_power": p, "drive_energy": p * correlation_time})
     if readout is not None:
-        r = readout["resistance_area"] / device.geometry.area * (1.0 + readout["tmr"] / 2.0)
+        r = mtj_resistances(readout["resistance_area"], device.geometry.area, readout["tmr"])["mean"]
         p = readout["read_voltage"] ** 2 / r
         out.update({"read_voltage": readout["read_voltage"], "read_resistance": r, "read_power": p,
                     "read_energy": p * correlation_time})
