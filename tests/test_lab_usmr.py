@@ -129,4 +129,4 @@ def test_cli_usmr(tmp_path, capsys):
         cli.main(["lab", "usmr", dev, "--mode", "loop", "--read-current-density", "-1e11"])
     assert e.value.code == 2
     assert "--read-current-density: must be > 0" in capsys.readouterr().err
-    assert math.isfinite(d["usmr_ratio_zero_field"])
+    assert math.isfinite(d["usmr_per_current_density_zero_field"])

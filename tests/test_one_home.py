@@ -165,3 +165,151 @@ def test_pulse_duration():
     p = dev("pt_py_device.toml").pulse
     assert p.duration() == p.rise_time + p.width + p.fall
     assert p.duration(3e-9) == p.rise_time + 3e-9 + p.fall
+
+
+# ----------------------------------------------------------------------------- frames, torque field, energies
+
+LAB = EX / "lab"
+
+
+def unit_rows_sample():
+    rng = np.random.default_rng(7)
+    m = rng.normal(size=(40, 3))
+    m = np.concatenate([m, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, -1.0], [0.95, 0.3, 0.0],
+                            [0.1, 0.2, 0.97]]])
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def test_orthonormal_frame_has_one_home():
+    """The lab uses the frames of vectors.py (no copy of its own); the frame of rows is the frame of
+    each row (the same rule: one rounding apart, the dot product summed differently)."""
+    import ast
+    import importlib
+
+    from spinloss import vectors
+
+    harmonic_hall, st_fmr, usmr = (importlib.import_module(f"spinloss.lab.{n}")
+                                   for n in ("harmonic_hall", "st_fmr", "usmr"))
+    assert harmonic_hall.orthonormal_frame is vectors.orthonormal_frame
+    assert st_fmr.film_tangent_frame is vectors.film_tangent_frame
+    assert usmr.film_tangent_frame is vectors.film_tangent_frame
+    # no module builds a frame of its own in a function of its own
+    src = Path(vectors.__file__).parent
+    for path in src.rglob("*.py"):
+        if path.name == "vectors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and "frame" in node.name:
+                raise AssertionError(f"{path}: {node.name} (frames belong in vectors.py)")
+    m = unit_rows_sample()
+    for frame in (vectors.orthonormal_frame, vectors.film_tangent_frame):
+        u, e1, e2 = frame(m)
+        assert np.array_equal(u, m)        # unit rows are taken as they are
+        for a, b in ((u, e1), (u, e2), (e1, e2)):
+            assert np.max(np.abs(np.sum(a * b, axis=1))) < 8 * EPS
+        assert np.max(np.abs(np.linalg.norm(e1, axis=1) - 1)) < 4 * EPS
+        assert np.max(np.abs(e2 - np.cross(u, e1))) == 0.0       # right-handed by construction
+    u, e1, e2 = vectors.orthonormal_frame(m)
+    for k in range(m.shape[0]):
+        uk, e1k, e2k = vectors.orthonormal_frame(m[k])
+        assert np.max(np.abs(e1[k] - e1k)) < 4 * EPS and np.max(np.abs(e2[k] - e2k)) < 4 * EPS
+    # the film frame: e1 = z x m normalized (in the plane), e2 = +z for an in-plane m
+    phi = np.linspace(0, 2 * np.pi, 9)
+    mp = np.stack([np.cos(phi), np.sin(phi), 0 * phi], axis=1)
+    _, f1, f2 = vectors.film_tangent_frame(mp)
+    assert np.allclose(f1, np.stack([-np.sin(phi), np.cos(phi), 0 * phi], axis=1), rtol=0, atol=4 * EPS)
+    assert np.allclose(f2, [[0.0, 0.0, 1.0]] * len(phi), rtol=0, atol=4 * EPS)
+    with pytest.raises(ValueError):
+        vectors.orthonormal_frame(2 * m)   # rows must be unit vectors
+
+
+def test_torque_field_has_one_home():
+    """H_T = H_FL s + H_DL m x s: the terms' torque field, the Hall bar's current-induced field and
+    the ST-FMR drive are dynamics.terms.spin_torque_field (exactly)."""
+    from spinloss.dynamics.terms import DampingLikeTorque, FieldLikeTorque, spin_torque_field
+    from spinloss.lab.harmonic_hall import hall_bar_of_device
+    from spinloss.lab.st_fmr import StFmrModel
+
+    m = unit_rows_sample()
+    s = np.array([0.0, 1.0, 0.0])
+    h_dl, h_fl = 1.7e3, -4.1e2
+    want = h_fl * s + h_dl * np.cross(m, s)
+    assert np.array_equal(spin_torque_field(m, h_dl, h_fl, s), want)
+    n = m.shape[0]
+    j = 2.5e11
+    dl = DampingLikeTorque(np.full(n, h_dl / j), np.tile(s, (n, 1)))
+    fl = FieldLikeTorque(np.full(n, h_fl / j), np.tile(s, (n, 1)))
+    for term, hd, hf in ((dl, dl.damping_like_field(j), 0.0), (fl, 0.0, fl.field_like_field(j))):
+        assert np.array_equal(term.torque_field(m, j), spin_torque_field(m, hd + 0 * m[:, 0], hf + 0 * m[:, 0], s))
+    d_ = Device.from_toml(LAB / "pt_py_stfmr.toml")
+    bar, _ = hall_bar_of_device(d_, 1e-3)
+    c = np.linspace(-1, 1, n)
+    oe = np.array([0.0, bar.oersted_field, 0.0])
+    tf = spin_torque_field(m, bar.damping_like_field, bar.field_like_field, bar.polarization)
+    assert np.array_equal(bar.current_field(m, c), c[:, None] * (tf + oe))
+    model = StFmrModel(d_, 1e-3, rf_field=3.0)
+    assert np.array_equal(model.drive(m), tf + np.array([0.0, bar.oersted_field + 3.0, 0.0]))
+
+
+@pytest.mark.parametrize("name", ["pt_py_cell.toml", "py_nio_cell.toml", "stt_mtj_cell.toml"])
+def test_write_energy_has_one_home(name):
+    """The Joule energy I^2 R t_eff of a write: Device.write_energy (the energy_per_pulse of
+    `switch`) is the cell model's channel energy, in the same write path (the MTJ of an STT
+    device), exactly."""
+    from spinloss.cells import cell as cell_module
+    from spinloss.device import joule_energy
+
+    assert cell_module.joule_energy is joule_energy
+    d_ = dev(name)
+    j = np.array([5e10, 1e11, 3e11])
+    w = np.array([1e-9, 2e-9, 5e-9])
+    e = d_.write_energy(current_density=j, width=w, temperature=358.0)
+    c = cell_energy(d_, j, w, temperature=358.0)
+    path = write_path(d_, 358.0)
+    assert e["path"] == path["kind"] == ("mtj" if name.startswith("stt") else "sot_channel")
+    assert np.array_equal(e["energy"], c["channel"]) and np.array_equal(e["current"], c["current"])
+    assert e["resistance"] == path["resistance"]
+    t_eff = d_.pulse.effective_duration(w)
+    assert np.array_equal(e["energy"], joule_energy(j * path["current_per_density"], path["resistance"], t_eff))
+    i = j * path["current_per_density"]
+    assert e["energy"] == pytest.approx(i**2 * path["resistance"] * t_eff, rel=4 * EPS, abs=0)
+
+
+def test_mtj_mean_resistance_has_one_home():
+    """R_MTJ = R_P (1 + TMR/2): the STT write path and the p-bit's read resistance are
+    device.mtj_resistances."""
+    from spinloss.cells.cell import mtj_read_numbers
+    from spinloss.device import mtj_resistances
+    from spinloss.pbits.calibration import energy_per_random_bit
+
+    d_ = dev("stt_mtj_cell.toml")
+    ro = parse_readout(d_)
+    r = mtj_resistances(ro.resistance_area, d_.geometry.area, ro.tmr)
+    assert r["parallel"] == ro.resistance_area / d_.geometry.area
+    assert r["mean"] == pytest.approx(r["parallel"] * (1 + ro.tmr / 2), rel=4 * EPS, abs=0)
+    assert r["antiparallel"] == pytest.approx(r["parallel"] * (1 + ro.tmr), rel=2 * EPS, abs=0)
+    path = write_path(d_, 300.0)
+    assert path["resistance"] == r["mean"] and path["resistance_parallel"] == r["parallel"]
+    assert path["resistance_antiparallel"] == r["antiparallel"]
+    e = energy_per_random_bit(d_, "field", None, 1e-9, mtj_read_numbers(d_), 300.0)
+    assert e["read_resistance"] == r["mean"]
+
+
+def test_usmr_read_current_density_has_one_home():
+    import importlib
+    import inspect
+
+    from spinloss.cells.cell import READOUT_DEFAULTS
+    from spinloss.device import USMR_READ_CURRENT_DENSITY
+
+    usmr = importlib.import_module("spinloss.lab.usmr")
+
+    assert USMR_READ_CURRENT_DENSITY == 1.3e11
+    assert READOUT_DEFAULTS["usmr"]["read_current_density"] == USMR_READ_CURRENT_DENSITY
+    for f in (usmr.Readout, usmr.usmr_field_sweep, usmr.write_read):
+        assert inspect.signature(f).parameters["read_current_density"].default == USMR_READ_CURRENT_DENSITY
+    # two quantities, two names: the cell's dimensionless ratio, the lab's ratio per current density
+    from spinloss.lab.resistance import ResistanceModel
+
+    assert not hasattr(ResistanceModel, "usmr_ratio")
+    assert ResistanceModel(USMR=2e-16).usmr_per_current_density(0.0) == 2e-16

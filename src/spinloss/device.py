@@ -798,16 +798,44 @@ class Device:
                 "sheet_resistance": float(np.asarray(res.sheet_resistance)),
                 "reference_layer": res.reference_layer}
 
-    def write_energy(self, current_density=None, width=None, temperature=None) -> dict:
-        """Joule energy of one write pulse in the channel, E = I^2 R t_eff (J), with
-        t_eff = integral (j/j0)^2 dt of the trapezoid (docs/physics.md section 6)."""
+    def write_path(self, temperature: float | None = None, readout: "ReadoutSpec | None" = None) -> dict:
+        """The write path of one write pulse: ``current_per_density`` (A per A/m^2 in the torque
+        reference layer), ``resistance`` (Ohm), ``kind``, ``reference_layer``.
+
+        SOT (no ``[torques]`` or ``mechanism = "sot"``): ``kind`` sot_channel, the in-plane channel
+        of :meth:`channel` (and its ``sheet_resistance``). STT (``mechanism = "stt"``): ``kind`` mtj,
+        the current through the junction, I = J A_magnet, R the mean of the P and AP states of the
+        ``[readout]`` (``readout``, default :func:`parse_readout` of the file; :func:`mtj_resistances`;
+        ``resistance_parallel``, ``resistance_antiparallel``; PhysicsError for a readout without an
+        MTJ). ``temperature`` (K) is the channel's (default the file's); the MTJ has none."""
+        if self.torque_override is not None and self.torque_override.mechanism == "stt":
+            readout = readout or parse_readout(self)
+            if readout.kind != "mtj":
+                raise PhysicsError("an STT cell needs an MTJ readout (its write path)")
+            area = self.geometry.area
+            r = mtj_resistances(readout.resistance_area, area, readout.tmr)
+            return {"current_per_density": area, "resistance": r["mean"], "kind": "mtj",
+                    "reference_layer": self.magnet_layer, "resistance_parallel": r["parallel"],
+                    "resistance_antiparallel": r["antiparallel"]}
         ch = self.channel(temperature)
+        return {"current_per_density": ch["current_per_density"], "resistance": ch["resistance"],
+                "kind": "sot_channel", "reference_layer": ch["reference_layer"],
+                "sheet_resistance": ch["sheet_resistance"]}
+
+    def write_energy(self, current_density=None, width=None, temperature=None) -> dict:
+        """Joule energy of one write pulse in the write path (:meth:`write_path`: the in-plane
+        channel of an SOT device, the MTJ of an STT one), E = I^2 R t_eff (J, :func:`joule_energy`)
+        with t_eff = integral (j/j0)^2 dt of the trapezoid (docs/physics.md section 6): the
+        ``energy_per_pulse`` of ``switch`` and the ``channel`` energy of the cell model
+        (:func:`spinloss.cells.cell_energy`). Returns ``current`` (A), ``resistance`` (Ohm),
+        ``energy`` (J), ``effective_duration`` (s) and ``path`` (the write path's ``kind``)."""
+        path = self.write_path(temperature)
         j = self.pulse.current_density if current_density is None else current_density
         p = self.pulse if width is None else replace(self.pulse, width=width)
-        current = np.abs(np.asarray(j, dtype=float)) * ch["current_per_density"]
-        energy = current ** 2 * ch["resistance"] * p.squared_duration
-        return {"current": current, "resistance": ch["resistance"], "energy": energy,
-                "effective_duration": p.squared_duration}
+        current = np.abs(np.asarray(j, dtype=float)) * path["current_per_density"]
+        energy = joule_energy(current, path["resistance"], p.squared_duration)
+        return {"current": current, "resistance": path["resistance"], "energy": energy,
+                "effective_duration": p.squared_duration, "path": path["kind"]}
 
     def starting_well(self, temperature: float | None = None):
         """The :class:`spinloss.dynamics.energy.StartingWell` of the file's initial direction, with
@@ -835,6 +863,136 @@ class Device:
 
         T = self.temperature if temperature is None else float(temperature)
         return thermal_stability_of_barrier(self.energy_barrier(T), T)
+
+
+# ----------------------------------------------------------------------------- write energy, MTJ
+
+
+def joule_energy(current, resistance, effective_duration):
+    """Joule energy I^2 R t_eff (J) of a current ``current`` (A; arrays broadcast) through
+    ``resistance`` (Ohm) for the effective duration ``effective_duration`` (s: the integral of
+    (I(t)/I)^2 dt, :meth:`Pulse.effective_duration`). The one home of the formula: the write energy
+    (:meth:`Device.write_energy`), the cell's channel and transistor energies and its read energy
+    (:mod:`spinloss.cells.cell`)."""
+    return current ** 2 * resistance * effective_duration
+
+
+def mtj_resistances(resistance_area, area, tmr) -> dict:
+    """Resistances (Ohm) of an MTJ of area-resistance product ``resistance_area`` (Ohm m^2) and
+    area ``area`` (m^2) with ``tmr`` = R_AP/R_P - 1: ``parallel`` R_P = RA/A, ``antiparallel``
+    R_AP = R_P (1 + TMR), ``mean`` (R_P + R_AP)/2 = R_P (1 + TMR/2) (the write path of an STT cell,
+    whose write starts in either state; the read resistance of a p-bit, whose state flips)."""
+    rp = resistance_area / area
+    rap = rp * (1 + tmr)
+    return {"parallel": rp, "antiparallel": rap, "mean": 0.5 * (rp + rap)}
+
+
+# ----------------------------------------------------------------------------- [readout]
+
+#: The read current density of Choi et al.'s Fig. 5 (A/m^2, in the magnet): the default of a USMR
+#: readout (``[readout] kind = "usmr"``) and of the virtual lab's USMR read (:mod:`spinloss.lab.usmr`).
+USMR_READ_CURRENT_DENSITY = 1.3e11
+
+READOUT_KEYS = {"kind", "tmr", "resistance_area", "read_voltage", "read_time", "polarization",
+                "max_voltage", "read_current_density", "usmr_ratio"}
+
+#: Readout defaults with sources (``usmr_ratio``: dR/R at the read current density, dimensionless).
+READOUT_DEFAULTS = {
+    "mtj": {"tmr": 1.5, "resistance_area": 10e-12, "read_voltage": 0.1, "read_time": 5e-9,
+            "max_voltage": 0.5},
+    "usmr": {"read_current_density": USMR_READ_CURRENT_DENSITY, "read_time": 5e-9, "usmr_ratio": 1e-5},
+}
+READOUT_SOURCES = {
+    "tmr": "[M] CoFeB/MgO MTJs in MRAM: TMR 100-200 %; 150 % taken",
+    "resistance_area": "[M] MgO barriers for MRAM: RA 2-20 Ohm um^2; 10 Ohm um^2 taken (SOT read); "
+                       "STT cells use lower RA (set in [readout])",
+    "read_voltage": "[D] 0.1 V: small enough for a low read disturb",
+    "read_time": "[D] 5 ns sensing window",
+    "max_voltage": "[M] MgO barrier breakdown ~1 V; 0.5 V taken as the reliability limit",
+    "read_current_density": "[V] Choi et al., Nat. Commun. (2025), Fig. 5: 1.3e11 A/m^2 read",
+    "usmr_ratio": "[D] not published for the stack: a parameter",
+    "attempt_time": "[M] tau_0 = 1 ns",
+}
+
+
+@dataclass(frozen=True)
+class ReadoutSpec:
+    """Readout: ``kind`` mtj | usmr and its parameters (SI; TMR and ratios dimensionless)."""
+
+    kind: str
+    tmr: float | None = None
+    resistance_area: float | None = None
+    read_voltage: float | None = None
+    read_time: float = READOUT_DEFAULTS["mtj"]["read_time"]
+    polarization: float | None = None
+    max_voltage: float | None = None
+    read_current_density: float | None = None
+    usmr_ratio: float | None = None
+
+    @property
+    def spin_polarization(self) -> float:
+        """P from Julliere, TMR = 2P^2/(1 - P^2) -> P = sqrt(TMR/(2 + TMR)) unless given."""
+        if self.polarization is not None:
+            return self.polarization
+        return math.sqrt(self.tmr / (2.0 + self.tmr))
+
+    @property
+    def stt_efficiency(self) -> float:
+        """Slonczewski MTJ efficiency eta = P/(1 + P^2) (collinear states) [M]."""
+        p = self.spin_polarization
+        return p / (1.0 + p * p)
+
+
+def table_number(table, key, dim, source, prefix, *, positive=True) -> float:
+    """``table[key]`` in SI units of the dimension ``dim`` (:func:`spinloss.units.to_si`), a finite
+    number > 0 (>= 0 with ``positive=False``), else ConfigError at ``prefix.key`` (the keys of
+    ``[readout]`` and ``[cell]``)."""
+    v = to_si(table[key], dim, source=source, key=f"{prefix}.{key}")
+    if not (isinstance(v, float) and math.isfinite(v)) or (positive and v <= 0) or v < 0:
+        raise ConfigError(source, f"{prefix}.{key}", "must be a finite number > 0" if positive
+                          else "must be a finite number >= 0")
+    return float(v)
+
+
+def parse_readout(device) -> ReadoutSpec:
+    """``[readout]`` of the device file -> :class:`ReadoutSpec` (unknown keys are errors)."""
+    raw = (device.raw or {}).get("readout", {})
+    src = device.source
+    check_keys(raw, READOUT_KEYS, source=src, prefix="readout")
+    kind = raw.get("kind", "mtj")
+    if kind not in READOUT_DEFAULTS:
+        raise ConfigError(src, "readout.kind", "must be mtj or usmr")
+    allowed = {"kind", "read_time"} | set(READOUT_DEFAULTS[kind]) | ({"polarization"} if kind == "mtj" else set())
+    for k in raw:
+        if k not in allowed:
+            raise ConfigError(src, f"readout.{k}", f"not a key of a {kind} readout (allowed: "
+                                                   f"{', '.join(sorted(allowed))})")
+    vals = dict(READOUT_DEFAULTS[kind])
+    dims = {"tmr": "dimensionless", "resistance_area": None, "read_voltage": "voltage",
+            "read_time": "time", "polarization": "dimensionless", "max_voltage": "voltage",
+            "read_current_density": "current_density", "usmr_ratio": "dimensionless"}
+    for k in raw:
+        if k == "kind":
+            continue
+        if dims[k] is None:  # Ohm m^2: a plain number or "10 Ohm um^2"
+            v = raw[k]
+            if isinstance(v, str):
+                from .units import unit_registry
+
+                try:
+                    q = unit_registry().Quantity(v.replace("Ohm", "ohm").replace("Ω", "ohm"))
+                    v = float(q.to("ohm * meter ** 2").magnitude)
+                except Exception:
+                    raise ConfigError(src, f"readout.{k}", "expected an area resistance, e.g. "
+                                                           "\"10 Ohm um^2\" or 1e-11 (Ohm m^2)") from None
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+                raise ConfigError(src, f"readout.{k}", "must be > 0 (Ohm m^2)")
+            vals[k] = float(v)
+        else:
+            vals[k] = table_number(raw, k, dims[k], src, "readout")
+    if kind == "mtj" and "polarization" in vals and not 0 < vals["polarization"] < 1:
+        raise ConfigError(src, "readout.polarization", "must be between 0 and 1")
+    return ReadoutSpec(kind=kind, **vals)
 
 
 #: Anisotropy keys of [magnet] that replace one another when one is overridden.

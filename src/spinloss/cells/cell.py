@@ -36,7 +36,8 @@ Readout (``[readout]``)
     the MTJ; its spin-transfer torque (efficiency eta = P/(1 + P^2), Slonczewski, PRB 71,
     024411 (2005) [M]) disturbs the free layer.
     ``kind = "usmr"`` (bare FM/AFI bar, as in Choi et al. 2025): ``read_current_density`` in the
-    channel (default 1.3e11 A/m^2 [V: Choi et al. Fig. 5]), ``read_time``, ``usmr_ratio``
+    channel (default :data:`spinloss.device.USMR_READ_CURRENT_DENSITY` = 1.3e11 A/m^2 [V: Choi et
+    al. Fig. 5]), ``read_time``, ``usmr_ratio``
     (dR/R at the read current density, [D] parameter, default 1e-5). The read current itself
     exerts the write torque, which sets the read disturb.
     Read-disturb probability per read: 1 - exp(-t_read / tau), tau = tau_0 exp[Delta (1 - I/I_c0)^2]
@@ -65,9 +66,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..config import check_keys
+from ..device import (READOUT_DEFAULTS, READOUT_SOURCES, ReadoutSpec, joule_energy,  # noqa: F401 (re-exported)
+                      mtj_resistances, parse_readout, table_number)
 from ..errors import ConfigError, PhysicsError
 from ..io import JsonResult
-from ..units import MU0, to_si
+from ..units import MU0
 
 #: Transistor technology defaults. Values are [D]: chosen from typical published figures for a
 #: planar high-k metal-gate bulk node, with the reasoning in each entry's "sources"; override
@@ -118,26 +121,9 @@ DEFAULT_NODE = "28nm"
 CELL_KEYS = {"technology_node", "feature_size", "supply_voltage", "on_current_per_width",
              "on_resistance_width", "min_transistor_width", "bitline_capacitance",
              "peripheral_energy", "transistors", "max_uniaxial_anisotropy"}
-READOUT_KEYS = {"kind", "tmr", "resistance_area", "read_voltage", "read_time", "polarization",
-                "max_voltage", "read_current_density", "usmr_ratio"}
-
-#: Readout defaults with sources.
-READOUT_DEFAULTS = {
-    "mtj": {"tmr": 1.5, "resistance_area": 10e-12, "read_voltage": 0.1, "read_time": 5e-9,
-            "max_voltage": 0.5},
-    "usmr": {"read_current_density": 1.3e11, "read_time": 5e-9, "usmr_ratio": 1e-5},
-}
-READOUT_SOURCES = {
-    "tmr": "[M] CoFeB/MgO MTJs in MRAM: TMR 100-200 %; 150 % taken",
-    "resistance_area": "[M] MgO barriers for MRAM: RA 2-20 Ohm um^2; 10 Ohm um^2 taken (SOT read); "
-                       "STT cells use lower RA (set in [readout])",
-    "read_voltage": "[D] 0.1 V: small enough for a low read disturb",
-    "read_time": "[D] 5 ns sensing window",
-    "max_voltage": "[M] MgO barrier breakdown ~1 V; 0.5 V taken as the reliability limit",
-    "read_current_density": "[V] Choi et al., Nat. Commun. (2025), Fig. 5: 1.3e11 A/m^2 read",
-    "usmr_ratio": "[D] not published for the stack: a parameter",
-    "attempt_time": "[M] tau_0 = 1 ns",
-}
+# The [readout] table (READOUT_KEYS, READOUT_DEFAULTS, READOUT_SOURCES, ReadoutSpec, parse_readout)
+# is read by spinloss.device, which needs it for the write path of an STT device; cells re-exports
+# the names its users import from here.
 
 #: Koch-type exponent and attempt time for read disturb.
 READ_DISTURB_EXPONENT = 2.0
@@ -168,42 +154,6 @@ class CellSpec:
     sources: dict = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
-class ReadoutSpec:
-    """Readout: ``kind`` mtj | usmr and its parameters (SI; TMR and ratios dimensionless)."""
-
-    kind: str
-    tmr: float | None = None
-    resistance_area: float | None = None
-    read_voltage: float | None = None
-    read_time: float = READOUT_DEFAULTS["mtj"]["read_time"]
-    polarization: float | None = None
-    max_voltage: float | None = None
-    read_current_density: float | None = None
-    usmr_ratio: float | None = None
-
-    @property
-    def spin_polarization(self) -> float:
-        """P from Julliere, TMR = 2P^2/(1 - P^2) -> P = sqrt(TMR/(2 + TMR)) unless given."""
-        if self.polarization is not None:
-            return self.polarization
-        return math.sqrt(self.tmr / (2.0 + self.tmr))
-
-    @property
-    def stt_efficiency(self) -> float:
-        """Slonczewski MTJ efficiency eta = P/(1 + P^2) (collinear states) [M]."""
-        p = self.spin_polarization
-        return p / (1.0 + p * p)
-
-
-def _num(table, key, dim, source, prefix, *, positive=True):
-    v = to_si(table[key], dim, source=source, key=f"{prefix}.{key}")
-    if not (isinstance(v, float) and math.isfinite(v)) or (positive and v <= 0) or v < 0:
-        raise ConfigError(source, f"{prefix}.{key}", "must be a finite number > 0" if positive
-                          else "must be a finite number >= 0")
-    return float(v)
-
-
 def parse_cell(device) -> CellSpec:
     """``[cell]`` of the device file -> :class:`CellSpec` (unknown keys are errors)."""
     raw = (device.raw or {}).get("cell", {})
@@ -228,7 +178,7 @@ def parse_cell(device) -> CellSpec:
                                                         "(A/m, Ohm m or F)")
                 d[k] = float(v)
             else:
-                d[k] = _num(raw, k, dim, src, "cell")
+                d[k] = table_number(raw, k, dim, src, "cell")
             sources[k] = f"{src} [cell]"
     easy = np.asarray(device.easy_axis, dtype=float)
     mech = device.torque_override.mechanism if device.torque_override is not None else "sot"
@@ -242,47 +192,6 @@ def parse_cell(device) -> CellSpec:
         d["max_uniaxial_anisotropy"] = MAX_ANISOTROPY[orient]
         sources["max_uniaxial_anisotropy"] = MAX_ANISOTROPY_SOURCES[orient]
     return CellSpec(technology_node=node, transistors=n_tr, sources=sources, **d)
-
-
-def parse_readout(device) -> ReadoutSpec:
-    """``[readout]`` of the device file -> :class:`ReadoutSpec` (unknown keys are errors)."""
-    raw = (device.raw or {}).get("readout", {})
-    src = device.source
-    check_keys(raw, READOUT_KEYS, source=src, prefix="readout")
-    kind = raw.get("kind", "mtj")
-    if kind not in READOUT_DEFAULTS:
-        raise ConfigError(src, "readout.kind", "must be mtj or usmr")
-    allowed = {"kind", "read_time"} | set(READOUT_DEFAULTS[kind]) | ({"polarization"} if kind == "mtj" else set())
-    for k in raw:
-        if k not in allowed:
-            raise ConfigError(src, f"readout.{k}", f"not a key of a {kind} readout (allowed: "
-                                                   f"{', '.join(sorted(allowed))})")
-    vals = dict(READOUT_DEFAULTS[kind])
-    dims = {"tmr": "dimensionless", "resistance_area": None, "read_voltage": "voltage",
-            "read_time": "time", "polarization": "dimensionless", "max_voltage": "voltage",
-            "read_current_density": "current_density", "usmr_ratio": "dimensionless"}
-    for k in raw:
-        if k == "kind":
-            continue
-        if dims[k] is None:  # Ohm m^2: a plain number or "10 Ohm um^2"
-            v = raw[k]
-            if isinstance(v, str):
-                from ..units import unit_registry
-
-                try:
-                    q = unit_registry().Quantity(v.replace("Ohm", "ohm").replace("Ω", "ohm"))
-                    v = float(q.to("ohm * meter ** 2").magnitude)
-                except Exception:
-                    raise ConfigError(src, f"readout.{k}", "expected an area resistance, e.g. "
-                                                           "\"10 Ohm um^2\" or 1e-11 (Ohm m^2)") from None
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-                raise ConfigError(src, f"readout.{k}", "must be > 0 (Ohm m^2)")
-            vals[k] = float(v)
-        else:
-            vals[k] = _num(raw, k, dims[k], src, "readout")
-    if kind == "mtj" and "polarization" in vals and not 0 < vals["polarization"] < 1:
-        raise ConfigError(src, "readout.polarization", "must be between 0 and 1")
-    return ReadoutSpec(kind=kind, **vals)
 
 
 # ----------------------------------------------------------------------------- magnet helpers
@@ -359,21 +268,9 @@ def classify(device) -> dict:
 
 def write_path(device, temperature=None, readout: ReadoutSpec | None = None) -> dict:
     """Write path: ``current_per_density`` (A per A/m^2 in the torque reference layer),
-    ``resistance`` (Ohm), ``kind`` (sot_channel | mtj), ``reference_layer``."""
-    readout = readout or parse_readout(device)
-    if mechanism(device) == "stt":
-        if readout.kind != "mtj":
-            raise PhysicsError("an STT cell needs an MTJ readout (its write path)")
-        area = device.geometry.area
-        rp = readout.resistance_area / area
-        rap = rp * (1 + readout.tmr)
-        return {"current_per_density": area, "resistance": 0.5 * (rp + rap), "kind": "mtj",
-                "reference_layer": device.magnet_layer, "resistance_parallel": rp,
-                "resistance_antiparallel": rap}
-    ch = device.channel(temperature)
-    return {"current_per_density": ch["current_per_density"], "resistance": ch["resistance"],
-            "kind": "sot_channel", "reference_layer": ch["reference_layer"],
-            "sheet_resistance": ch["sheet_resistance"]}
+    ``resistance`` (Ohm), ``kind`` (sot_channel | mtj), ``reference_layer``
+    (:meth:`spinloss.device.Device.write_path`, the path of the device's write energy too)."""
+    return device.write_path(temperature, readout)
 
 
 def transistor(current, path_resistance, cell: CellSpec) -> dict:
@@ -415,7 +312,7 @@ def read_disturb(device, readout: ReadoutSpec, path: dict, delta: float, tempera
     cf = curvature_field(device, T)
     easy = np.asarray(device.easy_axis, dtype=float)
     if readout.kind == "mtj":
-        rp = readout.resistance_area / device.geometry.area
+        rp = mtj_resistances(readout.resistance_area, device.geometry.area, readout.tmr)["parallel"]
         i_read = readout.read_voltage / rp
         eta = readout.stt_efficiency
         field_per_current = float(stt_field_per_current(eta, ms, d)) / device.geometry.area  # A/m per A
@@ -435,8 +332,8 @@ def read_disturb(device, readout: ReadoutSpec, path: dict, delta: float, tempera
     p = -math.expm1(-readout.read_time / tau)
     return {"read_current": i_read, "read_time": readout.read_time, "read_critical_current": i_c0,
             "read_disturb_probability": p, "read_signal_voltage": signal,
-            "read_energy": i_read ** 2 * (readout.resistance_area / device.geometry.area
-                                          if readout.kind == "mtj" else path["resistance"]) * readout.read_time}
+            "read_energy": joule_energy(i_read, rp if readout.kind == "mtj" else path["resistance"],
+                                        readout.read_time)}
 
 
 # ----------------------------------------------------------------------------- retention sizing
@@ -622,7 +519,7 @@ def cell_energy(device, current_density, pulse_width, *, temperature=None, cell:
     t_eff = p.effective_duration(w)
     current = j * path["current_per_density"]
     r = path["resistance"]
-    e_ch = current ** 2 * r * t_eff
+    e_ch = joule_energy(current, r, t_eff)   # = Device.write_energy at these pulses
     e_tr = np.full(current.shape, np.nan)
     width = np.full(current.shape, np.nan)
     r_on = np.full(current.shape, np.nan)
@@ -640,7 +537,7 @@ def cell_energy(device, current_density, pulse_width, *, temperature=None, cell:
             continue
         drivable[idx] = True
         width[idx], r_on[idx] = tr["width"], tr["on_resistance"]
-        e_tr[idx] = current[idx] ** 2 * tr["on_resistance"] * t_eff[idx]
+        e_tr[idx] = joule_energy(current[idx], tr["on_resistance"], t_eff[idx])
         v = current[idx] * path["resistance_antiparallel"] if v_max is not None else None
         if v is not None and v > v_max:
             reason[idx] = (f"MTJ write voltage {v:.3g} V (AP state) exceeds the barrier limit "

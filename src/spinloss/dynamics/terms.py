@@ -325,6 +325,19 @@ class Demagnetization(FieldTerm):
 # ----------------------------------------------------------------------------- torque terms
 
 
+def spin_torque_field(m, damping_like_field, field_like_field, polarization):
+    """The torque field H_T = H_FL s + H_DL m x s (A/m, (N, 3)) of the states ``m`` (N, 3) under the
+    damping-like and field-like fields ``damping_like_field`` H_DL and ``field_like_field`` H_FL
+    (A/m, scalars or (N,)) along the polarization ``polarization`` s ((3,) or (N, 3)): the torque
+    -gamma mu0 m x H_T is the spin torque of docs/physics.md section 2 (the damping-like torque
+    -gamma mu0 H_DL m x (m x s) is that of the field H_DL m x s). The one home of the formula:
+    :meth:`SpinTorque.torque_field` and the virtual lab's current-induced fields
+    (:meth:`spinloss.lab.harmonic_hall.HallBar.current_field`, the ST-FMR drive) call it."""
+    s = np.asarray(polarization, dtype=float)
+    return (np.asarray(field_like_field, dtype=float)[..., None] * s
+            + np.asarray(damping_like_field, dtype=float)[..., None] * np.cross(m, s))
+
+
 @dataclass(frozen=True, eq=False)
 class SpinTorque(Term):
     """A current-driven torque along the polarization s, in Gilbert form (docs/physics.md section 2)::
@@ -365,10 +378,8 @@ class SpinTorque(Term):
     def torque_field(self, m, current_density):
         """The torque field H_T = H_FL s + H_DL m x s (A/m, (N, 3)): T = -gamma mu0 m x H_T
         (:mod:`.llg`, derivation step 1)."""
-        mm = _rows(m, self.size)
-        s = self.polarization
-        return (self.field_like_field(current_density)[:, None] * s
-                + self.damping_like_field(current_density)[:, None] * np.cross(mm, s))
+        return spin_torque_field(_rows(m, self.size), self.damping_like_field(current_density),
+                                 self.field_like_field(current_density), self.polarization)
 
     def torque(self, m, current_density, gamma=GAMMA):
         """T (1/s, (N, 3)) in Gilbert form, -gamma mu0 m x H_T."""

@@ -168,7 +168,7 @@ class SwitchingResult(JsonResult):
             "switching_probability": da(self.switching_probability, "1", "fraction of trials switched"),
             "uncertainty": da(self.uncertainty, "1", "Wilson 68 % half-width"),
             "mean_switching_time": da(self.mean_switching_time, "s", "mean first crossing of m.target > 0.5"),
-            "energy_per_pulse": da(self.energy_per_pulse, "J", "Joule energy of the pulse in the channel"),
+            "energy_per_pulse": da(self.energy_per_pulse, "J", "Joule energy of the pulse in the write path (SOT: the channel; STT: the MTJ)"),
             "current_density": da(self.current_density, "A/m^2", "in the torque reference layer"),
             "pulse_width": da(self.pulse_width, "s", "flat top of the pulse"),
             **({"peak_temperature": da(self.peak_temperature, "K", "the magnet's peak temperature in the pulse "

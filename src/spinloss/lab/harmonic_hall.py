@@ -44,6 +44,7 @@ import numpy as np
 
 from ..errors import ConfigError, PhysicsError
 from ..io import JsonResult
+from ..vectors import orthonormal_frame
 from .resistance import ResistanceModel, anomalous_nernst_voltage, vertical_temperature_gradient
 
 #: Scans: field sweeps along x, y (and z), or an in-plane rotation of the field ("angle").
@@ -54,14 +55,6 @@ PHASE_SAMPLES = 16
 
 
 # ============================================================================ equilibrium
-
-
-def _frame(m):
-    """Tangent frame (e1, e2) of each row of m (N, 3)."""
-    a = np.where(np.abs(m[:, :1]) < 0.9, np.array([[1.0, 0.0, 0.0]]), np.array([[0.0, 1.0, 0.0]]))
-    e1 = a - np.sum(a * m, axis=1, keepdims=True) * m
-    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
-    return e1, np.cross(m, e1)
 
 
 def equilibrium(total_field, m0, *, scale: float, tol: float = 1e-12, relax_steps: int = 300,
@@ -88,7 +81,7 @@ def equilibrium(total_field, m0, *, scale: float, tol: float = 1e-12, relax_step
             break
     eps = 1e-7
     for _ in range(newton_steps):
-        e1, e2 = _frame(m)
+        _, e1, e2 = orthonormal_frame(m)   # any tangent basis will do for the Newton step
         hp = perp(m)
         r = np.stack([np.sum(hp * e1, axis=1), np.sum(hp * e2, axis=1)], axis=1)
         if np.max(np.abs(r)) < tol * scale:
@@ -137,10 +130,11 @@ class HallBar:
 
     def current_field(self, m, c):
         """Delta H (A/m, (N, 3)) at the current I = c I0 (c (N,) or scalar) and state m (N, 3)."""
-        s = np.asarray(self.polarization, dtype=float)
+        from ..dynamics.terms import spin_torque_field
+
         c = np.asarray(c, dtype=float).reshape(-1, 1)
         oe = np.array([0.0, self.oersted_field, 0.0])
-        return c * (self.damping_like_field * np.cross(m, s) + self.field_like_field * s + oe)
+        return c * (spin_torque_field(m, self.damping_like_field, self.field_like_field, self.polarization) + oe)
 
     def hall_voltage(self, m, c):
         """V (V) at I = c I0: R_xy(m) I + V_N c^2 m_x."""

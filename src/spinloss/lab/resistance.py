@@ -144,8 +144,10 @@ class ResistanceModel:
         return cls.from_table(raw.get("resistance"), source=device.source)
 
     # ------------------------------------------------------------------ resistances
-    def usmr_ratio(self, field_magnitude=0.0):
-        """USMR + USMR_magnon / (1 + |H| / H_m) (m^2/A) at the field magnitude |H| (A/m)."""
+    def usmr_per_current_density(self, field_magnitude=0.0):
+        """u(|H|) = USMR + USMR_magnon / (1 + |H| / H_m) (m^2/A) at the field magnitude |H| (A/m): the
+        relative USMR change dR/R per current density (R_xx gains R0 u J m_y). Not the cell's
+        dimensionless ``[readout] usmr_ratio`` (dR/R at the read current density)."""
         h = np.abs(np.asarray(field_magnitude, dtype=float))
         f = 1.0 / (1.0 + h / self.USMR_magnon_field) if math.isfinite(self.USMR_magnon_field) else 1.0
         return self.USMR + self.USMR_magnon * f
@@ -156,7 +158,8 @@ class ResistanceModel:
         m = np.asarray(m, dtype=float)
         mx, my = m[..., 0], m[..., 1]
         return (self.R0 + self.AMR * mx**2 + self.SMR * (1.0 - my**2)
-                + self.R0 * self.usmr_ratio(field_magnitude) * np.asarray(current_density, dtype=float) * my)
+                + self.R0 * self.usmr_per_current_density(field_magnitude)
+                * np.asarray(current_density, dtype=float) * my)
 
     def transverse(self, m):
         """R_xy (Ohm) of the state(s) m (..., 3): AHE m_z + PHE m_x m_y (docs/physics.md section 5)."""

@@ -12,7 +12,8 @@ ferromagnet (FM/AFI, FM/SiO2) this is the magnet rectifying its own torques with
 there is no other layer to carry current or give an Oersted field.
 
 Linear response [D]. At the equilibrium m0 (m0 x H_eff = 0, the applied field included) write
-m = m0 + a e1 + b e2 in a tangent frame (m0, e1, e2 = m0 x e1). The effective field linearizes as
+m = m0 + a e1 + b e2 in the film's tangent frame (m0, e1, e2 = m0 x e1; e1 = z x m0 normalized,
+:func:`spinloss.vectors.film_tangent_frame`). The effective field linearizes as
 H_eff(m0 + dm) = h0 m0 + (dH/dm) dm, and with the restoring stiffness (A/m per rad)
 
     K_ij = h0 delta_ij - e_i . (dH/dm) e_j        (h0 = m0 . H_eff(m0))
@@ -67,6 +68,7 @@ import numpy as np
 from ..errors import ConfigError, PhysicsError
 from ..io import JsonResult
 from ..units import MU0
+from ..vectors import film_tangent_frame
 from .harmonic_hall import device_magnet, equilibrium, hall_bar_of_device
 from .resistance import ResistanceModel
 
@@ -77,21 +79,6 @@ DEFAULT_FIELD_ANGLE = 45.0
 AUTO_WIDTHS = 15.0
 #: Field points of the automatic range.
 AUTO_POINTS = 201
-
-
-def tangent_frame(m):
-    """(e1, e2) (N, 3) of each row of m (N, 3): e1 = z x m normalized (in the plane, at +90 deg from
-    an in-plane m), or x projected for m near z; e2 = m x e1."""
-    m = np.asarray(m, dtype=float)
-    z = np.array([0.0, 0.0, 1.0])
-    e1 = np.cross(np.broadcast_to(z, m.shape), m)
-    small = np.linalg.norm(e1, axis=1) < 0.3
-    if np.any(small):
-        x = np.array([1.0, 0.0, 0.0])
-        alt = x - (m[small] @ x)[:, None] * m[small]
-        e1[small] = alt
-    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
-    return e1, np.cross(m, e1)
 
 
 def stiffness(field_fn, m0, e1, e2, eps: float = 1e-3):
@@ -222,14 +209,15 @@ class StFmrModel:
 
     def drive(self, m0):
         """Transverse current-induced field h (A/m, (N, 3)) at I_rf on the states m0."""
-        s = np.asarray(self.bar.polarization, dtype=float)
-        return (self.bar.damping_like_field * np.cross(m0, s) + self.bar.field_like_field * s
+        from ..dynamics.terms import spin_torque_field
+
+        return (spin_torque_field(m0, self.bar.damping_like_field, self.bar.field_like_field, self.bar.polarization)
                 + np.array([0.0, self.bar.oersted_field + self.rf_field, 0.0]))
 
     def mixing_voltage(self, fields, frequency: float, broadening: float = 0.0):
         """V_mix (V, (N,)) at the fields (A/m) and the frequency (Hz), and the states m0."""
         m0, h_app = self.states(fields)
-        e1, e2 = tangent_frame(m0)
+        _, e1, e2 = film_tangent_frame(m0)
         K = stiffness(self.field_function(h_app), m0, e1, e2)
         h = self.drive(m0)
         a, b = linear_response(K, np.sum(h * e1, axis=1), np.sum(h * e2, axis=1), 2 * math.pi * frequency,
@@ -241,7 +229,7 @@ class StFmrModel:
     def resonance_frequency(self, field_value: float) -> float:
         """Lossless small-angle resonance (Hz) at one field: (gamma mu0 / 2 pi) sqrt(det K_sym)."""
         m0, h_app = self.states(np.array([field_value]))
-        e1, e2 = tangent_frame(m0)
+        _, e1, e2 = film_tangent_frame(m0)
         K = stiffness(self.field_function(h_app), m0, e1, e2)[0]
         ks = 0.5 * (K + K.T)
         d = float(np.linalg.det(ks))

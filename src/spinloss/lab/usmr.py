@@ -47,14 +47,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..device import USMR_READ_CURRENT_DENSITY  # the read current density of Choi et al.'s Fig. 5
 from ..errors import ConfigError, PhysicsError
 from ..io import JsonResult
+from ..vectors import film_tangent_frame
 from .harmonic_hall import device_magnet, equilibrium, hall_bar_of_device, quasistatic_harmonics
 from .resistance import ResistanceModel, anomalous_nernst_longitudinal_voltage
-from .st_fmr import stiffness, tangent_frame
+from .st_fmr import stiffness
 
-#: The read current density of Choi et al.'s Fig. 5 (A/m^2, in the magnet).
-DEFAULT_READ_CURRENT_DENSITY = 1.3e11
 #: Offset of the noise counters between pulses (steps): far beyond the steps of any pulse and relaxation.
 PULSE_STEP_STRIDE = 10**12
 #: Longest relaxation after a pulse (s) before a device is counted undecided.
@@ -66,7 +66,7 @@ class Readout:
     the reference layer) and the applied field ``applied_field`` (A/m, 3-vector): R_1w and R_2w
     (Ohm) of any state (module docstring)."""
 
-    def __init__(self, device, read_current_density: float = DEFAULT_READ_CURRENT_DENSITY, *,
+    def __init__(self, device, read_current_density: float = USMR_READ_CURRENT_DENSITY, *,
                  resistance: ResistanceModel | None = None, oersted: bool = True):
         if not (read_current_density > 0 and math.isfinite(read_current_density)):
             raise ConfigError("<api>", "read_current_density", "must be > 0 and finite")
@@ -116,7 +116,8 @@ class Readout:
         v1, v2, m0 = quasistatic_harmonics(self.field_function(h_app), self.bar, m_states, scale=scale,
                                            voltage=self.voltage(h_app))
         h_mag = np.linalg.norm(h_app, axis=1)
-        usmr = 0.5 * self.resistance.R0 * self.resistance.usmr_ratio(h_mag) * self.current_density * m0[:, 1]
+        usmr = (0.5 * self.resistance.R0 * self.resistance.usmr_per_current_density(h_mag) * self.current_density
+                * m0[:, 1])
         thermal = 0.5 * self.nernst_voltage * m0[:, 1] / self.current_amplitude
         return v1 / self.current_amplitude, v2 / self.current_amplitude, m0, usmr, thermal
 
@@ -137,7 +138,7 @@ def stable_equilibrium(params, m_start, scale: float, *, push: float = 0.3, atte
 
     m = equilibrium(field_fn, m_start, scale=scale)
     for _ in range(attempts):
-        e1, e2 = tangent_frame(m)
+        _, e1, e2 = film_tangent_frame(m)
         K = stiffness(field_fn, m, e1, e2)
         w, vec = np.linalg.eigh(0.5 * (K + np.transpose(K, (0, 2, 1))))
         if w[0, 0] > 1e-9 * scale:
@@ -153,7 +154,8 @@ def stable_equilibrium(params, m_start, scale: float, *, push: float = 0.3, atte
 class UsmrResult(JsonResult):
     """USMR simulation (module docstring): ``mode`` field | loop | sequence; ``rows`` the points
     (dict of arrays: field sweeps ``field`` (A/m along y), ``direction`` (+1 up, -1 down), ``m_y``,
-    ``r1w``, ``r2w`` (Ohm) and its ``r2w_usmr`` and ``r2w_thermal`` parts; pulses ``pulse``,
+    ``r1w``, ``r2w`` (Ohm) and its ``r2w_usmr`` and ``r2w_thermal`` parts, ``usmr_per_current_density``
+    (m^2/A: u(|H|), dR/R per current density); pulses ``pulse``,
     ``current_density`` (A/m^2), ``direction`` (loops: 0 first ramp, -1 falling, +1 rising), ``fraction_positive`` (devices with m . easy > 0),
     ``r2w`` (Ohm, ensemble mean), ``r2w_std``); ``summary`` the read levels and switching currents."""
 
@@ -165,7 +167,7 @@ class UsmrResult(JsonResult):
     def as_dict(self) -> dict:
         out = {"mode": self.mode, **self.rows, **self.summary, "details": self.details}
         out["units"] = {"field": "A/m", "direction": "1", "m_y": "1", "r1w": "Ohm", "r2w": "Ohm", "r2w_usmr": "Ohm",
-                        "r2w_thermal": "Ohm", "r2w_std": "Ohm", "usmr_ratio": "m^2/A", "pulse": "1",
+                        "r2w_thermal": "Ohm", "r2w_std": "Ohm", "usmr_per_current_density": "m^2/A", "pulse": "1",
                         "current_density": "A/m^2", "fraction_positive": "1", "read_current_density": "A/m^2",
                         "read_current_amplitude": "A", "r2w_positive": "Ohm", "r2w_negative": "Ohm",
                         "read_contrast": "Ohm", "switching_current_density_up": "A/m^2",
@@ -175,7 +177,7 @@ class UsmrResult(JsonResult):
                         "damping_like_field": "A/m", "field_like_field": "A/m", "oersted_field": "A/m",
                         "joule_power_per_area": "W/m^2", "damping_like_efficiency": "1",
                         "field_like_efficiency": "1", "polarization": "1", "current_amplitude": "A",
-                        "resistance": "Ohm", "usmr_ratio_zero_field": "m^2/A"}
+                        "resistance": "Ohm", "usmr_per_current_density_zero_field": "m^2/A"}
         return out
 
     def to_csv(self, comment: str | None = None) -> str:
@@ -203,7 +205,7 @@ def _readout_details(ro: Readout) -> dict:
     return d
 
 
-def usmr_field_sweep(device, fields, *, read_current_density: float = DEFAULT_READ_CURRENT_DENSITY,
+def usmr_field_sweep(device, fields, *, read_current_density: float = USMR_READ_CURRENT_DENSITY,
                      resistance: ResistanceModel | None = None, progress=None) -> UsmrResult:
     """R_1w, R_2w against the field along y swept through ``fields`` (A/m) and back (module
     docstring); the device file's own [field] is replaced by the sweep."""
@@ -229,11 +231,12 @@ def usmr_field_sweep(device, fields, *, read_current_density: float = DEFAULT_RE
             counter.add(1)
     r1, r2, m0, usmr, thermal = ro.read(states, h_app)
     rows = {"field": sweep, "direction": direction, "m_y": m0[:, 1], "r1w": r1, "r2w": r2, "r2w_usmr": usmr,
-            "r2w_thermal": thermal, "usmr_ratio": ro.resistance.usmr_ratio(np.abs(sweep))}
+            "r2w_thermal": thermal,
+            "usmr_per_current_density": ro.resistance.usmr_per_current_density(np.abs(sweep))}
     top = int(np.argmax(sweep))
     bottom = int(np.argmin(sweep))
     summary = {"read_current_density": ro.current_density, "read_current_amplitude": ro.current_amplitude,
-               "usmr_ratio_zero_field": float(ro.resistance.usmr_ratio(0.0))}
+               "usmr_per_current_density_zero_field": float(ro.resistance.usmr_per_current_density(0.0))}
     summary["read_contrast"] = float(r2[top] - r2[bottom]) if sweep[top] > 0 > sweep[bottom] else None
     return UsmrResult("field", rows, summary, _readout_details(ro))
 
@@ -254,7 +257,7 @@ def read_levels(device, ro: Readout) -> dict:
     return out
 
 
-def write_read(device, pulses, *, read_current_density: float = DEFAULT_READ_CURRENT_DENSITY,
+def write_read(device, pulses, *, read_current_density: float = USMR_READ_CURRENT_DENSITY,
                temperature: float | None = None, trials: int = 1, seed: int = 0, pulse_width: float | None = None,
                initial_tilt_deg: float = 1.0, directions=None, resistance: ResistanceModel | None = None,
                mode: str = "sequence", progress=None) -> UsmrResult:
