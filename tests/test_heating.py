@@ -304,7 +304,7 @@ def test_heating_command_json_csv_netcdf_and_warnings(tmp_path, capsys):
     assert out["temperature_rise"] == pytest.approx(out["steady_state_rise"], rel=1e-6)
     assert out["energy_balance"]["relative_residual"] < 1e-9
     assert out["enabled"] is True           # the example cells' dynamics follow the heat (docs/heating.md)
-    nio = next(l for l in out["layers"] if l["layer"] == "NiO")
+    nio = next(l for l in out["layers"] if l["name"] == "NiO")
     assert nio["peak_temperature"] > 523.0
     warns = [l for l in err.splitlines() if l.startswith("spinloss: warning:")]
     assert any("Neel temperature" in l for l in warns) and any("electromigration" in l for l in warns)

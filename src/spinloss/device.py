@@ -488,7 +488,7 @@ class Device:
         electromigration limit (docs/heating.md)."""
         out = []
         T0 = result.ambient_temperature
-        by_name = {l["layer"]: l for l in result.layers}
+        by_name = {l["name"]: l for l in result.layers}
         for layer in self.stack.layers:
             entry = by_name.get(layer.name)
             if entry is None:
@@ -506,7 +506,7 @@ class Device:
                                f"{tc:.4g} K: it loses its magnetization (the macrospin model does not apply)")
         spec = self.heating or HeatingSpec(enabled=False)
         limit = spec.electromigration_current_density
-        worst = max(((abs(l["current_density"]), l["layer"]) for l in result.layers if not l["substrate"]),
+        worst = max(((abs(l["current_density"]), l["name"]) for l in result.layers if not l["substrate"]),
                     default=(0.0, None))
         if worst[0] > limit:
             out.append(f"layer {worst[1]!r} carries {worst[0]:.3g} A/m^2, beyond the electromigration limit "

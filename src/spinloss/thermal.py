@@ -572,7 +572,8 @@ class HeatingResult(JsonResult):
              "joule_power": "W/m^2", "thickness": "m", "thermal_conductivity": "W/m/K",
              "heat_capacity": "J/m^3/K", "boundary_resistance": "m^2 K/W", "times": "s", "temperature": "K",
              "source": "J/m^2", "stored": "J/m^2", "conducted": "J/m^2", "relative_residual": "1",
-             "time": "s", "cells": "1", "electromigration_current_density": "A/m^2"}
+             "time": "s", "cells": "1", "electromigration_current_density": "A/m^2", "enabled": "1",
+             "substrate": "1"}
 
     def as_dict(self) -> dict:
         return {"magnet_layer": self.magnet_layer, "enabled": self.enabled,
@@ -589,7 +590,7 @@ class HeatingResult(JsonResult):
         """The trace as an xarray.Dataset over (time, layer), the scalars as variables with units."""
         import xarray as xr
 
-        names = [l["layer"] for l in self.layers]
+        names = [l["name"] for l in self.layers]
         ds = xr.Dataset(
             {"temperature": (("time", "layer"), np.asarray(self.temperature, dtype=float),
                              {"units": "K", "long_name": "layer-mean temperature"})},
@@ -636,7 +637,7 @@ def pulse_heating(model: HeatConduction, *, magnet_layer: str, current_density: 
     layer_peaks[im] = peak_rise
     layers = []
     for i, l in enumerate(model.layers):
-        layers.append({"layer": l.name, "material": l.material, "substrate": l.substrate, "thickness": l.thickness,
+        layers.append({"name": l.name, "material": l.material, "substrate": l.substrate, "thickness": l.thickness,
                        "thermal_conductivity": l.thermal_conductivity, "heat_capacity": l.heat_capacity,
                        "joule_power": l.joule_power * scale,
                        "current_density": l.current_density * ratio,

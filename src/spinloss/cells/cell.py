@@ -483,7 +483,7 @@ class CellReport(JsonResult):
     def as_dict(self) -> dict:
         out = asdict(self)
         out["energies"] = self.energies
-        out["units"] = {"supply_energy": "J", "dissipated_energy": "J", "channel": "J", "transistor": "J",
+        out["units"] = {"bitline_capacitance": "F", "feature_size": "m", "max_uniaxial_anisotropy": "J/m^3", "min_transistor_width": "m", "on_current_per_width": "A/m", "on_resistance_width": "Ohm m", "supply_voltage": "V", "transistors": "1", "read_critical_current": "A", "read_disturb_probability": "1", "read_energy": "J", "read_signal_voltage": "V", "read_time": "s", "max_voltage": "V", "read_voltage": "V", "resistance_area": "Ohm m^2", "tmr": "1", "settle_time": "s", "temperature": "K", "current_per_density": "m^2", "resistance": "Ohm", "sheet_resistance": "Ohm", "ok": "1", "thermal_stability": "1", "supply_energy": "J", "dissipated_energy": "J", "channel": "J", "transistor": "J",
                         "peripheral": "J", "supply": "J", "write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
                         "effective_duration": "s", "write_latency": "s", "path_resistance": "Ohm",
                         "transistor_on_resistance": "Ohm", "transistor_width": "m",

@@ -218,7 +218,7 @@ class DesignResult(JsonResult):
 #: flagged ``wer_resolved`` False; the energy then rests on a WER known only to that accuracy.
 WER_RESOLUTION = 0.10
 
-UNITS = {"seconds": "s", "supply_energy": "J", "channel": "J", "transistor": "J", "peripheral": "J",
+UNITS = {"classification": "1", "sink": "1", "effective_damping": "1", "gilbert_damping": "1", "meets_targets": "1", "spin_pumping_damping": "1", "seconds": "s", "supply_energy": "J", "channel": "J", "transistor": "J", "peripheral": "J",
          "supply": "J", "energy_per_bit": "J", "write_current": "A", "current_density": "A/m^2", "pulse_width": "s",
          "write_latency": "s", "cell_area": "m^2", "damping_like_field": "A/m", "retention_time": "s",
          "channel_energy": "J", "transistor_energy": "J", "peripheral_energy": "J", "read_current": "A",

@@ -107,7 +107,7 @@ def heating(device_file, current_density, pulse_width, temperature, output, set_
     click.echo(f"  DC steady-state rise {fmt(res.steady_state_rise, '.4g')} K; adiabatic heating rate "
                f"{res.adiabatic_heating_rate:.3g} K/s; Joule power {res.joule_power:.3g} W/m^2")
     echo_table(["layer", "material", "thickness (nm)", "J (A/m^2)", "q (W/m^2)", "peak T (K)"],
-               [[l["layer"], l["material"], fmt(l["thickness"], ".4g", 1e9), fmt(l["current_density"], ".3g"),
+               [[l["name"], l["material"], fmt(l["thickness"], ".4g", 1e9), fmt(l["current_density"], ".3g"),
                  fmt(l["joule_power"], ".3g"), fmt(l["peak_temperature"], ".4g")] for l in res.layers],
                align="llrrrr")
     sub = res.substrate
@@ -133,7 +133,7 @@ def save_heating_trace(path, res, device_file=None) -> None:
             ds.attrs.update(provenance_attrs(prov))
             ds.to_netcdf(tmp)
         else:
-            names = [l["layer"].replace(" ", "_").replace("(", "").replace(")", "") for l in res.layers]
+            names = [l["name"].replace(" ", "_").replace("(", "").replace(")", "") for l in res.layers]
             cols = ["time_s"] + [f"T_{n}_K" for n in names]
             data = np.column_stack([np.asarray(res.times, float), np.asarray(res.temperature, float)])
             np.savetxt(tmp, data, delimiter=",", header=",".join(cols), comments="")

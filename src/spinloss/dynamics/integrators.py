@@ -429,7 +429,7 @@ class MacrospinResult(JsonResult):
         out = {"m_final": self.m_final, "switched": self.switched, "switching_time": self.switching_time,
                "end_time": self.end_time, "start_time": self.start_time, "method": self.method,
                "time_step": self.dt, "seed": self.seed, "steps": self.n_steps,
-               "units": {"m_final": "1", "switching_time": "s", "end_time": "s", "start_time": "s",
+               "units": {"seed": "1", "steps": "1", "m_final": "1", "switching_time": "s", "end_time": "s", "start_time": "s",
                          "time_step": "s", "times": "s", "m": "1", "current_density": "A/m^2"}}
         if self.trajectory is not None:
             out.update({"times": self.times, "m": self.trajectory, "current_density": self.current})
@@ -455,7 +455,7 @@ class MacrospinResult(JsonResult):
             data["stream_id"] = (("device",), np.asarray(self.stream_ids))
         attrs = {"method": self.method}
         if self.dt is not None:
-            attrs["dt_s"] = float(self.dt)
+            data["time_step"] = ((), float(self.dt), {"units": "s", "long_name": "integration time step"})
         if self.seed is not None:
             attrs["seed"] = int(self.seed)
         return xr.Dataset(data, coords=coords, attrs=attrs)
@@ -705,7 +705,7 @@ def simulate(params: MacrospinParameters, m0, waveform: Waveform | None, duratio
         m_final=np.ascontiguousarray(m.T), switched=switched, switching_time=sw_time,
         end_time=t0 + done * dt, start_time=t0, method="heun", dt=float(dt), seed=int(seed),
         stream_ids=stream_ids, n_steps=done,
-        info={"wall_time_s": wall, "threads": threads, "chunk": chunk},
+        info={"wall_time": wall, "threads": threads, "chunk": chunk},
     )
     if rec_every:
         n_done = done // rec_every + 1
@@ -774,7 +774,7 @@ def simulate_deterministic(params: MacrospinParameters, m0, waveform: Waveform |
     res = MacrospinResult(
         m_final=np.ascontiguousarray(m.T), switched=~np.isnan(sw_time), switching_time=sw_time,
         end_time=t0 + stats[2], start_time=t0, method="dopri5", n_steps=stats[:2].T.astype(np.int64),
-        info={"wall_time_s": wall, "rtol": rtol, "atol": atol},
+        info={"wall_time": wall, "rtol": rtol, "atol": atol},
     )
     if np.any(stats[2] < duration * (1 - 1e-12)):
         short = np.flatnonzero(stats[2] < duration * (1 - 1e-12))
@@ -823,4 +823,4 @@ def _dopri_scheduled(schedule, params, P, m, wt, wv, t0, sw_time, n, duration, r
     return MacrospinResult(
         m_final=np.ascontiguousarray(m.T), switched=~np.isnan(sw_time), switching_time=sw_time,
         end_time=t0 + reached, start_time=t0, method="dopri5", n_steps=steps.T,
-        info={"wall_time_s": wall, "rtol": rtol, "atol": atol, "pieces": int(cuts.size - 1)})
+        info={"wall_time": wall, "rtol": rtol, "atol": atol, "pieces": int(cuts.size - 1)})

@@ -241,7 +241,11 @@ class FokkerPlanckResult(JsonResult):
             "parameters": dict(self.parameters),
             "units": {"write_error_rate": "1", "uncertainty": "1", "write_error_rate_end_of_pulse": "1",
                       "thermal_stability": "1", "mean_switching_time": "s", "times": "s",
-                      "switching_probability": "1"},
+                      "switching_probability": "1", "saturation_magnetization": "A/m", "volume": "m^3",
+                      "damping": "1", "anisotropy_field": "A/m", "temperature": "K", "pulse_width": "s",
+                      "applied_field": "A/m", "field_like_field": "A/m", "rise_time": "s", "fall_time": "s",
+                      "settle_time": "s", "gamma": "rad/(s T)", "damping_like_field": "A/m",
+                      "cells": "1", "steps": "1"},
         }
 
     def to_xarray(self):
@@ -411,12 +415,11 @@ def fokker_planck_wer(*, saturation_magnetization, volume, damping, anisotropy_f
     mean_t = float(np.trapezoid(1.0 - p_sw, t_rec))
 
     params = {
-        "saturation_magnetization_A_per_m": ms, "volume_m3": vol, "damping": alpha,
-        "anisotropy_field_A_per_m": hk, "temperature_K": temp, "pulse_width_s": width,
-        "applied_field_A_per_m": float(applied_field), "field_like_field_A_per_m":
-        float(field_like_field), "rise_time_s": rise, "fall_time_s": fall,
-        "settle_time_s": settle, "initial": initial, "gamma": gamma,
-        "damping_like_field_A_per_m": amp if amp is not None else "callable",
+        "saturation_magnetization": ms, "volume": vol, "damping": alpha,
+        "anisotropy_field": hk, "temperature": temp, "pulse_width": width,
+        "applied_field": float(applied_field), "field_like_field": float(field_like_field),
+        "rise_time": rise, "fall_time": fall, "settle_time": settle, "initial": initial, "gamma": gamma,
+        "damping_like_field": amp if amp is not None else "callable",
     }
     return FokkerPlanckResult(
         write_error_rate=wer, uncertainty=err, times=t_rec, switching_probability=p_sw,

@@ -1408,7 +1408,10 @@ class SphereFokkerPlanckResult(JsonResult):
             "units": {"write_error_rate": "1", "uncertainty": "1", "relative_uncertainty": "1",
                       "time_error": "1", "grid_error": "1", "write_error_rate_end_of_pulse": "1",
                       "thermal_stability": "1", "seconds": "s", "estimates": "1", "times": "s",
-                      "switching_probability": "1"},
+                      "switching_probability": "1", "cells": "1", "steps": "1", "factorizations": "1",
+                      "driven_grids": "1", "duration": "s", "pole": "1", "rings": "1", "spokes": "1",
+                      "levels": "1", "probability_drift": "1", "pulse_end": "s", "ramp_levels": "1",
+                      "resolution": "1", "richardson": "1", "step_quality": "1", "temperature": "K"},
         }
 
     def to_xarray(self):

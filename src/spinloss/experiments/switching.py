@@ -140,7 +140,8 @@ class SwitchingResult(JsonResult):
 
     UNITS = {"current_density": "A/m^2", "pulse_width": "s", "mean_switching_time": "s",
              "energy_per_pulse": "J", "temperature": "K", "time_step": "s", "switching_probability": "1",
-             "uncertainty": "1", "switched": "1", "undecided": "1", "trials": "1", "peak_temperature": "K"}
+             "uncertainty": "1", "switched": "1", "undecided": "1", "trials": "1", "peak_temperature": "K", "interrupted": "1",
+             "seed": "1"}
 
     def as_dict(self) -> dict:
         return {"switching_probability": self.switching_probability, "trials": self.trials,
@@ -171,9 +172,10 @@ class SwitchingResult(JsonResult):
             "energy_per_pulse": da(self.energy_per_pulse, "J", "Joule energy of the pulse in the write path (SOT: the channel; STT: the MTJ)"),
             "current_density": da(self.current_density, "A/m^2", "in the torque reference layer"),
             "pulse_width": da(self.pulse_width, "s", "flat top of the pulse"),
+            "temperature": da(self.temperature, "K", "temperature of the magnet before the pulse"),
             **({"peak_temperature": da(self.peak_temperature, "K", "the magnet's peak temperature in the pulse "
                                        "(Joule heating)")} if self.peak_temperature is not None else {}),
-        }, attrs={"trials": self.trials, "temperature_K": self.temperature, "seed": self.seed,
+        }, attrs={"trials": self.trials, "seed": self.seed,
                   "interrupted": int(self.interrupted), "warnings": " | ".join(self.warnings)})
 
 

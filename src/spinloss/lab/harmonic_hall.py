@@ -45,7 +45,7 @@ import numpy as np
 from ..errors import ConfigError, PhysicsError
 from ..io import JsonResult
 from ..vectors import orthonormal_frame
-from .resistance import ResistanceModel, anomalous_nernst_voltage, vertical_temperature_gradient
+from .resistance import RESISTANCE_UNITS, ResistanceModel, anomalous_nernst_voltage, vertical_temperature_gradient
 
 #: Scans: field sweeps along x, y (and z), or an in-plane rotation of the field ("angle").
 SCANS = ("x", "y", "z", "angle")
@@ -287,7 +287,7 @@ class HarmonicHallResult(JsonResult):
                 "v1w": self.v1w, "v2w": self.v2w, "magnetization": self.m, "method": self.method,
                 "current_amplitude": self.current_amplitude, "frequency": self.frequency,
                 "details": self.details,
-                "units": {"field": "A/m", "angle": "deg", "branch": "1", "v1w": "V", "v2w": "V",
+                "units": {**RESISTANCE_UNITS, "field": "A/m", "angle": "deg", "branch": "1", "v1w": "V", "v2w": "V",
                           "magnetization": "1", "current_amplitude": "A", "frequency": "Hz",
                           "current_density": "A/m^2", "damping_like_field": "A/m", "field_like_field": "A/m",
                           "oersted_field": "A/m", "polarization": "1", "damping_like_efficiency": "1",

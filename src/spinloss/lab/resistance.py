@@ -59,6 +59,9 @@ RESISTANCE_KEYS = {
     "thermal_conductivity": ("[mass] * [length] / [time] ** 3 / [temperature]", "W/(m K)", 20.0),
 }
 
+#: The SI unit of each key of :data:`RESISTANCE_KEYS` (for the units tables of the lab's results).
+RESISTANCE_UNITS = {k: unit for k, (_, unit, _) in RESISTANCE_KEYS.items()}
+
 #: Largest resistance (Ohm) a file may give: beyond it a value is a typo.
 MAX_RESISTANCE = 1e9
 

@@ -70,7 +70,7 @@ from ..io import JsonResult
 from ..units import MU0
 from ..vectors import film_tangent_frame
 from .harmonic_hall import device_magnet, equilibrium, hall_bar_of_device
-from .resistance import ResistanceModel
+from .resistance import RESISTANCE_UNITS, ResistanceModel
 
 #: Default in-plane angle (deg) of the field from the current: sin(2 phi) cos(phi) is largest
 #: near 35 deg; 45 deg is the usual choice.
@@ -142,7 +142,7 @@ class StFmrResult(JsonResult):
         return {"frequency": self.frequency, "field": self.field, "v": self.v,
                 "magnetization": self.magnetization, "field_angle": self.field_angle,
                 "current_amplitude": self.current_amplitude, "method": self.method, "details": self.details,
-                "units": {"frequency": "Hz", "field": "A/m", "v": "V", "magnetization": "1", "field_angle": "deg",
+                "units": {**RESISTANCE_UNITS, "frequency": "Hz", "field": "A/m", "v": "V", "magnetization": "1", "field_angle": "deg",
                           "current_amplitude": "A", "current_density": "A/m^2", "damping_like_field": "A/m",
                           "field_like_field": "A/m", "oersted_field": "A/m", "polarization": "1",
                           "damping_like_efficiency": "1", "field_like_efficiency": "1", "effective_damping": "1",

@@ -260,7 +260,7 @@ class StFmrFit(JsonResult):
         out = dict(self.values)
         out.update({"lines": self.lines, "kittel": self.kittel, "linewidth_fit": self.linewidth_fit,
                     "control": self.control, "warnings": self.warnings, "convention": CONVENTION})
-        out["units"] = {
+        out["units"] = {"anisotropy_free": "1", "converged": "1", 
             "alpha_eff": "1", "alpha_eff_uncertainty": "1", "inhomogeneous_broadening": "A/m",
             "inhomogeneous_broadening_uncertainty": "A/m", "M_eff": "A/m", "M_eff_uncertainty": "A/m", "H_k": "A/m",
             "H_k_uncertainty": "A/m", "xi_FMR": "1", "xi_FMR_uncertainty": "1", "torque_ratio": "1",

@@ -52,7 +52,7 @@ from ..errors import ConfigError, PhysicsError
 from ..io import JsonResult
 from ..vectors import film_tangent_frame
 from .harmonic_hall import device_magnet, equilibrium, hall_bar_of_device, quasistatic_harmonics
-from .resistance import ResistanceModel, anomalous_nernst_longitudinal_voltage
+from .resistance import RESISTANCE_UNITS, ResistanceModel, anomalous_nernst_longitudinal_voltage
 from .st_fmr import stiffness
 
 #: Offset of the noise counters between pulses (steps): far beyond the steps of any pulse and relaxation.
@@ -166,7 +166,7 @@ class UsmrResult(JsonResult):
 
     def as_dict(self) -> dict:
         out = {"mode": self.mode, **self.rows, **self.summary, "details": self.details}
-        out["units"] = {"field": "A/m", "direction": "1", "m_y": "1", "r1w": "Ohm", "r2w": "Ohm", "r2w_usmr": "Ohm",
+        out["units"] = {**RESISTANCE_UNITS, "field": "A/m", "direction": "1", "m_y": "1", "r1w": "Ohm", "r2w": "Ohm", "r2w_usmr": "Ohm",
                         "r2w_thermal": "Ohm", "r2w_std": "Ohm", "usmr_per_current_density": "m^2/A", "pulse": "1",
                         "current_density": "A/m^2", "fraction_positive": "1", "read_current_density": "A/m^2",
                         "read_current_amplitude": "A", "r2w_positive": "Ohm", "r2w_negative": "Ohm",

@@ -265,7 +265,7 @@ class CalibrationResult(JsonResult):
                 "correlation_time": self.correlation_time, "flip_rate": self.flip_rate, "sigmoid": self.sigmoid,
                 "energy_per_flip": self.energy_per_flip, "energy": self.energy, "centre": self.centre,
                 "boltzmann_mean_m": self.boltzmann, "settings": self.settings, "warnings": self.warnings,
-                "units": {"input": unit, "mean_m": "1", "mean_m_uncertainty": "1", "mean_m_spread_uncertainty": "1",
+                "units": {"devices": "1", "effective_damping": "1", "heating": "1", "seed": "1", "reduced_chi2": "1", "input": unit, "mean_m": "1", "mean_m_uncertainty": "1", "mean_m_spread_uncertainty": "1",
                           "correlation_time": "s", "flip_rate": "1/s", "x0": unit, "x_s": unit,
                           "x0_uncertainty": unit, "x_s_uncertainty": unit, "energy_per_flip": "J",
                           "drive_energy": "J", "read_energy": "J", "drive_current": "A", "drive_power": "W",

@@ -220,7 +220,8 @@ class TruthTableResult(JsonResult):
                 "device": None if self.timing is None else {"source": self.timing.source,
                                                             "correlation_time": self.timing.correlation_time,
                                                             "energy_per_flip": self.timing.energy_per_flip},
-                "units": {"wall_time": "s", "correlation_time": "s", "energy_per_flip": "J", "beta": "1"}}
+                "units": {"wall_time": "s", "correlation_time": "s", "energy_per_flip": "J", "beta": "1",
+                          "*": "1"}}  # the rest: spins, probabilities, counts
 
 
 def truth_table(name: str, direction: str = "forward", *, beta: float = DEFAULT_BETA, sweeps: int = 2000,
@@ -378,7 +379,8 @@ class FactorResult(JsonResult):
                                                             "correlation_time": self.timing.correlation_time,
                                                             "energy_per_flip": self.timing.energy_per_flip},
                 "units": {"time_to_solution": "s", "energy_to_solution": "J", "wall_time": "s",
-                          "correlation_time": "s", "energy_per_flip": "J", "flips_per_second": "1/s"}}
+                          "correlation_time": "s", "energy_per_flip": "J", "flips_per_second": "1/s",
+                          "*": "1"}}  # the rest: factors, spins, probabilities, counts
 
 
 def factorize(n: int, *, bits: tuple | None = None, beta: float = DEFAULT_FACTOR_BETA, max_sweeps: int = 100_000,

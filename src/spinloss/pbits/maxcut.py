@@ -97,7 +97,7 @@ class MaxCutResult(JsonResult):
                     "sweep_time": self.timing.sweep_time(r.update, r.n_colours, r.n_free)},
                 "convergence": {"sweep": self.convergence["sweep"], "best_cut": self.convergence["best_cut"]},
                 "notes": self.notes,
-                "units": {"time_to_solution": "s", "energy_to_solution": "J", "correlation_time": "s",
+                "units": {"accepted_flips": "1", "colours": "1", "best_cut": "1", "sweep": "1", "edges": "1", "flips": "1", "replica_cuts": "1", "replicas": "1", "seed": "1", "solution_sweep": "1", "sweeps": "1", "threads": "1", "vertices": "1", "time_to_solution": "s", "energy_to_solution": "J", "correlation_time": "s",
                           "energy_per_flip": "J", "sweep_time": "s", "wall_time": "s", "flips_per_second": "1/s",
                           "cut": "1", "best_known_cut": "1", "cut_fraction": "1"}}
 

@@ -132,7 +132,7 @@ class RBMResult(JsonResult):
                 "device": None if self.timing is None else {"source": self.timing.source,
                                                             "correlation_time": self.timing.correlation_time,
                                                             "energy_per_flip": self.timing.energy_per_flip},
-                "units": {"training_time": "s", "classifier_time": "s", "sampling_time": "s",
+                "units": {"colour_phases": "1", "sampling_updates": "1", "batch": "1", "cd_steps": "1", "epochs": "1", "hidden": "1", "learning_rate": "1", "seed": "1", "test_images": "1", "train_images": "1", "visible": "1", "weight_decay": "1", "training_time": "s", "classifier_time": "s", "sampling_time": "s",
                           "sampling_energy": "J", "accuracy": "1", "train_accuracy": "1", "raw_pixel_accuracy": "1",
                           "reconstruction_error": "1", "correlation_time": "s", "energy_per_flip": "J"}}
 

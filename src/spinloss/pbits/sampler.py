@@ -170,7 +170,7 @@ class SamplerRun(JsonResult):
                 "accepted_flips": self.accepted, "wall_time": self.wall_time,
                 "flips_per_second": self.updates_per_second, "threads": self.threads,
                 "interrupted": self.interrupted,
-                "units": {"wall_time": "s", "flips_per_second": "1/s", "best_energy": "1"}}
+                "units": {"accepted_flips": "1", "best_sweep": "1", "colours": "1", "interrupted": "1", "replicas": "1", "seed": "1", "sweeps": "1", "threads": "1", "updates": "1", "wall_time": "s", "flips_per_second": "1/s", "best_energy": "1"}}
 
 
 #: Largest input bound for which integer networks use the tabulated p-bit factor (kernels).

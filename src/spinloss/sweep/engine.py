@@ -166,8 +166,10 @@ class GridRun(JsonResult):
         """The grid (axes in SI), the results stacked over it, per-point ``status`` and ``error``."""
         stacked = self.stacked() or {}
         units = {a.key: a.si_unit for a in self.axes if a.si_unit}
+        units.update({f"axes.{a.key}": a.si_unit for a in self.axes if a.si_unit})
         units.update(stacked.get("units", {}) if isinstance(stacked.get("units"), dict) else {})
         units["seconds"] = "s"
+        units.update({"shape": "1", "status": "1", "interrupted": "1"})
         return {"axes": {a.key: a.values for a in self.axes}, "shape": list(self.shape),
                 "results": {k: v for k, v in stacked.items() if k != "units"},
                 "status": self.status.reshape(self.shape), "errors": self.errors,

@@ -76,7 +76,7 @@ class SweepSummary(JsonResult):
                 "seconds": self.seconds, "compute_seconds": self.compute_seconds, "backend": self.backend,
                 "workers": self.workers, "run": self.run, "interrupted": self.interrupted,
                 "first_error": self.first_error, "failures": self.failures,
-                "units": {"seconds": "s", "compute_seconds": "s"}}
+                "units": {"seconds": "s", "compute_seconds": "s", "*": "1"}}  # the rest: point counts, flags
 
     def to_xarray(self):
         """The store's dataset (``xarray.open_zarr``)."""
