@@ -313,3 +313,23 @@ def test_usmr_read_current_density_has_one_home():
 
     assert not hasattr(ResistanceModel, "usmr_ratio")
     assert ResistanceModel(USMR=2e-16).usmr_per_current_density(0.0) == 2e-16
+
+
+def test_the_transport_frame_is_the_polarization_frame_of_vectors():
+    """The drift-diffusion solver takes its transverse frame from vectors.polarization_frame:
+    e1 along the part of s = +y perpendicular to m, e2 = e1 x m (its own handedness, stated)."""
+    from spinloss import transport, vectors
+
+    assert transport.polarization_frame is vectors.polarization_frame
+    e1, e2, s_par, s_perp = vectors.polarization_frame(np.array([1.0, 0.0, 0.0]))
+    assert np.array_equal(e1, [0.0, 1.0, 0.0]) and np.array_equal(e2, [0.0, 0.0, -1.0])
+    assert (s_par, s_perp) == (0.0, 1.0)
+    m = np.array([0.3, 0.4, np.sqrt(1 - 0.25)])
+    e1, e2, s_par, s_perp = vectors.polarization_frame(m)
+    np.testing.assert_allclose([e1 @ m, e2 @ m, e1 @ e2], 0.0, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(np.cross(e1, m), e2, rtol=0, atol=1e-15)
+    assert s_par == pytest.approx(0.4, rel=1e-15, abs=0)
+    assert s_perp == pytest.approx(np.sqrt(1 - 0.16), rel=1e-14, abs=0)
+    # s along m: a frame all the same (m x z)
+    e1, e2, s_par, s_perp = vectors.polarization_frame(np.array([0.0, 1.0, 0.0]))
+    assert s_perp == 0.0 and np.array_equal(e1, [1.0, 0.0, 0.0])

@@ -49,6 +49,7 @@ from .errors import PhysicsError
 from .io import JsonResult, to_jsonable
 from .stack import Stack
 from .units import HBAR, E_CHARGE, MU0
+from .vectors import polarization_frame
 
 # Reference conductance for equation scaling (Ohm^-1 m^-2); any value of the order of the
 # interface conductances keeps the linear systems well conditioned.
@@ -643,13 +644,7 @@ def torques(stack: Stack, *, temperature=None, profiles: bool = False,
 
     # ---- channel parameters
     mvec = np.asarray(stack.magnetization_direction, dtype=float)
-    yhat = np.array([0.0, 1.0, 0.0])
-    y_par = float(mvec @ yhat)
-    y_perp_vec = yhat - y_par * mvec
-    y_perp = float(np.linalg.norm(y_perp_vec))
-    e1 = y_perp_vec / y_perp if y_perp > 1e-12 else np.cross(mvec, np.array([0.0, 0.0, 1.0]) if abs(mvec[2]) < 0.9 else np.array([1.0, 0.0, 0.0]))
-    e1 = e1 / np.linalg.norm(e1)
-    e2 = np.cross(e1, mvec)
+    e1, e2, y_par, y_perp = polarization_frame(mvec)   # the spin Hall polarization +y about m
 
     afi_params = {}
     for i, l in enumerate(layers):

@@ -75,3 +75,26 @@ def film_tangent_frame(m) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         e1[small] = x - (m[small] @ x)[:, None] * m[small]
     e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
     return m, e1, np.cross(m, e1)
+
+
+def polarization_frame(m, s=(0.0, 1.0, 0.0)) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The transverse frame of spin transport about the magnetization ``m`` (3,): ``(e1, e2,
+    s_par, s_perp)`` with ``e1`` the part of the spin polarization ``s`` (default +y, the
+    polarization of a charge current along +x: docs/conventions.md) perpendicular to m,
+    normalized, and ``e2 = e1 x m`` (so that a transverse spin u = Re(psi) e1 + Im(psi) e2 precesses
+    about m with +i: docs/transport.md); ``s_par = s.m``, ``s_perp = |s - s_par m|``. When s is
+    along m (s_perp <= 1e-12) ``e1`` is m x z (m x x for m within ~25 degrees of z).
+
+    Used by the drift-diffusion solver (:func:`spinloss.transport.torques`), whose transverse
+    channel is driven by ``s_perp`` along e1. Unlike :func:`orthonormal_frame` (e2 = u x e1) this
+    frame is e2 = e1 x m: the handedness of the solver's complex transverse spin.
+    """
+    m = np.asarray(m, dtype=float)
+    s = np.asarray(s, dtype=float)
+    s_par = float(m @ s)
+    perp = s - s_par * m
+    s_perp = float(np.linalg.norm(perp))
+    e1 = perp / s_perp if s_perp > 1e-12 else np.cross(
+        m, np.array([0.0, 0.0, 1.0]) if abs(m[2]) < 0.9 else np.array([1.0, 0.0, 0.0]))
+    e1 = e1 / np.linalg.norm(e1)
+    return e1, np.cross(e1, m), s_par, s_perp
