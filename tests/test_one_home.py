@@ -333,3 +333,19 @@ def test_the_transport_frame_is_the_polarization_frame_of_vectors():
     # s along m: a frame all the same (m x z)
     e1, e2, s_par, s_perp = vectors.polarization_frame(np.array([0.0, 1.0, 0.0]))
     assert s_perp == 0.0 and np.array_equal(e1, [1.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("name, kind", [("pt_py_cell.toml", "sot_channel"), ("stt_mtj_cell.toml", "mtj")])
+def test_p_bit_drive_energy_is_the_joule_power_of_the_write_path(name, kind):
+    """A current-driven p-bit pays I^2 R of its write path: the channel of an SOT bit, the MTJ of
+    an STT one (not the in-plane channel under an STT junction)."""
+    from spinloss.pbits.calibration import energy_per_random_bit
+
+    d_ = dev(name)
+    path = d_.write_path()
+    sig = {"x0": 2e10, "x_s": 1e10}
+    out = energy_per_random_bit(d_, "current", sig, 1e-9, None, 300.0)
+    i = 3e10 * path["current_per_density"]
+    assert out["drive_path"] == path["kind"] == kind
+    assert out["drive_current"] == i and out["channel_resistance"] == path["resistance"]
+    assert out["drive_energy"] == pytest.approx(i * i * path["resistance"] * 1e-9, rel=1e-15, abs=0)

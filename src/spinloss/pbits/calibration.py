@@ -31,8 +31,9 @@ record times t_k (spacing dt_r) gives
 
 Energy per random bit (``energy_per_flip``): a p-bit gives one fresh random bit per correlation
 time, so E = (P_drive + P_read) tau_c at the sigmoid's centre, with
-P_drive = I^2 R_channel, I = (|x0| + x_s) (I per J) the channel current that moves the output by
-one sigmoid width from zero (current input only: a field input has no drive circuit here), and
+P_drive = I^2 R_write, I = (|x0| + x_s) (I per J) the write current that moves the output by
+one sigmoid width from zero (R_write and I per J of the device's write path: the channel of an
+SOT p-bit, the MTJ of an STT one, :meth:`spinloss.device.Device.write_path`) (current input only: a field input has no drive circuit here), and
 P_read = V_read^2 / R_MTJ, R_MTJ = (RA / A)(1 + TMR/2) the mean of the parallel and antiparallel
 resistances, read continuously (a p-bit's state is read whenever a neighbour updates) [D].
 """
@@ -485,16 +486,17 @@ def energy_per_random_bit(device, input: str, sigmoid: dict | None, correlation_
     """The energy of one random bit (J) and its parts (module docstring): ``drive_energy``
     (current input with a sigmoid fit; else None), ``read_energy`` (with ``readout``; else None),
     ``total`` (their sum over the parts known; None if neither)."""
-    out = {"definition": "(P_drive + P_read) tau_c; P_drive = I^2 R_channel at I = (|x0| + x_s) (I per J); "
+    out = {"definition": "(P_drive + P_read) tau_c; P_drive = I^2 R_write at I = (|x0| + x_s) (I per J), "
+                         "R_write the write path (SOT: the channel; STT: the MTJ); "
                          "P_read = V_read^2 / R_MTJ, R_MTJ = (RA/A)(1 + TMR/2)",
            "correlation_time": correlation_time, "drive_energy": None, "read_energy": None}
     if input == "current" and sigmoid is not None:
-        ch = device.channel(temperature)
+        path = device.write_path(temperature)
         j = abs(sigmoid["x0"]) + abs(sigmoid["x_s"])
-        i = j * ch["current_per_density"]
-        p = i * i * ch["resistance"]
-        out.update({"drive_current_density": j, "drive_current": i, "channel_resistance": ch["resistance"],
-                    "drive_power": p, "drive_energy": p * correlation_time})
+        i = j * path["current_per_density"]
+        p = i * i * path["resistance"]
+        out.update({"drive_current_density": j, "drive_current": i, "channel_resistance": path["resistance"],
+                    "drive_path": path["kind"], "drive_power": p, "drive_energy": p * correlation_time})
     if readout is not None:
         r = mtj_resistances(readout["resistance_area"], device.geometry.area, readout["tmr"])["mean"]
         p = readout["read_voltage"] ** 2 / r
