@@ -237,3 +237,20 @@ def test_stack_results_takes_each_field_from_the_first_point_that_has_it():
 
     out = stack_results([{"t": None, "name": "a"}, None, {"t": 2.0, "name": "a"}], (3,))
     assert np.isnan(out["t"][0]) and np.isnan(out["t"][1]) and out["t"][2] == 2.0 and out["name"] == "a"
+
+
+def test_a_dimensionless_value_out_of_range_reads_without_a_unit_of_one(capsys):
+    code, _, err = run(capsys, "torque", EX / "pt_py.toml", "--set", "Pt.spin_hall_angle=1e30")
+    assert code == 2
+    line = error_line(err)
+    assert "Pt.spin_hall_angle" in line and "1e+30 is beyond the physical range of spin hall angle (maximum 10)" in line
+
+
+def test_a_workload_key_at_the_top_level_is_named_without_a_leading_dot(capsys, tmp_path):
+    text = (EX / "workload_resnet18.toml").read_text()
+    bad = tmp_path / "w.toml"
+    bad.write_text(re.sub(r"(?m)^precision_bits\s*=.*$", "precision_bits = 0", text))
+    assert "precision_bits = 0" in bad.read_text()
+    code, _, err = run(capsys, "workload", bad)
+    assert code == 2
+    assert error_line(err) == f"spinloss: error: {bad}: precision_bits: must be an integer >= 1"

@@ -156,11 +156,12 @@ def _positive(table, key, dim, source, prefix, default=None):
 
 
 def _int(table, key, source, prefix, default=None, minimum=1):
+    name = f"{prefix}.{key}" if prefix else key
     v = table.get(key, default)
     if v is None:
-        raise ConfigError(source, f"{prefix}.{key}", "missing")
+        raise ConfigError(source, name, "missing")
     if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise ConfigError(source, f"{prefix}.{key}", f"must be an integer >= {minimum}")
+        raise ConfigError(source, name, f"must be an integer >= {minimum}")
     return v
 
 

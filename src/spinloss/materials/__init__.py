@@ -117,12 +117,14 @@ def check_material_range(name: str, value, *, source, key) -> None:
     from ..units import SI_UNIT
 
     unit = SI_UNIT.get(MATERIAL_KEYS[name][0], "")
+    u = f" {unit}" if unit and unit != "1" else ""   # a dimensionless value reads "1e+30", not "1e+30 1"
+    what = name.replace("_", " ")
     if np.any(finite > hi):
-        raise ConfigError(source, key, f"{float(finite.max()):.3g} {unit} is beyond the physical range of "
-                                       f"{name.replace('_', ' ')} (maximum {hi:g} {unit}): a missing unit?")
+        raise ConfigError(source, key, f"{float(finite.max()):.3g}{u} is beyond the physical range of {what} "
+                                       f"(maximum {hi:g}{u}): a missing unit?")
     if lo > 0 and np.any((finite < lo) & (finite > 0 if MATERIAL_KEYS[name][2] in ("nonneg", "nonneg_or_inf", "any") else True)):
-        raise ConfigError(source, key, f"{float(finite.min()):.3g} {unit} is below the physical range of "
-                                       f"{name.replace('_', ' ')} (minimum {lo:g} {unit}): a missing unit?")
+        raise ConfigError(source, key, f"{float(finite.min()):.3g}{u} is below the physical range of {what} "
+                                       f"(minimum {lo:g}{u}): a missing unit?")
 
 
 @dataclass(frozen=True)
