@@ -260,3 +260,21 @@ def test_shipped_synthetic_data_are_labelled_and_fit(perp):
     # noise, offsets, drift: within 3 reported standard deviations
     assert abs(fit.values["xi_DL"] - t.damping_like_efficiency) < 3 * fit.values["xi_DL_uncertainty"]
     assert abs(fit.values["xi_FL"] - t.field_like_efficiency) < 3 * fit.values["xi_FL_uncertainty"]
+
+
+def test_a_measurement_current_that_heats_the_magnet_past_curie_is_warned(capsys):
+    """An absurd AC amplitude (1 A through a Hall bar) is not simulated silently: its steady Joule
+    heating takes the magnet past its Curie temperature, and the command says so; 1 mA does not."""
+    from spinloss import cli
+
+    bar = Path(__file__).resolve().parents[1] / "examples" / "lab" / "pt_cofeb_hall_bar.toml"
+    for amplitude, warned in (("1 mA", False), ("1 A", True)):
+        with pytest.raises(SystemExit) as ei:
+            cli.main(["lab", "harmonic-hall", str(bar), "--scan", "x", "--field", "-50 mT:50 mT:3",
+                      "--current-amplitude", amplitude, "--json"])
+        _, err = capsys.readouterr()
+        assert ei.value.code == 0
+        hits = [l for l in err.splitlines() if l.startswith("spinloss: warning:") and "Curie temperature" in l]
+        assert bool(hits) == warned, err
+        if warned:
+            assert "measurement current I0 = 1 A" in hits[0] and "steady Joule heating" in hits[0]

@@ -481,11 +481,12 @@ class Device:
         res.warnings = self.heating_warnings(res)
         return res
 
-    def heating_warnings(self, result) -> list[str]:
+    def heating_warnings(self, result, *, electromigration: bool = True, cause: str = "the pulse") -> list[str]:
         """Warnings about a heated pulse (a :class:`spinloss.thermal.HeatingResult`): an AFI of the
         stack heated past its Neel temperature (the sink turns paramagnetic during the pulse), the
-        magnet heated past its Curie temperature, a metal layer carrying more than the
-        electromigration limit (docs/heating.md)."""
+        magnet heated past its Curie temperature, and (``electromigration``) a metal layer carrying
+        more than the electromigration limit of a write line (docs/heating.md). ``cause`` names what
+        heats (the subject of the sentences)."""
         out = []
         T0 = result.ambient_temperature
         by_name = {l["name"]: l for l in result.layers}
@@ -497,21 +498,37 @@ class Device:
             if layer.kind == "antiferromagnetic_insulator":
                 tn = float(np.asarray(layer_neel_temperature(layer)))      # the film's T_N (finite size)
                 if T0 <= tn < peak:
-                    out.append(f"the pulse heats the AFI {layer.name!r} to {peak:.4g} K, past its Neel temperature "
-                               f"{tn:.4g} K: the magnon sink turns paramagnetic during the pulse")
+                    out.append(f"{cause} heats the AFI {layer.name!r} to {peak:.4g} K, past its Neel temperature "
+                               f"{tn:.4g} K: the magnon sink turns paramagnetic")
             if layer.name == self.magnet_layer and layer.material.curie_temperature is not None:
                 tc = float(np.asarray(layer.material.curie_temperature))
                 if T0 < tc <= peak:
-                    out.append(f"the pulse heats the magnet {layer.name!r} to {peak:.4g} K, past its Curie temperature "
+                    out.append(f"{cause} heats the magnet {layer.name!r} to {peak:.4g} K, past its Curie temperature "
                                f"{tc:.4g} K: it loses its magnetization (the macrospin model does not apply)")
         spec = self.heating or HeatingSpec(enabled=False)
         limit = spec.electromigration_current_density
         worst = max(((abs(l["current_density"]), l["name"]) for l in result.layers if not l["substrate"]),
                     default=(0.0, None))
-        if worst[0] > limit:
+        if electromigration and worst[0] > limit:
             out.append(f"layer {worst[1]!r} carries {worst[0]:.3g} A/m^2, beyond the electromigration limit "
                        f"{limit:.3g} A/m^2 of a write line ([heating] electromigration_current_density; docs/heating.md)")
         return out
+
+    def measurement_heating_warnings(self, current_amplitude: float, temperature: float | None = None) -> list[str]:
+        """Validity warnings of an AC measurement current I0 cos(wt) (``current_amplitude`` I0 in A,
+        through the whole stack as in :meth:`channel`): its Joule heating in the steady state (the
+        rms current density I0 / sqrt(2), held for 1 us, many thermal time constants of the stack)
+        heats the magnet past its Curie temperature or an AFI past its Neel temperature, where the
+        simulated signals no longer describe the device. STT devices (no in-plane heating model)
+        give none."""
+        if self.torque_override is not None and self.torque_override.mechanism == "stt":
+            return []
+        ch = self.channel(temperature)
+        j_rms = float(current_amplitude) / ch["current_per_density"] / math.sqrt(2.0)
+        res = self.pulse_heating(current_density=j_rms, width=1e-6, temperature=temperature)
+        cause = (f"the measurement current I0 = {current_amplitude:.3g} A ({j_rms:.3g} A/m^2 rms in "
+                 f"{ch['reference_layer']}, steady Joule heating)")
+        return self.heating_warnings(res, electromigration=False, cause=cause)
 
     def heating_response(self, width=None, rise_time=None, fall_time=None,
                          slice_fraction: float = HEATING_SLICE_FRACTION) -> dict:

@@ -40,6 +40,14 @@ def _frequency_values(text: str, option: str = "--frequency") -> np.ndarray:
     return value_grid(text, "frequency", option, positive=True, what="frequencies")
 
 
+def _measurement_heating(device, device_file, current_amplitude) -> None:
+    """Warn when the AC measurement current heats the magnet past its Curie temperature or an
+    AFI past its Neel temperature (:meth:`spinloss.device.Device.measurement_heating_warnings`)."""
+    with device_errors(device_file):
+        for w in device.measurement_heating_warnings(current_amplitude):
+            warn(w)
+
+
 @click.group()
 def lab():
     """Simulate measurements of a device: harmonic Hall, ST-FMR, USMR (docs/lab.md)."""
@@ -81,6 +89,7 @@ def harmonic_hall_cmd(device_file, scan, field_text, angle_text, current_text, f
     # the Hall bar is a uniform magnet in a quasistatic or small-signal response: the macrospin
     # size warning (about switching thresholds) does not apply
     device = load_device(device_file, parse_set_items(set_items), warnings=False)
+    _measurement_heating(device, device_file, i0)
     branches = {"both": (1, -1), "+1": (1,), "-1": (-1,)}[branch]
     with device_errors(device_file):
         res = harmonic_hall(device, scan, fields, i0, angles=angles, branches=branches, method=method,
@@ -239,6 +248,7 @@ def st_fmr_cmd(device_file, frequency_text, current_text, field_text, angle, bro
     output_suffix(output_path, (".csv",))
     check_plot_path(plot_path)
     device = load_device(device_file, parse_set_items(set_items), warnings=False)
+    _measurement_heating(device, device_file, i0)
     with device_errors(device_file):
         res = st_fmr(device, freqs, i0, fields=fields, field_angle=angle, broadening=broadening, method=method,
                      oersted=not no_oersted, rf_field=rf, progress=progress_for(as_json))
@@ -432,6 +442,8 @@ def usmr_cmd(device_file, mode, field_text, read_text, pulse_text, steps, pulses
     output_suffix(output_path, (".csv",))
     check_plot_path(plot_path)
     device = load_device(device_file, parse_set_items(set_items), warnings=(mode != "field"))
+    with device_errors(device_file):
+        _measurement_heating(device, device_file, j_read * device.channel()["current_per_density"])
     progress = progress_for(as_json)
     with device_errors(device_file, "--pulse-current-density" if mode == "loop" else None):
         if mode == "field":
