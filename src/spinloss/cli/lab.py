@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 import numpy as np
 
+from ..device import USMR_READ_CURRENT_DENSITY
 from ..errors import ConfigError
 from .common import (CLI_SOURCE, SEED, FiniteFloatRange, list_items, check_plot_path, device_errors, echo_table, emit_json, fmt, info, json_option,
                      load_device, output_suffix, plot_errors, plot_option, positive_quantity, progress_for, quantity,
@@ -402,7 +403,7 @@ def _current_density_values(text: str, option: str) -> np.ndarray:
               help="R_xx^2w against the field along y, after each pulse of a current loop, or of a pulse sequence.")
 @click.option("--field", "field_text", default="-100 mT:100 mT:41", show_default=True, metavar="RANGE",
               help="Field along y (field mode), swept START -> STOP -> START.")
-@click.option("--read-current-density", "read_text", default="1.3e11 A/m^2", show_default=True, metavar="J",
+@click.option("--read-current-density", "read_text", default=f"{USMR_READ_CURRENT_DENSITY:g} A/m^2", show_default=True, metavar="J",
               help="Amplitude J_AC of the read current in the reference layer.")
 @click.option("--pulse-current-density", "pulse_text", default=None, metavar="J",
               help="Largest write pulse of the loop (default: the file's pulse current density).")
