@@ -95,3 +95,53 @@ def test_demo_interrupted_leaves_the_old_output_and_a_marked_partial_folder(tmp_
     partial = tmp_path / "demo.partial"
     assert (partial / "INTERRUPTED").is_file()
     assert "torque" in (partial / "INTERRUPTED").read_text()
+
+
+def test_compare_interrupted_in_the_scaling_study_prints_the_comparison_and_leaves_the_old_figures(tmp_path):
+    """Ctrl-C during ``--scaling`` (after the designs and the map finished): the finished
+    comparison is printed, marked partial, with what finished of the scaling study; exit 130; no
+    figure is written, so the figures of an earlier run stay as they were (no mix of old and new:
+    the map's figure used to be written before the scaling study started)."""
+    comp = tmp_path / "one.toml"
+    comp.write_text(f'''reference = "Pt/CoFeB"
+[targets]
+write_error_rate = 1e-3
+retention = "10 years"
+temperature = "358 K"
+[[designs]]
+name = "Pt/CoFeB"
+device = "{(EX / 'pt_cofeb_cell.toml').as_posix()}"
+set = {{"heating.enabled" = false}}
+''')
+    old = b"a figure of an earlier run"
+    figures = {opt: tmp_path / f"old_{opt.strip('-')}.png" for opt in ("--plot", "--map-plot", "--scaling-plot")}
+    for p in figures.values():
+        p.write_bytes(old)
+    args = ["compare", comp, "--fast", "--map", "Pt.spin_hall_angle=0.05:0.1:2", "Pt.thickness=3 nm:5 nm:2",
+            "--design", "Pt/CoFeB", "--scaling", "--sizes", "60 nm,40 nm", "--workers", "2"]
+    for opt, p in figures.items():
+        args += [opt, p]
+    code, out, err = interrupt(args, after=2, once="@ 60 nm", tmp=tmp_path)
+    assert_interrupted(code, err)
+    assert "nothing finished" not in err
+    assert "the comparison finished (1 of 1 designs)" in err and "scaling study:" in err
+    assert "[partial: interrupted]" in out and "Pt/CoFeB" in out   # the finished comparison, marked
+    assert "Scaling (lateral size) [partial: interrupted]" in out
+    for opt, p in figures.items():
+        assert p.read_bytes() == old, f"{opt} was overwritten by an interrupted run"
+    assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]   # no temporary file left
+
+
+def test_wer_monte_carlo_interrupted_says_how_many_paths_finished(tmp_path):
+    """Ctrl-C while the Monte Carlo paths run: the line says how many of them finished, and no
+    WER is printed (an estimate from part of the trials is not a result)."""
+    import re
+
+    code, out, err = interrupt(["wer", EX / "pt_py_device.toml", "--method", "monte_carlo", "--trials", "20000",
+                                "-w", "2 ns"], after=3, once="Monte Carlo paths", tmp=tmp_path)
+    assert_interrupted(code, err)
+    assert out == ""
+    found = re.search(r"interrupted: (\d+) of 20000 Monte Carlo trajectories finished; no WER reported", err)
+    assert found, err[-500:]
+    assert int(found.group(1)) < 20000
+    assert "nothing finished" not in err

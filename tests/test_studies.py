@@ -194,6 +194,36 @@ def test_run_demo_summary(tmp_path):
         assert Path(p).is_file()
 
 
+def assert_provenance(data: dict, *, seeds=None):
+    """A demo JSON's provenance: package and version, the example files read with their SHA-256,
+    the command line, the seeds and the time."""
+    from spinloss.io import file_sha256
+    from spinloss.version import __version__
+
+    prov = data["provenance"]
+    assert prov["package"] == "spinloss" and prov["version"] == __version__
+    assert prov["inputs"], "no input files listed"
+    for f in prov["inputs"]:
+        assert Path(f["path"]).is_file() and f["sha256"] == file_sha256(f["path"])
+    assert prov["command_line"] and prov["time"]
+    if seeds is not None:
+        assert prov["seeds"] == seeds
+
+
+def test_every_demo_json_carries_provenance(tmp_path):
+    """Issue 7 item 6: every JSON file of the demo (the torque section's and demo_summary.json)
+    says where it came from, with the example files the section read and their hashes."""
+    res = run_demo(tmp_path / "out", sections=("torque",), examples_dir=EXAMPLES, progress=None)
+    found = sorted((tmp_path / "out").rglob("*.json"))
+    assert {p.name for p in found} >= {"torque_table.json", "torque_curves.json", "demo_summary.json"}
+    for p in found:
+        assert_provenance(json.loads(p.read_text()))
+    inputs = {Path(f["path"]).name for f in json.loads(Path(res["summary"]).read_text())["provenance"]["inputs"]}
+    assert {f for _, f, *_ in TORQUE_ROWS} | {"py_nio_device.toml"} <= inputs
+    summary = json.loads(Path(res["summary"]).read_text())
+    assert summary["provenance"]["seeds"] == {"torque": {}}
+
+
 def test_bad_inputs(tmp_path):
     with pytest.raises(SpinlossInputError, match="examples"):
         find_examples_dir(tmp_path / "missing")
@@ -235,3 +265,28 @@ def test_cli_demo_human_and_bad_examples(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.strip().startswith("spinloss: error:") and "--examples" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_energy_section_json_carries_provenance(tmp_path, monkeypatch):
+    """The energy section's JSON files (comparison, scaling, summary) name compare.toml and every
+    design's device file with their hashes, and the search seed. The design searches (hours) are
+    replaced by an empty comparison: this checks what is written, not the physics."""
+    import spinloss.studies.energy as E
+    from spinloss.cells.compare import ComparisonResult
+
+    def no_search(comp, settings, progress=None):
+        return ComparisonResult(comp.reference, {"write_error_rate": comp.targets.write_error_rate,
+                                                 "thermal_stability": comp.targets.delta,
+                                                 "temperature": comp.targets.temperature}, [], [], settings=settings)
+
+    monkeypatch.setattr(E, "compare", no_search)
+    monkeypatch.setattr(E, "scaling_study", lambda *a, **k: {"sizes": [], "designs": {}})
+    monkeypatch.setattr(E, "report_sections", lambda *a, **k: [])
+    monkeypatch.setattr(E.cell_plots, "plot_bars", lambda result, path: Path(path))
+    res = E.energy_section(tmp_path, EXAMPLES, fast=True)
+    found = sorted((tmp_path / "energy").glob("*.json"))
+    assert {p.name for p in found} == {"comparison.json", "scaling.json", "energy_summary.json"}
+    for p in found:
+        assert_provenance(json.loads(p.read_text()), seeds={"seed": E.FAST.seed})
+    names = {Path(i).name for i in res["inputs"]}
+    assert {"compare.toml", "py_nio_cell.toml", "pt_cofeb_cell.toml"} <= names

@@ -55,3 +55,19 @@ def test_report_of_the_section_states_units(section, tmp_path):
     row = next(r for r in res["table"] if r["energy_at_j50"])
     i = [r["device"] for r in res["table"]].index(row["device"])
     assert float(t["rows"][i][j]) == pytest.approx(row["energy_at_j50"] * 1e15, rel=1e-3, abs=0)
+
+
+def test_json_carries_provenance(section):
+    """Issue 7 item 6: the section's JSON names the device files it read (with their hashes) and
+    its seed."""
+    from test_studies import assert_provenance
+
+    res, out = section
+    found = sorted(Path(out).rglob("*.json"))
+    assert found
+    for p in found:
+        assert_provenance(json.loads(p.read_text()), seeds={"seed": 0})
+    names = {Path(f["path"]).name for f in json.loads(Path(res["files"]["switching_table"]).read_text())
+             ["provenance"]["inputs"]}
+    assert names == {"py_nio_device.toml", "py_sio2_device.toml", "pt_py_device.toml"}
+    assert res["seeds"] == {"seed": 0} and len(res["inputs"]) == 3

@@ -149,7 +149,9 @@ def flatten_numeric(data: dict, *, skip=("units", "provenance")) -> dict[str, np
 
 def unit_of(key: str, units: dict | None) -> str | None:
     """The unit of dotted ``key`` from a result's ``units`` table (exact key, else its last
-    component); None if the result does not say."""
+    component, else the table's ``"*"`` entry: the unit of every field it does not list, given by
+    results whose other numbers are all counts, spins or probabilities); None if the result does
+    not say."""
     if not units:
         return None
     if key in units and isinstance(units[key], str):
@@ -157,7 +159,7 @@ def unit_of(key: str, units: dict | None) -> str | None:
     last = key.rsplit(".", 1)[-1]
     if last in ("real", "imag") and "." in key:
         last = key.rsplit(".", 2)[-2]
-    u = units.get(last)
+    u = units.get(last, units.get("*"))
     return u if isinstance(u, str) else None
 
 
@@ -207,6 +209,62 @@ def atomic_path(path, *, mode: int = 0o644) -> Iterator[Path]:
                 shutil.rmtree(tmp_path)
             else:
                 tmp_path.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) inside the block and deliver it when the block ends (in the main
+    thread; elsewhere signals cannot be handled and the block runs as is)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        else:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def atomic_paths(paths, *, mode: int = 0o644) -> Iterator[list]:
+    """Several files that are replaced together: yields one temporary path beside each of
+    ``paths`` (as :func:`atomic_path`); when the block succeeds they replace their targets one
+    rename after the other with Ctrl-C held back (:func:`interrupts_held`), on any error (Ctrl-C
+    included) every temporary file is removed and no target is touched. A run stopped while the
+    files are written leaves every old file; one that finishes leaves every new one; never a mix."""
+    targets = [Path(p) for p in paths]
+    tmps: list = []
+    try:
+        for target in targets:
+            directory = target.parent if str(target.parent) else Path(".")
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".part{target.suffix}", dir=directory)
+            os.close(fd)
+            tmps.append(Path(tmp))
+        yield list(tmps)
+        for tmp in tmps:
+            os.chmod(tmp, mode)
+        with interrupts_held():
+            for tmp, target in zip(tmps, targets):
+                os.replace(tmp, target)
+    except BaseException:
+        for tmp in tmps:
+            with contextlib.suppress(OSError):
+                if tmp.is_dir():
+                    import shutil
+
+                    shutil.rmtree(tmp)
+                elif tmp.exists():
+                    tmp.unlink()
         raise
 
 

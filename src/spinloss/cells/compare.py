@@ -481,7 +481,11 @@ def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axi
         return {"energy_per_bit": e["energy_per_bit"], "channel_energy": ch,
                 "effective_damping": e["effective_damping"]}
 
-    run = evaluate_grid([ax1, ax2], point, errors="raise", progress=progress)
+    try:
+        run = evaluate_grid([ax1, ax2], point, errors="raise", progress=progress)
+    except Interrupted as exc:
+        raise Interrupted(partial_map(exc.partial, design_name, reference),
+                          f"map of {design_name}: {exc.what} (no map statement)") from None
     st = run.stacked()
 
     def grid(name):
@@ -502,6 +506,26 @@ def energy_map(comp: Comparison, result: ComparisonResult, design_name: str, axi
                    f"{map_statement(m.metric('channel'))} alpha_eff on the map: {np.nanmin(alpha):.3g} to "
                    f"{np.nanmax(alpha):.3g} ({len(drive.nodes)} damping nodes of the WER engine).")
     return m
+
+
+def partial_map(run, design_name: str, reference: str) -> dict:
+    """The finished points of an interrupted map (a :class:`~spinloss.sweep.GridRun`) as JSON,
+    marked ``interrupted``: the supply energy on the grid (null where not finished) and the
+    per-point ``status``; no statement and no advantage fractions (they would read the
+    unfinished points as unwritable)."""
+    shape = run.shape
+    energy = [None if r is None else r.get("energy_per_bit") for r in run.results]
+    channel = [None if r is None else r.get("channel_energy") for r in run.results]
+    done = int(np.sum(run.status != 0))
+    return {"design": design_name, "reference": reference, "keys": run.keys,
+            "values": [np.asarray(a.values).tolist() for a in run.axes],
+            "energy_per_bit": np.asarray(energy, dtype=object).reshape(shape).tolist(),
+            "channel_energy": np.asarray(channel, dtype=object).reshape(shape).tolist(),
+            "status": run.status.reshape(shape).tolist(), "interrupted": True,
+            "points_finished": done, "points": int(np.prod(shape)),
+            "statement": f"Map of {design_name} versus {reference} interrupted: {done} of {int(np.prod(shape))} "
+                         "points finished (no map statement).",
+            "units": {"energy_per_bit": "J", "channel_energy": "J"}}
 
 
 def _unheated_design(comp: Comparison, name: str, settings, progress):
@@ -619,13 +643,27 @@ def scaling(comp: Comparison, names, sizes=DEFAULT_SIZES, settings: SearchSettin
             return {"size": jobs[i][4], "meets_targets": False, "reason": f"evaluation failed: {row}"}
         return row
 
+    done: dict = {}
+
     def finished(i, row):
         row = as_row(i, row)
+        done[i] = row
         note(progress, "scaling", f"{labels[i]}: " + (f"E = {row['energy_per_bit']:.3g} J" if row["meets_targets"]
                                                        else f"not met: {row['reason']}"))
 
-    rows = [as_row(i, r) for i, r in enumerate(run_jobs(scaled_design, jobs, workers=workers, progress=progress,
-                                                           labels=labels, on_result=finished))]
+    try:
+        rows = [as_row(i, r) for i, r in enumerate(run_jobs(scaled_design, jobs, workers=workers,
+                                                               progress=progress, labels=labels,
+                                                               on_result=finished))]
+    except KeyboardInterrupt:
+        # the finished sizes only, marked: a partial study never passes for a whole one
+        k = 0
+        for name in names:
+            out["designs"][name] = [done[i] for i in range(k, k + len(sizes)) if i in done]
+            k += len(sizes)
+        out["interrupted"] = True
+        raise Interrupted(out, f"scaling study: {len(done)} of {len(jobs)} (design, size) searches finished"
+                               + (f" ({', '.join(labels[i] for i in sorted(done))})" if done else "")) from None
     k = 0
     for name in names:
         out["designs"][name] = rows[k:k + len(sizes)]

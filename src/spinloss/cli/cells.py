@@ -257,41 +257,85 @@ def compare(compare_file, map_items, map_design, scaling, sizes, only, target_we
         interrupted_exit(f"{exc.what}; the table above is partial (no figures written)")
         return
     out = result.to_json()
-    if map_items:
-        name = map_design or _default_map_design(result)
-        try:
-            m = cmp.energy_map(comp, result, name, map_items[0], map_items[1], progress=progress)
-        except ConfigError:
-            raise
-        except cmp.TargetNotMetErrorForMap as exc:  # e.g. the reference cannot meet the targets: report, go on
-            out["map"] = {"design": name, "error": exc.rule, "statement": f"no map: {exc.rule}"}
-            map_plot = None
-        else:
-            out["map"] = m.to_json()
-            if map_plot:
-                with plot_errors(map_plot, "--map-plot"):
+    # the map and the scaling study; the figures are drawn only once every computation is done,
+    # all together (an interrupt leaves every old figure, a finished run every new one)
+    figures = []   # (path, option, draw(path))
+    stage = None
+    try:
+        if map_items:
+            stage = "map"
+            name = map_design or _default_map_design(result)
+            try:
+                m = cmp.energy_map(comp, result, name, map_items[0], map_items[1], progress=progress)
+            except cmp.TargetNotMetErrorForMap as exc:  # e.g. the reference cannot meet the targets: report, go on
+                out["map"] = {"design": name, "error": exc.rule, "statement": f"no map: {exc.rule}"}
+                map_plot = None
+            else:
+                out["map"] = m.to_json()
+                if map_plot:
                     from ..studies.energy import layer_kinds
 
-                    cell_plots.plot_map(m, map_plot, kinds=layer_kinds(result.result(name)))
-    if scaling:
-        names = [r.name for r in result.results if r.torque and abs(r.torque.get("damping_like_efficiency", 0)) > 0]
-        sc = cmp.scaling(comp, names, sz, settings, progress=progress, workers=workers)
-        out["scaling"] = sc
-        if scaling_plot:
-            with plot_errors(scaling_plot, "--scaling-plot"):
-                cell_plots.plot_scaling(sc, scaling_plot)
+                    kinds = layer_kinds(result.result(name))
+                    figures.append((map_plot, "--map-plot", lambda p, m=m, kinds=kinds: cell_plots.plot_map(
+                        m, p, kinds=kinds)))
+        if scaling:
+            stage = "scaling"
+            names = [r.name for r in result.results
+                     if r.torque and abs(r.torque.get("damping_like_efficiency", 0)) > 0]
+            sc = cmp.scaling(comp, names, sz, settings, progress=progress, workers=workers)
+            out["scaling"] = sc
+            if scaling_plot:
+                figures.append((scaling_plot, "--scaling-plot", lambda p, sc=sc: cell_plots.plot_scaling(sc, p)))
+    except KeyboardInterrupt as exc:  # Interrupted included: the designs are complete, the rest partial
+        partial = getattr(exc, "partial", None)
+        what = getattr(exc, "what", "") or f"the {'map' if stage == 'map' else 'scaling study'}: nothing finished"
+        out[stage] = partial if partial is not None else {"interrupted": True, "statement": f"Interrupted: {what}."}
+        out["interrupted"] = True
+        out["interrupted_stage"] = stage
+        # the verdict of the complete comparison only (nothing of the interrupted stage feeds it)
+        out["verdict"] = cmp.verdict(result, [out["map"]] if stage != "map" and "map" in out else [])
+        if as_json:
+            emit_json(out, inputs=[compare_file], seeds={"seed": seed})
+        else:
+            _print_compare(result, out)
+        interrupted_exit(f"the comparison finished ({len(result.results)} of {len(result.results)} designs); "
+                         f"{what}; the output above is partial (no figures written, the old files are as they were)")
+        return
     out["verdict"] = cmp.verdict(result, [out["map"]] if "map" in out else [])
     if plot_path:
-        with plot_errors(plot_path):
-            cell_plots.plot_bars(result, plot_path)
+        figures.append((plot_path, "--plot", lambda p: cell_plots.plot_bars(result, p)))
+    try:
+        _write_figures(figures)
+    except KeyboardInterrupt:
+        out["interrupted"] = True
+        out["interrupted_stage"] = "figures"
+        if as_json:
+            emit_json(out, inputs=[compare_file], seeds={"seed": seed})
+        else:
+            _print_compare(result, out)
+        interrupted_exit("every computation finished; stopped while drawing the figures: none written (the old "
+                         "files are as they were)")
+        return
     if as_json:
         emit_json(out, inputs=[compare_file], seeds={"seed": seed})
     else:
         _print_compare(result, out)
-    for p in (plot_path, map_plot if map_items and "error" not in out.get("map", {}) else None,
-              scaling_plot if scaling else None):
-        if p:
-            info(f"wrote {p}", as_json=as_json)
+    for p, _, _ in figures:
+        info(f"wrote {p}", as_json=as_json)
+
+
+def _write_figures(figures) -> None:
+    """Draw every figure ``(path, option, draw(path))`` into a temporary file beside its target,
+    then rename them all together (:func:`spinloss.io.atomic_paths`): an interrupted or failed
+    run leaves every old figure as it was."""
+    if not figures:
+        return
+    from ..io import atomic_paths
+
+    with atomic_paths([p for p, _, _ in figures]) as tmps:
+        for (path, option, draw), tmp in zip(figures, tmps):
+            with plot_errors(path, option):
+                draw(tmp)
 
 
 def _default_map_design(result) -> str:
@@ -315,7 +359,8 @@ def _print_compare(result, out):
     t = result.targets
     click.echo(f"Energy per bit at WER {t['write_error_rate']:g}, Delta {t['thermal_stability']:.2f}, "
                f"T = {t['temperature']:.0f} K; reference {result.reference}"
-               + (" [partial: interrupted]" if getattr(result, "interrupted", False) else ""))
+               + (" [partial: interrupted]" if getattr(result, "interrupted", False) or out.get("interrupted")
+                  else ""))
     rows = []
     for r in result.rows:
         if r["meets_targets"]:
@@ -338,8 +383,9 @@ def _print_compare(result, out):
         click.echo(out["map"]["statement"])
     if "scaling" in out:
         click.echo("")
-        click.echo("Scaling (lateral size):")
-        for name, rows_ in out["scaling"]["designs"].items():
+        click.echo("Scaling (lateral size)" + (" [partial: interrupted]" if out["scaling"].get("interrupted")
+                                                else "") + ":")
+        for name, rows_ in (out["scaling"].get("designs") or {}).items():
             parts = [f"{r['size'] * 1e9:.0f} nm: " + (f"{r['energy_per_bit'] * 1e15:.3g} fJ" if r["meets_targets"]
                                                       else "not met") for r in rows_]
             click.echo(f"  {name}: " + "; ".join(parts))

@@ -298,11 +298,38 @@ def threshold(device_file, pulse_width, temperature, trials, seed, initial_tilt,
 # ---------------------------------------------------------------------------- wer
 
 
+#: Why ``wer`` refuses T <= 0: every method starts from the thermal distribution of the well.
+WER_NEEDS_T = ("wer needs T > 0 (every method starts from the Boltzmann distribution of the well; at T = 0 the "
+               "pulse either switches or not: use threshold or switch)")
+
+
+def check_wer_temperature(T, device, device_file) -> None:
+    """Refuse, before any work, a WER at T <= 0: the --temperature option is blamed when it was
+    given, else the device file's ``temperature``."""
+    if T is not None:
+        if T <= 0:
+            raise ConfigError(CLI_SOURCE, "--temperature", WER_NEEDS_T)
+    elif device is not None and not float(device.temperature) > 0:
+        raise ConfigError(str(device_file), "temperature", WER_NEEDS_T + "; or give --temperature")
+
+
+def check_wer(params: dict, keys=(), overrides=None) -> None:
+    """The pre-flight of ``wer``: the device commands' one, and T > 0 (checked before the
+    Monte Carlo pilot, which would fail on it only after thousands of paths)."""
+    T = temperature_value(params.get("temperature"))
+    if T is not None and T <= 0:
+        raise ConfigError(CLI_SOURCE, "--temperature", WER_NEEDS_T)
+    check_device_command(params, keys, overrides)
+    if T is None and "temperature" not in keys:
+        check_wer_temperature(None, _device(params, overrides, warnings=False), params["device_file"])
+
+
 def run_wer(params: dict, overrides: dict | None = None, progress=None) -> dict:
     """One point of ``wer``: the write error rate of the pulse (JSON)."""
     from ..experiments.wer import device_write_error_rate
 
     T, j, w, device = _pulse_point(params, overrides)
+    check_wer_temperature(T, device, params["device_file"])
     with device_errors(params["device_file"], "--current-density" if j is not None else None):
         res = device_write_error_rate(device, current_density=j, pulse_width=w, temperature=T,
                                       method=params.get("method", "auto"), trials=params.get("trials", 20_000),
@@ -310,7 +337,7 @@ def run_wer(params: dict, overrides: dict | None = None, progress=None) -> dict:
     return _with_device_name(res.to_json(), device, T)
 
 
-@sweepable(run_wer, input_param="device_file", check=check_device_command)
+@sweepable(run_wer, input_param="device_file", check=check_wer)
 @click.command()
 @click.argument("device_file", metavar="DEVICE.toml")
 @click.option("--current-density", "-j", default=None, metavar="J",
@@ -334,9 +361,14 @@ def wer(device_file, current_density, pulse_width, temperature, method, trials, 
     params = {"device_file": device_file, "current_density": current_density, "pulse_width": pulse_width,
               "temperature": temperature, "method": method, "trials": trials, "seed": seed,
               "set_items": set_items}
-    check_device_command(params)
+    check_wer(params)
     device = _device(params)
-    out = run_wer(params, None, progress_for(as_json))
+    try:
+        out = run_wer(params, None, progress_for(as_json))
+    except Interrupted as exc:
+        # nothing is printed on stdout: a WER from part of the trials is not a result
+        interrupted_exit(exc.what)
+        return
     warn_heating(device_file, out.get("warnings"))
     if as_json:
         emit_json(out, inputs=[device_file], seeds=_seeds(params))

@@ -40,7 +40,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import PhysicsError, SpinlossInputError
+from ..errors import Interrupted, PhysicsError, SpinlossInputError
 from ..io import JsonResult
 from ..progress import Counter, note
 from ..units import KB, MU0
@@ -349,11 +349,17 @@ def _one_device(params):
     return params.single_device("WER estimators need")
 
 
-def sample_boltzmann_well(params, axis, n, *, seed=0, sweeps=400):
+#: Task of the progress counter of :func:`sample_boltzmann_well` (one count per Metropolis sweep).
+SAMPLING_TASK = "starting states (Metropolis sweeps)"
+
+
+def sample_boltzmann_well(params, axis, n, *, seed=0, sweeps=400, progress=None):
     """n samples of m from exp(-E/k_B T) restricted to the hemisphere m.axis > 0 (Metropolis on
     the sphere with a symmetric proposal m' = (m + s g)/|m + s g|, started at the energy minimum
     reached by relaxing from ``axis``). E = V e(m), e the energy density of the macrospin's terms
-    (:func:`spinloss.dynamics.terms.total_energy_density`)."""
+    (:func:`spinloss.dynamics.terms.total_energy_density`). ``progress``: a note, then a counter
+    (:data:`SAMPLING_TASK`) over the ``sweeps`` Metropolis sweeps of all n states at once (a
+    million states take a minute or more); the samples do not depend on it."""
     from ..dynamics.terms import field_scale, total_energy_density, total_field
 
     rng = np.random.default_rng(seed)
@@ -384,13 +390,17 @@ def sample_boltzmann_well(params, axis, n, *, seed=0, sweeps=400):
     # proposal width from the curvature scale: beta mu0 Ms H s^2 ~ 1 (H the field scale)
     hscale = float(field_scale(terms)[0])
     s = min(0.5, 1.0 / math.sqrt(max(beta * MU0 * one.saturation_magnetization * hscale, 1e-30)))
-    for _ in range(sweeps):
-        prop = m + s * rng.standard_normal(m.shape)
-        prop /= np.linalg.norm(prop, axis=1, keepdims=True)
-        ep = energy(prop)
-        ok = (prop @ axis > 0) & (np.log(rng.random(n)) < -beta * (ep - e))
-        m[ok] = prop[ok]
-        e[ok] = ep[ok]
+    note(progress, "Monte Carlo", f"sampling {n} starting states from the Boltzmann density of the well "
+                                  f"({sweeps} Metropolis sweeps)")
+    with Counter(progress, SAMPLING_TASK, total=sweeps, unit="sweep") as counter:
+        for _ in range(sweeps):
+            prop = m + s * rng.standard_normal(m.shape)
+            prop /= np.linalg.norm(prop, axis=1, keepdims=True)
+            ep = energy(prop)
+            ok = (prop @ axis > 0) & (np.log(rng.random(n)) < -beta * (ep - e))
+            m[ok] = prop[ok]
+            e[ok] = ep[ok]
+            counter.add(1)
     return m
 
 
@@ -481,13 +491,13 @@ class _MacrospinPaths:
         return out
 
 
-def _initial_states(params, m0, n, initial, seed):
+def _initial_states(params, m0, n, initial, seed, progress=None):
     m0 = np.asarray(m0, dtype=float)
     if m0.ndim == 2 and m0.shape[0] == n:
         return m0 / np.linalg.norm(m0, axis=1, keepdims=True)
     axis = _unit(m0.reshape(-1)[:3] if m0.ndim == 1 else m0[0], "m0")
     if initial == "boltzmann":
-        return sample_boltzmann_well(params, axis, n, seed=seed)
+        return sample_boltzmann_well(params, axis, n, seed=seed, progress=progress)
     if initial == "fixed":
         return np.tile(axis, (n, 1))
     raise SpinlossInputError(None, "initial", "must be 'boltzmann' or 'fixed'")
@@ -504,27 +514,36 @@ def monte_carlo_wer(params, m0, waveform, duration, dt, *, target_axis, trials=1
     the Wilson interval. Resolves p >~ 20 / trials. ``progress``: trials done (a
     :data:`spinloss.progress.ProgressCallback`); batches of ``batch_size`` paths. ``schedule``: a
     :class:`~spinloss.dynamics.ParameterSchedule` of one row (a heated pulse) passed to every
-    path's :func:`~spinloss.dynamics.simulate`.
+    path's :func:`~spinloss.dynamics.simulate`. The Boltzmann starting states are sampled first
+    (:func:`sample_boltzmann_well`, reported through ``progress`` too).
+
+    Ctrl-C raises :class:`~spinloss.errors.Interrupted` with no partial result (an estimate from
+    the paths that finished is not the estimate asked for) and ``what`` saying how many of the
+    ``trials`` paths had finished.
     """
     dyn = _simulate_api()
     t_start = _time.perf_counter()
     target = _unit(target_axis, "target_axis")
     trials = int(trials)
-    m_init = _initial_states(params, m0, trials, initial, seed + 7919)
     failures = 0
     done = 0
-    # batches small enough for a progress line every few seconds, large enough to fill the cores
-    batch_size = int(max(256, min(batch_size, 2e8 / max(1, round(duration / dt)))))
-    with Counter(progress, "Monte Carlo paths", total=trials, unit="path") as counter:
-        while done < trials:
-            nb = min(batch_size, trials - done)
-            ids = np.arange(done, done + nb, dtype=np.int64)
-            res = dyn.simulate(params, m_init[done:done + nb], waveform, duration, dt, seed=seed,
-                               stream_ids=ids, schedule=schedule)
-            mf = np.asarray(res.m_final, dtype=float)
-            failures += int(np.count_nonzero(mf @ target <= switch_threshold))
-            done += nb
-            counter.set(done)
+    try:
+        m_init = _initial_states(params, m0, trials, initial, seed + 7919, progress=progress)
+        # batches small enough for a progress line every few seconds, large enough to fill the cores
+        batch_size = int(max(256, min(batch_size, 2e8 / max(1, round(duration / dt)))))
+        with Counter(progress, "Monte Carlo paths", total=trials, unit="path") as counter:
+            while done < trials:
+                nb = min(batch_size, trials - done)
+                ids = np.arange(done, done + nb, dtype=np.int64)
+                res = dyn.simulate(params, m_init[done:done + nb], waveform, duration, dt, seed=seed,
+                                   stream_ids=ids, schedule=schedule)
+                mf = np.asarray(res.m_final, dtype=float)
+                failures += int(np.count_nonzero(mf @ target <= switch_threshold))
+                done += nb
+                counter.set(done)
+    except KeyboardInterrupt:
+        raise Interrupted(None, f"{done} of {trials} Monte Carlo trajectories finished; no WER reported "
+                                "(an estimate from part of the trials is not a result)") from None
     p = failures / trials
     lo, hi = wilson_interval(failures, trials)
     se = math.sqrt(p * (1 - p) / trials) if failures else hi / 2
@@ -569,25 +588,30 @@ def splitting_wer(params, m0, waveform, duration, dt, *, target_axis, n_particle
 
     rng = np.random.default_rng(seed)
     stream = 1 << 40
-    if score is None:
-        pilot0 = _initial_states(params, m0, n_pilot, initial, seed + 104729)
-        pilot = paths(pilot0, np.zeros(n_pilot, dtype=np.int64),
-                      np.arange(stream, stream + n_pilot, dtype=np.int64))
-        stream += n_pilot
-        score = reference_log_distance_score(distance, pilot)
     estimates, runs = [], []
-    n_seg = n_pilot if score is not None else 0
-    for r in range(int(n_repetitions)):
-        x0 = _initial_states(params, m0, n_particles, initial, seed + 1 + 31 * r)
-        out = ams_probability(paths, score, event, x0, kill_fraction=kill_fraction, rng=rng,
-                              stream_start=stream)
-        stream = out["next_stream"] + 1
-        estimates.append(out["probability"])
-        note(progress, "splitting", f"splitting run {r + 1}/{int(n_repetitions)}: {out['n_iterations']} levels, "
-                                    f"estimate {out['probability']:.3g}")
-        runs.append({"iterations": out["n_iterations"], "segments": out["n_segments"], "extinct": out["extinct"],
-                     "log_prefactor": out["log_prefactor"]})
-        n_seg += out["n_segments"]
+    n_seg = 0
+    try:
+        if score is None:
+            pilot0 = _initial_states(params, m0, n_pilot, initial, seed + 104729)
+            pilot = paths(pilot0, np.zeros(n_pilot, dtype=np.int64),
+                          np.arange(stream, stream + n_pilot, dtype=np.int64))
+            stream += n_pilot
+            score = reference_log_distance_score(distance, pilot)
+        n_seg = n_pilot if score is not None else 0
+        for r in range(int(n_repetitions)):
+            x0 = _initial_states(params, m0, n_particles, initial, seed + 1 + 31 * r)
+            out = ams_probability(paths, score, event, x0, kill_fraction=kill_fraction, rng=rng,
+                                  stream_start=stream)
+            stream = out["next_stream"] + 1
+            estimates.append(out["probability"])
+            note(progress, "splitting", f"splitting run {r + 1}/{int(n_repetitions)}: {out['n_iterations']} levels, "
+                                        f"estimate {out['probability']:.3g}")
+            runs.append({"iterations": out["n_iterations"], "segments": out["n_segments"], "extinct": out["extinct"],
+                         "log_prefactor": out["log_prefactor"]})
+            n_seg += out["n_segments"]
+    except KeyboardInterrupt:
+        raise Interrupted(None, f"{len(estimates)} of {int(n_repetitions)} multilevel splitting runs finished; "
+                                "no WER reported") from None
     mean, se, ideal = _combine_repetitions(estimates, n_particles)
     bound = None
     if not mean > 0:
@@ -683,8 +707,11 @@ def write_error_rate(params, waveform, duration, dt, *, m0=(0.0, 0.0, 1.0), targ
             method = "fokker_planck_sphere"
         else:
             note(progress, "WER", f"Monte Carlo pilot of {n_pilot} paths chooses the method")
-            pilot = monte_carlo_wer(params, u0, waveform, duration, dt, target_axis=target,
-                                    trials=n_pilot, seed=seed + 1, progress=progress, schedule=schedule)
+            try:
+                pilot = monte_carlo_wer(params, u0, waveform, duration, dt, target_axis=target,
+                                        trials=n_pilot, seed=seed + 1, progress=progress, schedule=schedule)
+            except Interrupted as exc:
+                raise Interrupted(None, f"the Monte Carlo pilot that chooses the method: {exc.what}") from None
             expected = pilot.write_error_rate * trials
             method = "monte_carlo" if expected >= min_failures else "multilevel_splitting"
     if method == "fokker_planck":

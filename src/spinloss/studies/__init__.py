@@ -11,6 +11,10 @@ with more than one table lists the others in ``"more_sections"`` (each with its 
 ``table``, ``columns``, ``scale``), shown by the report after it. Add a section by writing its module and one
 line in :data:`SECTIONS` (and :data:`DEFAULT_SECTIONS` if it should run by default).
 
+Every JSON file the demo writes carries ``provenance`` (:mod:`.provenance`): a section returns
+the example files it read (``"inputs"``) and its ``"seeds"``, puts them in the provenance of each
+of its JSON files, and ``demo_summary.json`` lists all of them with their hashes.
+
 Outputs are never a mix of two runs: the sections write into a fresh folder ``DIR.partial``
 beside ``DIR``, which replaces ``DIR`` only when every section has finished. An interrupted run
 leaves ``DIR`` as it was and ``DIR.partial`` holding the finished sections with a file
@@ -123,8 +127,12 @@ def run_demo(output_dir=_DEFAULT_OUTPUT, sections=None, examples_dir=None, *, pr
                          "checks": r.get("checks", {})} for n, r in results.items()},
     }
     from ..io import provenance
+    from .provenance import unique_inputs
 
-    summary["provenance"] = provenance([], extra={"sections": list(names), "full": bool(full)})
+    # every example file a section read (with its hash) and every section's seeds
+    inputs = unique_inputs(p for r in results.values() for p in r.get("inputs") or ())
+    seeds = {n: dict(r.get("seeds") or {}) for n, r in results.items()}
+    summary["provenance"] = provenance(inputs, seeds=seeds, extra={"sections": list(names), "full": bool(full)})
     write_text_atomic(staging / "demo_summary.json", json.dumps(to_jsonable(summary), indent=2, allow_nan=False) + "\n")
     files += [str(final / "demo_summary.json"), final_path(report)]
     # swap the fresh folder in (the old one goes only after the new one is complete)

@@ -16,6 +16,7 @@ from ..errors import SpinlossInputError
 from ..io import to_jsonable, write_text_atomic
 from ..plots import cells as cell_plots
 from ..progress import note
+from .provenance import unique_inputs, with_provenance
 
 #: Maps of the demo: (design, reference, axis 1, axis 2, file stem).
 DEMO_MAPS = (
@@ -121,9 +122,13 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     note(progress, "energy", f"design search for {len(comp.designs)} designs at WER {comp.targets.write_error_rate:g}"
                              + (" (fast demo settings)" if fast else "") + " ...")
     result = compare(comp, settings, progress=progress)
+    # provenance of every JSON file of the section: the comparison file and its device files
+    inputs = unique_inputs([ex / "compare.toml"] + [e.device for e in comp.designs])
+    seeds = {"seed": settings.seed}
     files = {}
     files["comparison_json"] = out / "comparison.json"
-    write_text_atomic(files["comparison_json"], json.dumps(to_jsonable(result.to_json()), indent=1))
+    write_text_atomic(files["comparison_json"],
+                      json.dumps(to_jsonable(with_provenance(result.to_json(), inputs, seeds)), indent=1))
     files["comparison_csv"] = out / "comparison.csv"
     cols = list(CONTRACT_KEYS) + ["advantage", "channel_energy", "channel_ratio_to_reference",
                                   "transistor_energy", "peripheral_energy", "write_latency", "cell_area",
@@ -155,7 +160,7 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     if sc["designs"]:
         files["scaling"] = cell_plots.plot_scaling(sc, out / "scaling.png")
     files["scaling_json"] = out / "scaling.json"
-    write_text_atomic(files["scaling_json"], json.dumps(to_jsonable(sc), indent=1))
+    write_text_atomic(files["scaling_json"], json.dumps(to_jsonable(with_provenance(sc, inputs, seeds)), indent=1))
     statements = verdict(result, maps)
     table = [{k: r.get(k) for k in cols} for r in result.rows]
     columns = energy_columns(result.reference)
@@ -163,14 +168,15 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     summary = {"section": "energy", "title": "Energy per bit: spin loss versus heavy-metal SOT and STT",
                "files": {k: str(v) for k, v in files.items()}, "table": table, "columns": columns,
                "scale": scale, "statements": statements, "maps": maps, "scaling": sc, "fast": fast,
-               "targets": result.targets, "reference": result.reference}
+               "targets": result.targets, "reference": result.reference, "inputs": inputs, "seeds": seeds}
     summary["report_sections"] = report_sections(result, maps, sc, statements, files, columns, scale, fast)
     summary["parameters"] = parameter_rows(result, base=ex)
     summary["seconds"] = time.perf_counter() - t0
     # the file names relative to this section's folder: the demo writes into a staging folder
     # that is renamed when every section has finished, so absolute paths here would go stale
     on_disk = dict(summary, files={k: Path(v).name for k, v in files.items()})
-    write_text_atomic(out / "energy_summary.json", json.dumps(to_jsonable(on_disk), indent=1))
+    write_text_atomic(out / "energy_summary.json", json.dumps(to_jsonable(with_provenance(on_disk, inputs, seeds)),
+                                                              indent=1))
     return summary
 
 

@@ -47,6 +47,7 @@ from ..cells.cell import mtj_read_numbers
 from ..errors import SpinlossInputError
 from ..io import to_jsonable, write_text_atomic
 from ..progress import note
+from .provenance import unique_inputs, with_provenance
 
 #: p-bit key -> (file under examples/pbit/, label, half-range of the current input (A/m^2, in the
 #: torque reference layer)). The ranges are those of the full-grade calibration of docs/pbits.md
@@ -126,13 +127,17 @@ def probabilistic_section(output_dir, examples_dir, *, progress=None, settings: 
     for p in parts:
         files.update(p["files"])
     data = {"settings": asdict(settings), "parts": {p["key"]: p["data"] for p in parts}}
+    inputs = unique_inputs([ex / f for f, _, _ in PBITS.values()] + [i for p in parts for i in p.get("inputs", ())])
+    seeds = {"seed": settings.seed}
     path = out / "probabilistic.json"
-    write_text_atomic(path, json.dumps(to_jsonable(data), indent=2, allow_nan=False) + "\n")
+    write_text_atomic(path, json.dumps(to_jsonable(with_provenance(data, inputs, seeds)), indent=2,
+                                       allow_nan=False) + "\n")
     files["probabilistic_table"] = str(path)
     return {"title": "Probabilistic computing and AI memory: p-bits from the device, Max-Cut on G1, "
                      "ResNet-18 weights in each memory technology (fast settings)",
             "table": main["table"], "columns": main["columns"], "scale": main["scale"], **_texts(main),
             "files": files, "checks": main["checks"], "warnings": [w for p in parts for w in p.get("warnings", [])],
+            "inputs": inputs, "seeds": seeds,
             "more_sections": [{"title": p["title"], "table": p["table"], "columns": p["columns"],
                                "scale": p["scale"], **_texts(p), "files": p["files"]} for p in parts[1:]],
             "seconds": time.perf_counter() - t0}
@@ -299,6 +304,7 @@ def reading(rows: list) -> str:
 def pbit_part(context) -> dict:
     """Part 1 of the section: calibrate both p-bits, their sigmoid figures, Max-Cut on G1 (the
     convergence figure), the p-bit table and its reading."""
+    from ..pbits.maxcut import GSET_DIR
     from ..plots import pbits as pbit_plots
 
     out, s = context["out"], context["settings"]
@@ -342,6 +348,7 @@ def pbit_part(context) -> dict:
             "calibrations": {k: cal.to_json() for k, (_, cal) in cals.items()},
             "maxcut": {k: mc.to_json() for k, mc in mcs.items()}, "warnings": warnings, "checks": checks}
     return {"key": "pbits", "title": "p-bits and Max-Cut", "table": rows, "columns": dict(PBIT_COLUMNS),
+            "inputs": [context["examples"] / f for f, _, _ in PBITS.values()] + [GSET_DIR / f"{GRAPH}.txt"],
             "scale": dict(PBIT_SCALE), "files": files, "checks": checks, "warnings": warnings, "data": data,
             "text": {"statement": settings_text, "summary": maxcut_text, "conclusion": reading(rows)}}
 
@@ -386,7 +393,10 @@ def memory_part(context) -> dict:
                      "change_vs_reference": t["system"]["change_vs_reference"]})
     out = context["out"]
     data_path = out / "workload_resnet18.json"
-    write_text_atomic(data_path, json.dumps(to_jsonable(res.to_json()), indent=2, allow_nan=False) + "\n")
+    inputs = [path] + workload_files(path)
+    write_text_atomic(data_path, json.dumps(to_jsonable(with_provenance(res.to_json(), inputs,
+                                                                        {"seed": context["settings"].seed})),
+                                            indent=2, allow_nan=False) + "\n")
     net = res.network
     statement = (f"{res.name}: {net.get('parameters', 0):,} weights at {res.settings['precision_bits']} bits, "
                  f"{net.get('macs', 0) / 1e9:.3g} GMAC per inference, in "
@@ -398,9 +408,20 @@ def memory_part(context) -> dict:
     checks = {"least_energy_per_period": min(rows, key=lambda r: r["average_power"])["technology"]}
     note(progress, "probabilistic", f"AI memory: least energy per period: {checks['least_energy_per_period']}")
     return {"key": "memory", "title": f"AI memory: {res.name}", "table": rows, "columns": dict(MEMORY_COLUMNS),
+            "inputs": inputs,
             "scale": dict(MEMORY_SCALE), "files": {"workload_resnet18": str(data_path)}, "checks": checks,
             "warnings": [], "data": {"rows": rows, "units": MEMORY_UNITS, "workload": res.to_json()},
             "text": {"statement": statement, "conclusion": " ".join(res.statements)}}
+
+
+def workload_files(path) -> list:
+    """The files a workload file reads besides itself: the design results its technologies name
+    (``design = "designs/....json"``, relative to the workload file), for the provenance."""
+    from ..config import read_toml
+
+    base = Path(path).parent
+    return [base / t["design"] for t in read_toml(path).get("technologies", [])
+            if isinstance(t, dict) and isinstance(t.get("design"), str)]
 
 
 #: The parts of the section, in report order: function(context) -> part dict (module docstring).

@@ -26,6 +26,7 @@ from ..cells.cell import READOUT_DEFAULTS
 from ..io import to_jsonable, write_text_atomic
 from ..plots import switching as switching_plots
 from ..progress import note
+from .provenance import unique_inputs, with_provenance
 
 DEVICES = {"py_nio": ("py_nio_device.toml", "Py/NiO (spin loss)"),
            "py_sio2": ("py_sio2_device.toml", "Py/SiO2 (no sink)"),
@@ -131,14 +132,16 @@ def switching_section(output_dir, examples_dir, *, progress=None, trials: int = 
         "threshold_ratio_py_nio_to_pt_py": j0["py_nio"] / j0["pt_py"],
     }
     table_path = out / "switching_table.json"
-    write_text_atomic(table_path, json.dumps(to_jsonable({"rows": rows, "pulse_width": PULSE_WIDTH, "trials": trials,
-                                                           "curves": curves, "sequences": seq}),
-                                              indent=2, allow_nan=False) + "\n")
+    inputs = unique_inputs(ex / f for f, _ in DEVICES.values())
+    seeds = {"seed": seed}
+    write_text_atomic(table_path, json.dumps(to_jsonable(with_provenance(
+        {"rows": rows, "pulse_width": PULSE_WIDTH, "trials": trials, "curves": curves, "sequences": seq},
+        inputs, seeds)), indent=2, allow_nan=False) + "\n")
     files["switching_table"] = table_path
     return {"title": "Switching: thresholds (5 ns pulse), 300 K probability and pulse sequences",
             "table": rows, "columns": SWITCHING_COLUMNS, "scale": dict(SWITCHING_SCALE),
             "files": {k: str(v) for k, v in files.items()}, "checks": checks,
-            "seconds": time.perf_counter() - t0}
+            "inputs": inputs, "seeds": seeds, "seconds": time.perf_counter() - t0}
 
 
 def pulse_sequences(device, current_density, *, seed=0, gap=10e-9, progress=False, devices: int = 4) -> dict:

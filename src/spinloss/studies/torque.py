@@ -19,6 +19,7 @@ from ..plots import torque as torque_plots
 from ..progress import note
 from ..stack import Stack
 from ..transport import layer_neel_temperature, torques
+from .provenance import unique_inputs, with_provenance
 
 #: Example files the torque section needs (all name their magnet layer "free").
 TORQUE_EXAMPLES = ("py_nio.toml", "py_sio2.toml", "nio_py_nio.toml", "pt_py.toml", "pt_cofeb.toml",
@@ -106,9 +107,13 @@ def headline_torque_study(output_dir, examples_dir, *, progress=None) -> dict:
     damping = damping_threshold_curve(ex / "py_nio_device.toml")
     checks["critical_current_optimum"] = damping["statement"]
 
+    # the example files read (TORQUE_ROWS, the curve stacks, the damping device): the provenance
+    # of every JSON file of the section
+    inputs = unique_inputs([ex / f for _, f, *_ in TORQUE_ROWS]
+                           + [ex / f for f in ("py_nio.toml", "py_sio2.toml", "nio_py_nio.toml", "py_nio_device.toml")])
     files = {}
     files["table_json"] = out / "torque_table.json"
-    write_text_atomic(files["table_json"], json.dumps(to_jsonable({
+    write_text_atomic(files["table_json"], json.dumps(to_jsonable(with_provenance({
         "title": "Spin-orbit torque efficiencies of the example stacks",
         "reference": reference,
         "columns": TORQUE_COLUMNS,
@@ -119,15 +124,14 @@ def headline_torque_study(output_dir, examples_dir, *, progress=None) -> dict:
         "notes": TABLE_NOTES,
         "rows": table,
         "checks": checks,
-    }), indent=2, allow_nan=False) + "\n")
+    }, inputs)), indent=2, allow_nan=False) + "\n")
     files["table_csv"] = out / "torque_table.csv"
     _write_csv(files["table_csv"], table)
     files["table_md"] = out / "torque_table.md"
     write_text_atomic(files["table_md"], table_markdown(table, reference))
     files["curves_json"] = out / "torque_curves.json"
-    write_text_atomic(files["curves_json"], json.dumps(to_jsonable({"curves": curves, "profile": profile,
-                                                                    "damping_threshold": damping}),
-                                                       allow_nan=False) + "\n")
+    write_text_atomic(files["curves_json"], json.dumps(to_jsonable(with_provenance(
+        {"curves": curves, "profile": profile, "damping_threshold": damping}, inputs)), allow_nan=False) + "\n")
 
     say("figures ...")
     for name, curve in curves.items():
@@ -143,7 +147,7 @@ def headline_torque_study(output_dir, examples_dir, *, progress=None) -> dict:
     return {"section": "torque", "title": "Spin-loss torque versus heavy-metal SOT",
             "table": table, "columns": TORQUE_COLUMNS, "reference": reference, "curves": curves,
             "profile": profile, "damping_threshold": damping, "checks": checks, "files": files,
-            "seconds": seconds}
+            "inputs": inputs, "seeds": {}, "seconds": seconds}
 
 
 def damping_threshold_curve(device_file, conductances=None) -> dict:
