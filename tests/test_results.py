@@ -221,3 +221,18 @@ def test_the_torque_result_encodes_its_complex_pumping_conductance_as_every_resu
     assert float(ds["pumping_conductance_real_free"]) == g.real
     assert float(ds["pumping_conductance_imag_free"]) == g.imag
     assert unit_of("magnets.free.pumping_conductance.imag", res.to_json()["units"]) == "Ohm^-1 m^-2"
+
+
+def test_every_numeric_field_of_every_result_has_a_unit(results):
+    """The units table of a result covers each number it reports (the sweep store writes them as
+    variable attributes): a new field without its unit fails here, for every result type."""
+    missing = {}
+    for name, r in results.items():
+        if r is None:
+            continue
+        data = r.to_json()
+        flat = flatten_numeric({k: v for k, v in data.items() if k != "device"})
+        gaps = sorted(k for k in flat if unit_of(k, data.get("units")) is None)
+        if gaps:
+            missing[name] = gaps
+    assert not missing, missing

@@ -41,6 +41,7 @@ from ..config import check_keys, read_toml, require
 from ..errors import ConfigError, Interrupted, SpinlossInputError
 from ..io import JsonResult
 from ..progress import note
+from .design import UNITS as DESIGN_UNITS
 from .design import (STANDARD, WER_RESOLUTION, DesignResult, DriveCurves, SearchSettings, Targets, design, energy_at,
                      same_magnet)
 
@@ -55,6 +56,14 @@ CONTRACT_KEYS = ("name", "meets_targets", "reason", "energy_per_bit", "write_cur
 #: Keys that change the magnet (refused in maps).
 MAGNET_KEY_SUFFIXES = ("thickness", "saturation_magnetization", "damping")
 
+
+#: Units of a comparison's search settings and targets (SI; counts and flags "1").
+SEARCH_AND_TARGET_UNITS = {
+    "widths": "s", "fokker_planck_widths": "s", "check_particles": "1", "check_repetitions": "1",
+    "max_evaluations": "1", "monte_carlo_trials": "1", "particles": "1", "repetitions": "1",
+    "search_tolerance": "1", "seed": "1", "settle_relaxation_times": "1", "share_field_like": "1",
+    "retention_time": "s", "temperature": "K", "thermal_stability": "1", "write_error_rate": "1",
+    "interrupted": "1"}
 
 @dataclass(frozen=True)
 class DesignEntry:
@@ -160,7 +169,8 @@ class ComparisonResult(JsonResult):
         return {"reference": self.reference, "targets": self.targets, "designs": self.rows,
                 "interrupted": self.interrupted, "search_settings": self.settings.to_json(),
                 "seconds": self.seconds,
-                "units": {"seconds": "s", "supply_energy": "J", "channel": "J", "transistor": "J",
+                "units": {**DESIGN_UNITS, **SEARCH_AND_TARGET_UNITS,
+                          "seconds": "s", "supply_energy": "J", "channel": "J", "transistor": "J",
                           "peripheral": "J", "supply": "J", "energy_per_bit": "J", "write_current": "A",
                           "pulse_width": "s",
                           "write_latency": "s", "cell_area": "m^2", "current_density": "A/m^2",
@@ -404,7 +414,10 @@ class EnergyMap(JsonResult):
                "nominal_advantage": self.nominal_advantage, "statement": self.statement,
                "heating_removed": self.heating_removed,
                **fractions(self.advantage),
-               "units": {"energy_per_bit": "J", "channel_energy": "J", "values": list(self.units)}}
+               "units": {"energy_per_bit": "J", "channel_energy": "J", "values": list(self.units),
+                         "advantage": "1", "nominal_advantage": "1", "fraction_at_least_1x": "1",
+                         "fraction_at_least_3x": "1", "heating_removed": "1", "reference_energy": "J",
+                         "channel_advantage": "1", "channel_reference_energy": "J"}}
         if self.channel_advantage is not None:
             out["advantages"] = {"supply": {"advantage": self.advantage.tolist(), **fractions(self.advantage)},
                                  "channel": {"advantage": self.channel_advantage.tolist(),
@@ -525,7 +538,8 @@ def partial_map(run, design_name: str, reference: str) -> dict:
             "points_finished": done, "points": int(np.prod(shape)),
             "statement": f"Map of {design_name} versus {reference} interrupted: {done} of {int(np.prod(shape))} "
                          "points finished (no map statement).",
-            "units": {"energy_per_bit": "J", "channel_energy": "J"}}
+            "units": {"energy_per_bit": "J", "channel_energy": "J", "status": "1", "interrupted": "1",
+                      "points_finished": "1", "points": "1"}}
 
 
 def _unheated_design(comp: Comparison, name: str, settings, progress):

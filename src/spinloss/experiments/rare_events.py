@@ -132,6 +132,7 @@ class WerResult(JsonResult):
             "seconds": float(self.wall_time),
             "details": self.details,
             "units": {"seconds": "s", "write_error_rate": "1", "uncertainty": "1", "interval": "1",
+                      "trials": "1", "upper_bound": "1",
                       "relative_uncertainty": "1",
                       "current_density": "A/m^2", "pulse_width": "s", "temperature": "K",
                       "settle_time": "s", "time_step": "s", "peak_temperature": "K",
