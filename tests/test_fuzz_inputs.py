@@ -218,3 +218,61 @@ def test_fuzz_device_commands(tmp_path_factory, command):
         run_mutated(tmp_path_factory, command, *case)
 
     check()
+
+
+# ---------------------------------------------------------------------------- options
+
+#: Options of the device commands and values a hurried user might type (NaN, negative, empty
+#: items, wrong units, out of range): each gives exit 0, 1 or 2, never a traceback, and exit 2
+#: names the option.
+OPTION_CASES = {
+    "switch": ["--seed", "--trials", "-T", "-j", "-w"],
+    "threshold": ["--seed", "--initial-tilt", "-T", "-w"],
+    "wer": ["--seed", "--trials", "-T", "-j", "-w"],
+    "retention": ["-T", "--seed"],
+    "resonance": ["--tilt"],
+    "trace": ["--seed", "--devices", "--duration", "-T", "--sequence"],
+    "heating": ["-j", "-w"],
+}
+BAD_OPTION_VALUES = ["-1", "nan", "inf", "", "abc", "5 kg", "1e30", "0", "2e19", "1 ns,,2 ns", ",", "-5 nm"]
+
+
+def _command_line(command, option, value):
+    args = list(COMMANDS[command])
+    if option in args:                      # the fast option replaced by the odd value
+        i = args.index(option)
+        args[i + 1] = value
+    else:
+        args += [option, value]
+    return args
+
+
+LONG_NAMES = {"-T": "--temperature", "-j": "--current-density", "-w": "--pulse-width"}
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=st.tuples(st.sampled_from(sorted(OPTION_CASES)), st.data()))
+def test_fuzz_options(capsys, case):
+    command, data = case
+    option = data.draw(st.sampled_from(OPTION_CASES[command]))
+    value = data.draw(st.sampled_from(BAD_OPTION_VALUES))
+    args = [command, str(EX / "pt_py_device.toml"), *_command_line(command, option, value)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            cli.main(args)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+    out, err = capsys.readouterr()
+    context = f"spinloss {' '.join(args)}: exit {code}\n{err}"
+    assert code in (0, 1, 2), context
+    assert "Traceback" not in err and "internal error" not in err and "Warning" not in err, context
+    if code == 2:
+        errors = [l for l in err.splitlines() if l.startswith("spinloss: error: ")]
+        assert len(errors) == 1, context
+        named = (option, LONG_NAMES.get(option, option))
+        assert any(n in errors[0] for n in named) or "pt_py_device.toml" in errors[0], context
+    if code == 0:
+        json.loads(out)

@@ -254,3 +254,17 @@ def test_a_workload_key_at_the_top_level_is_named_without_a_leading_dot(capsys, 
     code, _, err = run(capsys, "workload", bad)
     assert code == 2
     assert error_line(err) == f"spinloss: error: {bad}: precision_bits: must be an integer >= 1"
+
+
+@pytest.mark.parametrize("command", ["switch", "retention", "threshold"])
+def test_a_temperature_above_the_curie_temperature_names_the_temperature(capsys, command):
+    code, _, err = run(capsys, command, EX / "pt_py_device.toml", "-T", "5000 K")
+    assert code == 2
+    line = error_line(err)
+    assert "--temperature" in line and "Curie temperature 850 K" in line
+
+
+def test_a_pulse_sequence_too_strong_names_the_sequence(capsys):
+    code, _, err = run(capsys, "trace", EX / "pt_py_device.toml", "--duration", "0.2 ns", "--sequence", "1e30")
+    assert code == 2
+    assert "<command line>: --sequence:" in error_line(err)

@@ -22,8 +22,24 @@ from .common import (CLI_SOURCE, SEED, FiniteFloatRange, check_plot_path, device
 
 
 def _device(params, overrides=None, warnings=True):
-    return load_device(params["device_file"], merge_overrides(params.get("set_items"), overrides),
-                       warnings=warnings)
+    device = load_device(params["device_file"], merge_overrides(params.get("set_items"), overrides),
+                         warnings=warnings)
+    _check_below_curie(device, params)
+    return device
+
+
+def _check_below_curie(device, params) -> None:
+    """A magnet at or above its Curie temperature before any current has no magnetization to
+    switch: refused up front, naming ``--temperature`` or the file's ``temperature``."""
+    T = temperature_value(params.get("temperature"))
+    layer = next((l for l in device.stack.layers if l.name == device.magnet_layer), None)
+    tc = None if layer is None or layer.material.curie_temperature is None else float(
+        np.asarray(layer.material.curie_temperature))
+    start = device.temperature if T is None else T
+    if tc is not None and start >= tc:
+        source, key = (CLI_SOURCE, "--temperature") if T is not None else (str(params["device_file"]), "temperature")
+        raise ConfigError(source, key, f"{start:.4g} K is at or above the Curie temperature {tc:.4g} K of the "
+                                       f"magnet {device.magnet_layer!r}: it has no magnetization (the macrospin model does not apply)")
 
 
 def _with_device_name(out: dict, device, temperature=None) -> dict:
@@ -524,7 +540,7 @@ def trace(device_file, current_density, pulse_width, duration, sequence, tempera
         width = p.width if w is None else w
         waveform = Waveform.sequence([Waveform.pulse(a, width, p.rise_time, p.fall) for a in amps], gap=5e-9)
 
-    with device_errors(device_file, "--current-density" if (j is not None or amps) else None):
+    with device_errors(device_file, "--sequence" if amps else "--current-density" if j is not None else None):
         res = run(device, current_density=j, pulse_width=w, temperature=T, devices=devices, seed=seed,
                   duration=dur, waveform=waveform, progress=progress_for(as_json))
     t = res.times
