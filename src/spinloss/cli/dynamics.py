@@ -295,7 +295,7 @@ def threshold(device_file, pulse_width, temperature, trials, seed, initial_tilt,
     check_device_command(params)
     device = _device(params)
     out = run_threshold(params, None, progress_for(as_json))
-    warn_heating(device_file, (out.get("details") or {}).get("warnings"))
+    warn_heating(device_file, out.get("warnings"))
     if as_json:
         emit_json(out, inputs=[device_file], seeds=_seeds(params))
     else:
@@ -305,8 +305,8 @@ def threshold(device_file, pulse_width, temperature, trials, seed, initial_tilt,
             click.echo(f"{out['device']}: J_c = {out['critical_current_density']:.4g} "
                        f"+- {fmt(out['uncertainty'], '.2g')} A/m^2 ({out['method']}, pulse "
                        f"{out['pulse_width'] * 1e9:.3g} ns, T = {out['temperature']:g} K)")
-            if (out.get("details") or {}).get("peak_temperature") is not None:
-                click.echo(heating_line(out["details"]["peak_temperature"], device.heating_enabled) + " at J_c")
+            if out.get("peak_temperature") is not None:
+                click.echo(heating_line(out["peak_temperature"], device.heating_enabled) + " at J_c")
     if out["critical_current_density"] is None:
         sys.exit(1)
 

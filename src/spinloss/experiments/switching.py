@@ -299,9 +299,12 @@ class ThresholdResult(JsonResult):
     details: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
+        # the heating of the pulse at the threshold at the top level, as in switch and wer
+        details = {k: v for k, v in self.details.items() if k not in ("peak_temperature", "warnings")}
         return {"critical_current_density": self.critical_current_density, "uncertainty": self.uncertainty,
                 "pulse_width": self.pulse_width, "temperature": self.temperature, "method": self.method,
-                "reason": self.reason, "details": self.details,
+                "reason": self.reason, "peak_temperature": self.details.get("peak_temperature"),
+                "warnings": list(self.details.get("warnings", [])), "details": details,
                 "units": {"critical_current_density": "A/m^2", "uncertainty": "A/m^2", "pulse_width": "s",
                           "temperature": "K", "grid": "A/m^2", "bracket": "A/m^2", "width": "A/m^2",
                           "t0_threshold": "A/m^2", "probability": "1", "peak_temperature": "K",
