@@ -400,7 +400,7 @@ def torque_checks(table: list[dict], curves: dict) -> dict:
         "controls_zero": ctl_max < CONTROL_ZERO,
         "controls_max_abs_xi_dl": ctl_max,
         "more_spin_loss_more_torque": bool(np.all(np.diff(np.abs(sink_g)) > 0)),
-        "temperature_peak_K": t_peak,
+        "torque_peak_temperature": t_peak,   # K: the temperature of the largest |xi_DL| of Py/NiO
         # against the film's T_N (finite-size law), to 3 %: closer than the film's shift from bulk
         # would allow for thin films, and the grid step is 5 K
         "peak_near_neel_temperature": abs(t_peak - temp["neel_temperature"]) < 0.03 * temp["neel_temperature"],
