@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io as _textio
-import json
 import time
 from pathlib import Path
 
@@ -13,10 +12,10 @@ from ..cells.compare import (CONTRACT_KEYS, DEFAULT_SIZES, TargetNotMetErrorForM
                              load_comparison, scaling, scaling_row, verdict)
 from ..cells.design import FAST, STANDARD, clear_cache
 from ..errors import SpinlossInputError
-from ..io import to_jsonable, write_text_atomic
+from ..io import write_text_atomic
 from ..plots import cells as cell_plots
 from ..progress import note
-from .provenance import unique_inputs, with_provenance
+from .provenance import unique_inputs, write_json
 
 #: Maps of the demo: (design, reference, axis 1, axis 2, file stem).
 DEMO_MAPS = (
@@ -127,8 +126,7 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     seeds = {"seed": settings.seed}
     files = {}
     files["comparison_json"] = out / "comparison.json"
-    write_text_atomic(files["comparison_json"],
-                      json.dumps(to_jsonable(with_provenance(result.to_json(), inputs, seeds)), indent=1))
+    write_json(files["comparison_json"], result.to_json(), inputs=inputs, seeds=seeds, indent=1, newline=False)
     files["comparison_csv"] = out / "comparison.csv"
     cols = list(CONTRACT_KEYS) + ["advantage", "channel_energy", "channel_ratio_to_reference",
                                   "transistor_energy", "peripheral_energy", "write_latency", "cell_area",
@@ -160,7 +158,7 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     if sc["designs"]:
         files["scaling"] = cell_plots.plot_scaling(sc, out / "scaling.png")
     files["scaling_json"] = out / "scaling.json"
-    write_text_atomic(files["scaling_json"], json.dumps(to_jsonable(with_provenance(sc, inputs, seeds)), indent=1))
+    write_json(files["scaling_json"], sc, inputs=inputs, seeds=seeds, indent=1, newline=False)
     statements = verdict(result, maps)
     table = [{k: r.get(k) for k in cols} for r in result.rows]
     columns = energy_columns(result.reference)
@@ -175,8 +173,7 @@ def energy_section(output_dir, examples_dir, fast: bool = True, *, progress=None
     # the file names relative to this section's folder: the demo writes into a staging folder
     # that is renamed when every section has finished, so absolute paths here would go stale
     on_disk = dict(summary, files={k: Path(v).name for k, v in files.items()})
-    write_text_atomic(out / "energy_summary.json", json.dumps(to_jsonable(with_provenance(on_disk, inputs, seeds)),
-                                                              indent=1))
+    write_json(out / "energy_summary.json", on_disk, inputs=inputs, seeds=seeds, indent=1, newline=False)
     return summary
 
 

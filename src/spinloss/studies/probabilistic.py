@@ -35,7 +35,6 @@ technology is the second entry in :data:`PARTS` (:func:`memory_part`).
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -45,9 +44,8 @@ import numpy as np
 
 from ..cells.cell import mtj_read_numbers
 from ..errors import SpinlossInputError
-from ..io import to_jsonable, write_text_atomic
 from ..progress import note
-from .provenance import unique_inputs, with_provenance
+from .provenance import unique_inputs, write_json
 
 #: p-bit key -> (file under examples/pbit/, label, half-range of the current input (A/m^2, in the
 #: torque reference layer)). The ranges are those of the full-grade calibration of docs/pbits.md
@@ -130,8 +128,7 @@ def probabilistic_section(output_dir, examples_dir, *, progress=None, settings: 
     inputs = unique_inputs([ex / f for f, _, _ in PBITS.values()] + [i for p in parts for i in p.get("inputs", ())])
     seeds = {"seed": settings.seed}
     path = out / "probabilistic.json"
-    write_text_atomic(path, json.dumps(to_jsonable(with_provenance(data, inputs, seeds)), indent=2,
-                                       allow_nan=False) + "\n")
+    write_json(path, data, inputs=inputs, seeds=seeds, indent=2, allow_nan=False)
     files["probabilistic_table"] = str(path)
     return {"title": "Probabilistic computing and AI memory: p-bits from the device, Max-Cut on G1, "
                      "ResNet-18 weights in each memory technology (fast settings)",
@@ -394,9 +391,8 @@ def memory_part(context) -> dict:
     out = context["out"]
     data_path = out / "workload_resnet18.json"
     inputs = [path] + workload_files(path)
-    write_text_atomic(data_path, json.dumps(to_jsonable(with_provenance(res.to_json(), inputs,
-                                                                        {"seed": context["settings"].seed})),
-                                            indent=2, allow_nan=False) + "\n")
+    write_json(data_path, res.to_json(), inputs=inputs, seeds={"seed": context["settings"].seed}, indent=2,
+               allow_nan=False)
     net = res.network
     statement = (f"{res.name}: {net.get('parameters', 0):,} weights at {res.settings['precision_bits']} bits, "
                  f"{net.get('macs', 0) / 1e9:.3g} GMAC per inference, in "

@@ -16,17 +16,15 @@ pt_py_device.toml (heavy-metal reference); the same Py ellipse in all three.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from ..cells.cell import READOUT_DEFAULTS
-from ..io import to_jsonable, write_text_atomic
 from ..plots import switching as switching_plots
 from ..progress import note
-from .provenance import unique_inputs, with_provenance
+from .provenance import unique_inputs, write_json
 
 DEVICES = {"py_nio": ("py_nio_device.toml", "Py/NiO (spin loss)"),
            "py_sio2": ("py_sio2_device.toml", "Py/SiO2 (no sink)"),
@@ -134,9 +132,8 @@ def switching_section(output_dir, examples_dir, *, progress=None, trials: int = 
     table_path = out / "switching_table.json"
     inputs = unique_inputs(ex / f for f, _ in DEVICES.values())
     seeds = {"seed": seed}
-    write_text_atomic(table_path, json.dumps(to_jsonable(with_provenance(
-        {"rows": rows, "pulse_width": PULSE_WIDTH, "trials": trials, "curves": curves, "sequences": seq},
-        inputs, seeds)), indent=2, allow_nan=False) + "\n")
+    write_json(table_path, {"rows": rows, "pulse_width": PULSE_WIDTH, "trials": trials, "curves": curves,
+                            "sequences": seq}, inputs=inputs, seeds=seeds, indent=2, allow_nan=False)
     files["switching_table"] = table_path
     return {"title": "Switching: thresholds (5 ns pulse), 300 K probability and pulse sequences",
             "table": rows, "columns": SWITCHING_COLUMNS, "scale": dict(SWITCHING_SCALE),

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import csv
 import io as _textio
-import json
 import math
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ..io import to_jsonable, write_text_atomic
+from ..io import write_text_atomic
 from ..plots import torque as torque_plots
 from ..progress import note
 from ..stack import Stack
 from ..transport import layer_neel_temperature, torques
-from .provenance import unique_inputs, with_provenance
+from .provenance import unique_inputs, write_json
 
 #: Example files the torque section needs (all name their magnet layer "free").
 TORQUE_EXAMPLES = ("py_nio.toml", "py_sio2.toml", "nio_py_nio.toml", "pt_py.toml", "pt_cofeb.toml",
@@ -113,7 +112,7 @@ def headline_torque_study(output_dir, examples_dir, *, progress=None) -> dict:
                            + [ex / f for f in ("py_nio.toml", "py_sio2.toml", "nio_py_nio.toml", "py_nio_device.toml")])
     files = {}
     files["table_json"] = out / "torque_table.json"
-    write_text_atomic(files["table_json"], json.dumps(to_jsonable(with_provenance({
+    write_json(files["table_json"], {
         "title": "Spin-orbit torque efficiencies of the example stacks",
         "reference": reference,
         "columns": TORQUE_COLUMNS,
@@ -124,14 +123,14 @@ def headline_torque_study(output_dir, examples_dir, *, progress=None) -> dict:
         "notes": TABLE_NOTES,
         "rows": table,
         "checks": checks,
-    }, inputs)), indent=2, allow_nan=False) + "\n")
+    }, inputs=inputs, indent=2, allow_nan=False)
     files["table_csv"] = out / "torque_table.csv"
     _write_csv(files["table_csv"], table)
     files["table_md"] = out / "torque_table.md"
     write_text_atomic(files["table_md"], table_markdown(table, reference))
     files["curves_json"] = out / "torque_curves.json"
-    write_text_atomic(files["curves_json"], json.dumps(to_jsonable(with_provenance(
-        {"curves": curves, "profile": profile, "damping_threshold": damping}, inputs)), allow_nan=False) + "\n")
+    write_json(files["curves_json"], {"curves": curves, "profile": profile, "damping_threshold": damping},
+               inputs=inputs, allow_nan=False)
 
     say("figures ...")
     for name, curve in curves.items():
