@@ -191,25 +191,10 @@ def dataset_from_json(data: dict):
 def atomic_path(path, *, mode: int = 0o644) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same suffix, so writers that look at it choose the
     format); on success it replaces ``path`` in one rename, on any error it is removed. A reader
-    never sees a half-written file, and a crash leaves the old file (or none)."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".part{target.suffix}", dir=directory)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.chmod(tmp_path, mode)
-        os.replace(tmp_path, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            if tmp_path.is_dir():
-                import shutil
-
-                shutil.rmtree(tmp_path)
-            else:
-                tmp_path.unlink()
-        raise
+    never sees a half-written file, and a crash leaves the old file (or none). The one-file case
+    of :func:`atomic_paths`."""
+    with atomic_paths([path], mode=mode) as (tmp,):
+        yield tmp
 
 
 @contextlib.contextmanager
@@ -219,7 +204,8 @@ def interrupts_held() -> Iterator[None]:
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is signal.SIG_IGN:   # (a worker process ignores Ctrl-C)
         yield
         return
     caught: list = []
@@ -238,7 +224,7 @@ def interrupts_held() -> Iterator[None]:
 @contextlib.contextmanager
 def atomic_paths(paths, *, mode: int = 0o644) -> Iterator[list]:
     """Several files that are replaced together: yields one temporary path beside each of
-    ``paths`` (as :func:`atomic_path`); when the block succeeds they replace their targets one
+    ``paths`` (same suffix as its target); when the block succeeds they replace their targets one
     rename after the other with Ctrl-C held back (:func:`interrupts_held`), on any error (Ctrl-C
     included) every temporary file is removed and no target is touched. A run stopped while the
     files are written leaves every old file; one that finishes leaves every new one; never a mix."""
