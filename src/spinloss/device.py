@@ -416,6 +416,18 @@ class Device:
                        "use micromagnetics for such devices")
         return out
 
+    @property
+    def write_mechanism(self) -> str:
+        """How the write current acts: "sot" (in the plane of the stack; the default without
+        ``[torques]``) or "stt" (``[torques] mechanism = "stt"``: across the MTJ)."""
+        return self.torque_override.mechanism if self.torque_override is not None else "sot"
+
+    @property
+    def spin_transfer_write(self) -> bool:
+        """True for an STT device: the write current crosses the MTJ instead of flowing in the
+        plane of the stack (no in-plane channel, no heating model)."""
+        return self.write_mechanism == "stt"
+
     # ------------------------------------------------------------------ Joule heating
     @property
     def heating_enabled(self) -> bool:
@@ -427,7 +439,7 @@ class Device:
         """True when the heat-flow model can be built for this device (an in-plane write current,
         and every layer and the substrate with ``thermal_conductivity`` and ``heat_capacity``), so
         that the commands can report the peak temperature even with ``[heating] enabled = false``."""
-        if self.torque_override is not None and self.torque_override.mechanism == "stt":
+        if self.spin_transfer_write:
             return False
         if "available" not in self.heating_cache:
             try:
@@ -466,7 +478,7 @@ class Device:
         in the result says whether the dynamics use it); STT devices have no heating model."""
         from .thermal import pulse_heating
 
-        if self.torque_override is not None and self.torque_override.mechanism == "stt":
+        if self.spin_transfer_write:
             raise ConfigError(self.source, "torques.mechanism", "the Joule heating model is for a write current in "
                               "the plane of the stack; an STT device's current crosses the junction")
         p = self.pulse
@@ -521,7 +533,7 @@ class Device:
         heats the magnet past its Curie temperature or an AFI past its Neel temperature, where the
         simulated signals no longer describe the device. STT devices (no in-plane heating model)
         give none."""
-        if self.torque_override is not None and self.torque_override.mechanism == "stt":
+        if self.spin_transfer_write:
             return []
         ch = self.channel(temperature)
         j_rms = float(current_amplitude) / ch["current_per_density"] / math.sqrt(2.0)
@@ -825,7 +837,7 @@ class Device:
         ``[readout]`` (``readout``, default :func:`parse_readout` of the file; :func:`mtj_resistances`;
         ``resistance_parallel``, ``resistance_antiparallel``; PhysicsError for a readout without an
         MTJ). ``temperature`` (K) is the channel's (default the file's); the MTJ has none."""
-        if self.torque_override is not None and self.torque_override.mechanism == "stt":
+        if self.spin_transfer_write:
             readout = readout or parse_readout(self)
             if readout.kind != "mtj":
                 raise PhysicsError("an STT cell needs an MTJ readout (its write path)")

@@ -181,8 +181,7 @@ def parse_cell(device) -> CellSpec:
                 d[k] = table_number(raw, k, dim, src, "cell")
             sources[k] = f"{src} [cell]"
     easy = np.asarray(device.easy_axis, dtype=float)
-    mech = device.torque_override.mechanism if device.torque_override is not None else "sot"
-    n_tr = raw.get("transistors", 1 if mech == "stt" else 2)
+    n_tr = raw.get("transistors", 1 if device.spin_transfer_write else 2)
     if isinstance(n_tr, bool) or not isinstance(n_tr, int) or n_tr < 1:
         raise ConfigError(src, "cell.transistors", "must be an integer >= 1")
     if "peripheral_energy" not in d:
@@ -217,10 +216,6 @@ def instability_field(curvature: dict, damping: float, polarization, easy_axis) 
     return damping * curvature["collinear"] if collinear else 0.5 * curvature["effective_anisotropy"]
 
 
-def mechanism(device) -> str:
-    return device.torque_override.mechanism if device.torque_override is not None else "sot"
-
-
 #: Design categories by their physics (:func:`classify`).
 CATEGORIES = ("spin_loss", "no_sink_control", "heavy_metal_sot", "measured_sot", "stt")
 
@@ -245,7 +240,7 @@ def classify(device) -> dict:
                 sink = sink or bool(np.any(np.asarray(itf.magnon_interface_conductance, dtype=float) > 0))
             if "spin_sink" in itf.kinds and itf.spin_conductance is not None:   # a perfect sink
                 sink = sink or bool(np.any(np.asarray(itf.spin_conductance, dtype=float) > 0))
-    mech = mechanism(device)
+    mech = device.write_mechanism
     if mech == "stt":
         source, category = "spin_polarized_current", "stt"
     elif device.torque_override is not None:
