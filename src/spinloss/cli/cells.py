@@ -244,16 +244,19 @@ def compare(compare_file, map_items, map_design, scaling, sizes, only, target_we
             sz.append(v)
         sz = tuple(sz)
     progress = progress_for(as_json, quiet)
+
+    def show(res, out):   # the comparison (and what followed it) on stdout
+        if as_json:
+            emit_json(out, inputs=[compare_file], seeds={"seed": seed})
+        else:
+            _print_compare(res, out)
+
     try:
         result = cmp.compare(comp, settings, progress=progress, only=only or None, workers=workers)
     except Interrupted as exc:
         if exc.partial is None:
             raise
-        out = exc.partial.to_json()
-        if as_json:
-            emit_json(out, inputs=[compare_file], seeds={"seed": seed})
-        else:
-            _print_compare(exc.partial, out)
+        show(exc.partial, exc.partial.to_json())
         interrupted_exit(f"{exc.what}; the table above is partial (no figures written)")
         return
     out = result.to_json()
@@ -294,10 +297,7 @@ def compare(compare_file, map_items, map_design, scaling, sizes, only, target_we
         out["interrupted_stage"] = stage
         # the verdict of the complete comparison only (nothing of the interrupted stage feeds it)
         out["verdict"] = cmp.verdict(result, [out["map"]] if stage != "map" and "map" in out else [])
-        if as_json:
-            emit_json(out, inputs=[compare_file], seeds={"seed": seed})
-        else:
-            _print_compare(result, out)
+        show(result, out)
         interrupted_exit(f"the comparison finished ({len(result.results)} of {len(result.results)} designs); "
                          f"{what}; the output above is partial (no figures written, the old files are as they were)")
         return
@@ -309,17 +309,11 @@ def compare(compare_file, map_items, map_design, scaling, sizes, only, target_we
     except KeyboardInterrupt:
         out["interrupted"] = True
         out["interrupted_stage"] = "figures"
-        if as_json:
-            emit_json(out, inputs=[compare_file], seeds={"seed": seed})
-        else:
-            _print_compare(result, out)
+        show(result, out)
         interrupted_exit("every computation finished; stopped while drawing the figures: none written (the old "
                          "files are as they were)")
         return
-    if as_json:
-        emit_json(out, inputs=[compare_file], seeds={"seed": seed})
-    else:
-        _print_compare(result, out)
+    show(result, out)
     for p, _, _ in figures:
         info(f"wrote {p}", as_json=as_json)
 
